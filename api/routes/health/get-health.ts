@@ -1,0 +1,46 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { ApiApp, ApiDeps } from "../../types";
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    version: z.string().openapi({ example: "0.1.0" }),
+    db: z.enum(["sqlite", "postgres"]),
+    queue: z.enum(["memory", "bullmq", "servicebus"]),
+    role: z.enum(["all", "api", "worker", "bot"]),
+    demoMode: z.boolean(),
+    uptimeSeconds: z.number().int().nonnegative(),
+  })
+  .openapi("Health");
+
+export const getHealthRoute = createRoute({
+  method: "get",
+  path: "/api/health",
+  operationId: "getHealth",
+  tags: ["Health"],
+  summary: "Service health and what it runs on",
+  responses: {
+    200: { description: "The service is up", content: { "application/json": { schema: HealthSchema } } },
+  },
+});
+
+export function register(app: ApiApp, deps: ApiDeps): void {
+  app.openapi(getHealthRoute, async (c) => {
+    const healthy = await Promise.all([deps.database.ping(), deps.engine.queue.ping()]).then(
+      () => true,
+      () => false,
+    );
+    return c.json(
+      {
+        status: healthy ? ("ok" as const) : ("degraded" as const),
+        version: deps.version,
+        db: deps.database.dialect,
+        queue: deps.engine.queue.kind,
+        role: deps.config.role,
+        demoMode: deps.config.demoMode,
+        uptimeSeconds: Math.floor((Date.now() - deps.startedAt.getTime()) / 1000),
+      },
+      200,
+    );
+  });
+}

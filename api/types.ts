@@ -1,0 +1,38 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../config";
+import type { Database } from "../db/client";
+import type { Stores } from "../db/stores/index";
+import type { Logger } from "../logger";
+import type { TaskEngine } from "../worker/engine";
+import type { RedisFactory } from "../worker/events/redis-factory";
+import type { TaskEventBus } from "../worker/events/task-event-bus";
+
+export type Role = "viewer" | "operator" | "admin";
+
+export interface Principal {
+  id: string;
+  name: string;
+  role: Role;
+  source: "api" | "bot" | "site";
+}
+
+export interface AppVariables {
+  requestId: string;
+  user: Principal;
+}
+
+export type AppEnv = { Variables: AppVariables };
+export type ApiApp = OpenAPIHono<AppEnv>;
+
+/** Everything the API needs, passed in (tests build their own). */
+export interface ApiDeps {
+  config: Config;
+  database: Database;
+  stores: Stores;
+  engine: Pick<TaskEngine, "tasks" | "queue">;
+  bus: TaskEventBus;
+  redis: RedisFactory;
+  logger: Logger;
+  version: string;
+  startedAt: Date;
+}

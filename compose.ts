@@ -1,0 +1,137 @@
+import { readFileSync } from "node:fs";
+import { type ServerType, serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { createApi } from "./api/app";
+import { createErrorHandler } from "./api/error-handler";
+import { requestId } from "./api/middleware/request-id";
+import { problem } from "./api/problem";
+import { type ReadinessCheck, registerProbes } from "./api/routes/health/probes";
+import type { ApiDeps } from "./api/types";
+import type { Config } from "./config";
+import { type Database, openDatabase } from "./db/client";
+import { seedIfEmpty } from "./db/seed";
+import { createStores, type Stores } from "./db/stores/index";
+import type { Logger } from "./logger";
+import { createTaskEngine, type TaskEngine } from "./worker/engine";
+import { createRedisFactory, type RedisFactory } from "./worker/events/redis-factory";
+import { createTaskEventBus, type TaskEventBus } from "./worker/events/task-event-bus";
+import { createQueue } from "./worker/queue/create-queue";
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL("./package.json", import.meta.url), "utf8"),
+).version;
+
+export interface Runtime {
+  config: Config;
+  database: Database;
+  stores: Stores;
+  engine: TaskEngine;
+  bus: TaskEventBus;
+  redis: RedisFactory;
+  app: Hono;
+  /** Starts the worker (worker roles) and the HTTP server; resolves with the bound port. */
+  start(): Promise<number>;
+  /** Stops accepting work, lets running steps finish (or hands tasks back), closes connections. */
+  stop(): Promise<void>;
+}
+
+const serves = (config: Config, part: "api" | "worker" | "bot") =>
+  config.role === "all" || config.role === part;
+
+/** Wires the rooms together for the configured role. */
+export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const startedAt = new Date();
+  const database = await openDatabase(config.databaseUrl);
+  const stores = createStores(database);
+  if (config.demoMode && serves(config, "api") && (await seedIfEmpty(stores))) {
+    logger.info("demo data seeded into an empty database");
+  }
+  const redis = createRedisFactory(config.redisUrl);
+  const bus = createTaskEventBus({ redis, prefix: config.redisPrefix, logger });
+  const queue = await createQueue(
+    {
+      engine: config.queue.engine,
+      maxConcurrentSessions: config.maxConcurrentSessions,
+      maxMessagesPerSession: config.maxMessagesPerSession,
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      serviceBusConnectionString: config.queue.serviceBusConnectionString,
+      serviceBusQueue: config.queue.serviceBusQueue,
+    },
+    logger,
+  );
+  const engine = createTaskEngine({
+    stores,
+    queue,
+    bus,
+    logger,
+    dataDir: config.dataDir,
+    stepDelayMs: config.demoStepDelayMs,
+  });
+
+  const app = new Hono();
+  app.use("*", requestId());
+  app.onError(createErrorHandler(logger));
+  const checks: ReadinessCheck[] = [
+    { name: "database", check: () => database.ping() },
+    { name: "queue", check: () => queue.ping() },
+  ];
+  registerProbes(app, checks);
+
+  const apiDeps: ApiDeps = {
+    config,
+    database,
+    stores,
+    engine,
+    bus,
+    redis,
+    logger,
+    version: VERSION,
+    startedAt,
+  };
+  if (serves(config, "api")) app.route("/", createApi(apiDeps));
+  app.notFound((c) =>
+    problem(c, 404, "route_not_found", "Not found", `No route matches ${c.req.method} ${c.req.path}`),
+  );
+
+  let server: ServerType | null = null;
+  let stopping: Promise<void> | null = null;
+
+  return {
+    config,
+    database,
+    stores,
+    engine,
+    bus,
+    redis,
+    app,
+    async start() {
+      if (serves(config, "worker")) await engine.startWorker();
+      return new Promise<number>((resolve, reject) => {
+        server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
+          resolve(info.port),
+        );
+        server.once("error", reject);
+      });
+    },
+    stop() {
+      stopping ??= (async () => {
+        const closing = server
+          ? new Promise<void>((resolve) => {
+              server?.close(() => resolve());
+              // Keep-alive and SSE connections would hold close() open; end them after the grace period.
+              setTimeout(
+                () => (server as { closeAllConnections?: () => void } | null)?.closeAllConnections?.(),
+                1000,
+              ).unref();
+            })
+          : Promise.resolve();
+        await engine.stop(config.shutdownGraceMs);
+        await closing;
+        await Promise.allSettled([queue.close(), bus.close()]);
+        await database.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+// The only module that reads process.env. Everything else receives a parsed Config.
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), "must be true or false")
+  .transform((v) => ["true", "1", "yes"].includes(v));
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number between ${min} and ${max}`);
+
+const optional = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const url = (protocols: string[]) =>
+  optional.refine(
+    (v) => v === undefined || protocols.some((p) => v.startsWith(p)),
+    `must be a URL starting with ${protocols.join(" or ")}`,
+  );
+
+const envSchema = z.object({
+  DEMO_MODE: bool.default(true),
+  PORT: int(1, 65535).default(3000),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  PUBLIC_URL: url(["http://", "https://"]),
+  DATA_DIR: z.string().trim().min(1).default("./data"),
+  DATABASE_URL: url(["postgres://", "postgresql://", "file:"]),
+  PLATFORM_DB_CONN: url(["postgres://", "postgresql://", "file:"]),
+  REDIS_URL: url(["redis://", "rediss://"]),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[a-zA-Z0-9:_-]+$/, "must be letters, digits, ':', '_' or '-'")
+    .default("cloudops"),
+  QUEUE_ENGINE: z
+    .enum(["memory", "bullmq", "servicebus"], { error: "must be memory, bullmq or servicebus" })
+    .optional(),
+  AZURE_SERVICEBUS_CONNECTION_STRING: optional,
+  AZURE_SERVICEBUS_QUEUE: z.string().trim().min(1).default("cloudops-tasks"),
+  TEAMS_WEBHOOK_URL: url(["https://", "http://"]),
+  NOTIFY_ALLOWED_HOSTS: optional,
+  NOTIFY_WINDOW_SECONDS: int(0, 86_400).default(120),
+  NOTIFY_MAX_ATTEMPTS: int(1, 100).default(8),
+  SENDGRID_API_KEY: optional,
+  EMAIL_FROM: z.string().trim().email("must be an email address").default("cloudops@localhost.localdomain"),
+  MICROSOFT_APP_ID: optional,
+  MICROSOFT_APP_PASSWORD: optional,
+  MICROSOFT_APP_TENANT_ID: optional,
+  TEAMS_USER_ROLES: optional,
+  TEAMS_DEFAULT_ROLE: z
+    .enum(["viewer", "operator", "admin"], { error: "must be viewer, operator or admin" })
+    .optional(),
+  API_URL: url(["http://", "https://"]),
+  AZURE_TENANT_ID: optional,
+  AZURE_CLIENT_ID: optional,
+  AZURE_CLIENT_SECRET: optional,
+  OIDC_ISSUER: url(["https://", "http://"]),
+  OIDC_AUDIENCE: optional,
+  OIDC_JWKS_URL: url(["https://", "http://"]),
+  KUBECONFIG: optional,
+  MAX_CONCURRENT_SESSIONS: int(1, 1000).default(8),
+  MAX_MESSAGES_PER_SESSION: int(1, 10_000).default(4),
+  ROLE: z.enum(["all", "api", "worker", "bot"], { error: "must be all, api, worker or bot" }).default("all"),
+  LOG_LEVEL: z
+    .enum(["debug", "info", "warn", "error", "silent"], {
+      error: "must be debug, info, warn, error or silent",
+    })
+    .default("info"),
+  DEMO_STEP_DELAY_MS: int(0, 600_000).default(1000),
+  RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(60),
+  IDEMPOTENCY_TTL_HOURS: int(1, 720).default(24),
+  MAX_BODY_BYTES: int(1024, 10_485_760).default(65_536),
+  SHUTDOWN_GRACE_MS: int(0, 60_000).default(8000),
+});
+
+export type RawEnv = z.input<typeof envSchema>;
+
+export interface Config {
+  demoMode: boolean;
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string;
+  db: "sqlite" | "postgres";
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  queue: {
+    engine: "memory" | "bullmq" | "servicebus";
+    serviceBusConnectionString?: string;
+    serviceBusQueue: string;
+  };
+  maxConcurrentSessions: number;
+  maxMessagesPerSession: number;
+  demoStepDelayMs: number;
+  role: "all" | "api" | "worker" | "bot";
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  kubeconfig: string | undefined;
+  notifications: {
+    teamsWebhookUrl: string | undefined;
+    allowedHosts: string[];
+    windowSeconds: number;
+    maxAttempts: number;
+    sendgridApiKey: string | undefined;
+    emailFrom: string;
+  };
+  bot: {
+    appId: string | undefined;
+    appPassword: string | undefined;
+    tenantId: string | undefined;
+    apiUrl: string;
+    userRoles: Record<string, "viewer" | "operator" | "admin">;
+    defaultRole: "viewer" | "operator" | "admin";
+  };
+  auth: { oidcIssuer: string | undefined; oidcAudience: string | undefined; oidcJwksUrl: string | undefined };
+  azure: { tenantId: string | undefined; clientId: string | undefined; clientSecret: string | undefined };
+  api: { rateLimitPerMinute: number; idempotencyTtlMs: number; maxBodyBytes: number };
+  shutdownGraceMs: number;
+}
+
+/** Thrown for a bad variable; the message is the one line printed before exiting with code 1. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment once. Unset and empty variables take their documented defaults. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .map((k) => [k, env[k]] as const)
+      .filter(([, v]) => v !== undefined && v.trim() !== ""),
+  );
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? "environment");
+    const got = env[name] === undefined ? "" : ` (got "${env[name]}")`;
+    throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? "is invalid"}${got}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const databaseUrl = e.DATABASE_URL ?? e.PLATFORM_DB_CONN ?? `file:${resolve(dataDir, "platform.db")}`;
+  const engine =
+    e.QUEUE_ENGINE ??
+    (e.AZURE_SERVICEBUS_CONNECTION_STRING ? "servicebus" : e.REDIS_URL ? "bullmq" : "memory");
+  if (engine === "bullmq" && !e.REDIS_URL)
+    throw new ConfigError("Invalid configuration: QUEUE_ENGINE=bullmq needs REDIS_URL");
+  if (engine === "servicebus" && !e.AZURE_SERVICEBUS_CONNECTION_STRING) {
+    throw new ConfigError(
+      "Invalid configuration: QUEUE_ENGINE=servicebus needs AZURE_SERVICEBUS_CONNECTION_STRING",
+    );
+  }
+  if (!e.DEMO_MODE && !e.OIDC_ISSUER && !e.AZURE_TENANT_ID) {
+    throw new ConfigError(
+      "Invalid configuration: DEMO_MODE=false needs OIDC_ISSUER or AZURE_TENANT_ID for API sign-in",
+    );
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+  return {
+    demoMode: e.DEMO_MODE,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    dataDir,
+    databaseUrl,
+    db: /^postgres/.test(databaseUrl) ? "postgres" : "sqlite",
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    queue: {
+      engine,
+      serviceBusConnectionString: e.AZURE_SERVICEBUS_CONNECTION_STRING,
+      serviceBusQueue: e.AZURE_SERVICEBUS_QUEUE,
+    },
+    maxConcurrentSessions: e.MAX_CONCURRENT_SESSIONS,
+    maxMessagesPerSession: e.MAX_MESSAGES_PER_SESSION,
+    demoStepDelayMs: e.DEMO_STEP_DELAY_MS,
+    role: e.ROLE,
+    logLevel: e.LOG_LEVEL,
+    kubeconfig: e.KUBECONFIG,
+    notifications: {
+      teamsWebhookUrl: e.TEAMS_WEBHOOK_URL,
+      allowedHosts: (e.NOTIFY_ALLOWED_HOSTS ?? "")
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+      windowSeconds: e.NOTIFY_WINDOW_SECONDS,
+      maxAttempts: e.NOTIFY_MAX_ATTEMPTS,
+      sendgridApiKey: e.SENDGRID_API_KEY,
+      emailFrom: e.EMAIL_FROM,
+    },
+    bot: {
+      appId: e.MICROSOFT_APP_ID,
+      appPassword: e.MICROSOFT_APP_PASSWORD,
+      tenantId: e.MICROSOFT_APP_TENANT_ID,
+      apiUrl: (e.API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ""),
+      userRoles: parseUserRoles(e.TEAMS_USER_ROLES),
+      defaultRole: e.TEAMS_DEFAULT_ROLE ?? (e.DEMO_MODE ? "operator" : "viewer"),
+    },
+    auth: { oidcIssuer: e.OIDC_ISSUER, oidcAudience: e.OIDC_AUDIENCE, oidcJwksUrl: e.OIDC_JWKS_URL },
+    azure: { tenantId: e.AZURE_TENANT_ID, clientId: e.AZURE_CLIENT_ID, clientSecret: e.AZURE_CLIENT_SECRET },
+    api: {
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
+
+/** `alice@contoso.com=admin,bob@contoso.com=viewer` -> { "alice@contoso.com": "admin", ... } */
+function parseUserRoles(raw: string | undefined): Record<string, "viewer" | "operator" | "admin"> {
+  const roles: Record<string, "viewer" | "operator" | "admin"> = {};
+  for (const pair of (raw ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [user, role] = pair.split("=").map((s) => s.trim());
+    if (!user || (role !== "viewer" && role !== "operator" && role !== "admin")) {
+      throw new ConfigError(
+        `Invalid configuration: TEAMS_USER_ROLES must be user=role pairs with role viewer, operator or admin (got "${pair}")`,
+      );
+    }
+    roles[user.toLowerCase()] = role;
+  }
+  return roles;
+}

@@ -1,0 +1,46 @@
+export const TASK_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ["succeeded", "failed", "cancelled"];
+
+const LEGAL_MOVES: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  queued: ["running", "cancelled"],
+  running: ["succeeded", "failed", "cancelled"],
+  failed: ["queued"],
+  succeeded: [],
+  cancelled: [],
+};
+
+/** Thrown when code asks for a status change the task model does not allow. */
+export class IllegalTransitionError extends Error {
+  readonly code = "illegal_transition";
+  constructor(
+    readonly from: TaskStatus,
+    readonly to: TaskStatus,
+  ) {
+    super(`A task cannot move from ${from} to ${to}`);
+    this.name = "IllegalTransitionError";
+  }
+}
+
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return LEGAL_MOVES[from].includes(to);
+}
+
+/** Throws IllegalTransitionError unless `from -> to` is a legal move. */
+export function assertTransition(from: TaskStatus, to: TaskStatus): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+}
+
+/** The statuses a task may be in for a move to `to` to be legal. */
+export function sourcesOf(to: TaskStatus): TaskStatus[] {
+  return TASK_STATUSES.filter((from) => canTransition(from, to));
+}
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export function isTaskStatus(value: string): value is TaskStatus {
+  return (TASK_STATUSES as readonly string[]).includes(value);
+}

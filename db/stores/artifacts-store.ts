@@ -1,0 +1,50 @@
+import { and, desc, eq } from "drizzle-orm";
+import type { Database } from "../client";
+import { newId } from "../model/ids";
+import type { ArtifactRow } from "../model/types";
+
+export type NewArtifact = Omit<ArtifactRow, "id" | "createdAt"> & { id?: string };
+
+export function createArtifactsStore(database: Database) {
+  const { db, schema } = database;
+  const { artifacts } = schema;
+
+  return {
+    /** Records an artifact; a repeated call with the same explicit id returns the first row. */
+    async create(input: NewArtifact, now = new Date()): Promise<ArtifactRow> {
+      const id = input.id ?? newId("artifact", now.getTime());
+      const rows = await db
+        .insert(artifacts)
+        .values({ ...input, id, createdAt: now })
+        .onConflictDoNothing()
+        .returning();
+      const row = rows[0] ?? (await this.get(id));
+      if (!row) throw new Error("artifact insert returned no row");
+      return row;
+    },
+
+    async get(id: string): Promise<ArtifactRow | null> {
+      const rows = await db.select().from(artifacts).where(eq(artifacts.id, id)).limit(1);
+      return rows[0] ?? null;
+    },
+
+    async listForInstance(engine: string, instanceId: string, limit = 20): Promise<ArtifactRow[]> {
+      return db
+        .select()
+        .from(artifacts)
+        .where(and(eq(artifacts.engine, engine), eq(artifacts.instanceId, instanceId)))
+        .orderBy(desc(artifacts.createdAt))
+        .limit(limit);
+    },
+
+    async listForTask(taskId: string): Promise<ArtifactRow[]> {
+      return db
+        .select()
+        .from(artifacts)
+        .where(eq(artifacts.taskId, taskId))
+        .orderBy(desc(artifacts.createdAt));
+    },
+  };
+}
+
+export type ArtifactsStore = ReturnType<typeof createArtifactsStore>;

@@ -1,0 +1,31 @@
+import { desc } from "drizzle-orm";
+import type { Database } from "../client";
+import { newId } from "../model/ids";
+import type { AuditRow } from "../model/types";
+
+export type NewAuditEntry = Omit<AuditRow, "id" | "at" | "entity" | "requestId" | "detail"> &
+  Partial<Pick<AuditRow, "entity" | "requestId" | "detail">>;
+
+export function createAuditStore(database: Database) {
+  const { db, schema } = database;
+  const { auditLog } = schema;
+
+  return {
+    async record(entry: NewAuditEntry, now = new Date()): Promise<void> {
+      await db.insert(auditLog).values({
+        id: newId("audit", now.getTime()),
+        at: now,
+        entity: null,
+        requestId: null,
+        detail: null,
+        ...entry,
+      });
+    },
+
+    async recent(limit = 100): Promise<AuditRow[]> {
+      return db.select().from(auditLog).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit);
+    },
+  };
+}
+
+export type AuditStore = ReturnType<typeof createAuditStore>;

@@ -1,0 +1,27 @@
+import type { Database } from "../client";
+import { createArtifactsStore } from "./artifacts-store";
+import { createAuditStore } from "./audit-store";
+import { createDeadLettersStore } from "./dead-letters-store";
+import { createEnvironmentsStore } from "./environments-store";
+import { createIdempotencyStore } from "./idempotency-store";
+import { createNotificationSettingsStore } from "./notification-settings-store";
+import { createProjectsStore } from "./projects-store";
+import { createTaskEventsStore } from "./task-events-store";
+import { createTasksStore } from "./tasks-store";
+
+/** Every store over one database. */
+export function createStores(database: Database) {
+  return {
+    tasks: createTasksStore(database),
+    taskEvents: createTaskEventsStore(database),
+    projects: createProjectsStore(database),
+    environments: createEnvironmentsStore(database),
+    deadLetters: createDeadLettersStore(database),
+    idempotency: createIdempotencyStore(database),
+    notificationSettings: createNotificationSettingsStore(database),
+    artifacts: createArtifactsStore(database),
+    audit: createAuditStore(database),
+  };
+}
+
+export type Stores = ReturnType<typeof createStores>;

@@ -1,0 +1,136 @@
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import type { Database } from "../client";
+import { NotFoundError } from "../errors";
+import type { TaskEvent, TaskEventData } from "../model/events";
+import type { TaskStatus } from "../model/task-status";
+import type { TaskLogRow } from "../model/types";
+
+/** Log lines kept per task; older lines (and their events) are dropped. */
+export const MAX_LOG_LINES_PER_TASK = 500;
+const PRUNE_EVERY = 25;
+
+export function createTaskEventsStore(database: Database) {
+  const { db, schema } = database;
+  const { tasks, taskEvents, taskLogs } = schema;
+
+  function toEvent(
+    row: { id: number; taskId: string; seq: number; at: Date; data: Record<string, unknown> },
+    task: TaskEvent["task"],
+  ): TaskEvent {
+    return {
+      id: row.id,
+      taskId: row.taskId,
+      seq: row.seq,
+      at: row.at.toISOString(),
+      task,
+      data: row.data as TaskEventData,
+    };
+  }
+
+  async function prune(taskId: string): Promise<void> {
+    const cutoff = await db
+      .select({ seq: taskLogs.seq })
+      .from(taskLogs)
+      .where(eq(taskLogs.taskId, taskId))
+      .orderBy(sql`${taskLogs.seq} desc`)
+      .limit(1)
+      .offset(MAX_LOG_LINES_PER_TASK - 1);
+    const oldestKept = cutoff[0]?.seq;
+    if (oldestKept === undefined) return;
+    await db.delete(taskLogs).where(and(eq(taskLogs.taskId, taskId), lt(taskLogs.seq, oldestKept)));
+    await db
+      .delete(taskEvents)
+      .where(and(eq(taskEvents.taskId, taskId), eq(taskEvents.kind, "log"), lt(taskEvents.seq, oldestKept)));
+  }
+
+  return {
+    /**
+     * Persists one event with the task's next sequence number (taken atomically on the task row) and,
+     * for log events, the log line itself. Returns the event ready to publish.
+     */
+    async append(taskId: string, data: TaskEventData, now = new Date()): Promise<TaskEvent> {
+      const bumped = await db
+        .update(tasks)
+        .set({ eventSeq: sql`${tasks.eventSeq} + 1`, updatedAt: now })
+        .where(eq(tasks.id, taskId))
+        .returning({ seq: tasks.eventSeq, type: tasks.type, entityId: tasks.entityId, status: tasks.status });
+      const head = bumped[0];
+      if (!head) throw new NotFoundError("task_not_found", `No task has the id ${taskId}`);
+      const inserted = await db
+        .insert(taskEvents)
+        .values({ taskId, seq: head.seq, kind: data.kind, data, at: now })
+        .returning();
+      const row = inserted[0];
+      if (!row) throw new Error("task event insert returned no row");
+      if (data.kind === "log") {
+        await db
+          .insert(taskLogs)
+          .values({
+            taskId,
+            seq: head.seq,
+            at: now,
+            level: data.level,
+            step: data.step ?? null,
+            message: data.message,
+          });
+        if (head.seq % PRUNE_EVERY === 0) await prune(taskId);
+      }
+      return toEvent(row, { type: head.type, entityId: head.entityId, status: head.status as TaskStatus });
+    },
+
+    /** Events of one task after `afterSeq`, in order (resume of a task stream). */
+    async listForTask(taskId: string, afterSeq = 0, limit = 1000): Promise<TaskEvent[]> {
+      const rows = await db
+        .select({ e: taskEvents, type: tasks.type, entityId: tasks.entityId, status: tasks.status })
+        .from(taskEvents)
+        .innerJoin(tasks, eq(tasks.id, taskEvents.taskId))
+        .where(and(eq(taskEvents.taskId, taskId), gt(taskEvents.seq, afterSeq)))
+        .orderBy(asc(taskEvents.seq))
+        .limit(limit);
+      return rows.map((r) =>
+        toEvent(r.e, { type: r.type, entityId: r.entityId, status: r.status as TaskStatus }),
+      );
+    },
+
+    /** Events of all tasks after the global id `afterId` (resume of the dashboard stream). */
+    async listSince(afterId: number, limit = 500): Promise<TaskEvent[]> {
+      const rows = await db
+        .select({ e: taskEvents, type: tasks.type, entityId: tasks.entityId, status: tasks.status })
+        .from(taskEvents)
+        .innerJoin(tasks, eq(tasks.id, taskEvents.taskId))
+        .where(gt(taskEvents.id, afterId))
+        .orderBy(asc(taskEvents.id))
+        .limit(limit);
+      return rows.map((r) =>
+        toEvent(r.e, { type: r.type, entityId: r.entityId, status: r.status as TaskStatus }),
+      );
+    },
+
+    async latestId(): Promise<number> {
+      const rows = await db.select({ id: sql<number>`coalesce(max(${taskEvents.id}), 0)` }).from(taskEvents);
+      return Number(rows[0]?.id ?? 0);
+    },
+
+    /** Log lines after `afterSeq` in order; without it, the latest `limit` lines in order. */
+    async logs(taskId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<TaskLogRow[]> {
+      const limit = Math.min(options.limit ?? MAX_LOG_LINES_PER_TASK, MAX_LOG_LINES_PER_TASK);
+      if (options.afterSeq === undefined) {
+        const latest = await db
+          .select()
+          .from(taskLogs)
+          .where(eq(taskLogs.taskId, taskId))
+          .orderBy(desc(taskLogs.seq))
+          .limit(limit);
+        return latest.reverse();
+      }
+      return db
+        .select()
+        .from(taskLogs)
+        .where(and(eq(taskLogs.taskId, taskId), gt(taskLogs.seq, options.afterSeq)))
+        .orderBy(asc(taskLogs.seq))
+        .limit(limit);
+    },
+  };
+}
+
+export type TaskEventsStore = ReturnType<typeof createTaskEventsStore>;

@@ -1,0 +1,249 @@
+import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../client";
+import { ConflictError, NotFoundError } from "../errors";
+import { newId } from "../model/ids";
+import { IllegalTransitionError, isTaskStatus, sourcesOf, type TaskStatus } from "../model/task-status";
+import { type StepStatus, stepsOf, type TaskSource, type TaskType } from "../model/task-types";
+import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../model/types";
+import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
+
+export interface NewTask {
+  type: TaskType;
+  entityId: string;
+  payload: Record<string, unknown>;
+  requestedBy: string;
+  source: TaskSource;
+  projectId?: string | null;
+  correlationId?: string;
+  idempotencyKey?: string | null;
+  maxAttempts?: number;
+}
+
+export interface TaskFilter {
+  status?: TaskStatus;
+  type?: string;
+  entityId?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export type TaskPatch = Partial<
+  Pick<
+    TaskRow,
+    "result" | "error" | "attempts" | "maxAttempts" | "startedAt" | "finishedAt" | "cancelRequested"
+  >
+>;
+
+export type StepPatch = Partial<
+  Pick<TaskStepRow, "status" | "percent" | "message" | "startedAt" | "finishedAt">
+>;
+
+export const MAX_PAGE_SIZE = 200;
+
+export function createTasksStore(database: Database) {
+  const { db, schema } = database;
+  const { tasks, taskSteps, taskLogs } = schema;
+
+  async function get(id: string): Promise<TaskRow | null> {
+    const rows = await db.select().from(tasks).where(eq(tasks.id, id)).limit(1);
+    return rows[0] ?? null;
+  }
+
+  async function mustGet(id: string): Promise<TaskRow> {
+    const task = await get(id);
+    if (!task) throw new NotFoundError("task_not_found", `No task has the id ${id}`);
+    return task;
+  }
+
+  return {
+    get,
+    mustGet,
+
+    /**
+     * Inserts a queued task and its pending steps. With an idempotency key that is already taken the
+     * existing task is returned and `created` is false, so redelivered requests create nothing.
+     */
+    async create(input: NewTask, now = new Date()): Promise<{ task: TaskRow; created: boolean }> {
+      const id = newId("task", now.getTime());
+      const inserted = await db
+        .insert(tasks)
+        .values({
+          id,
+          type: input.type,
+          status: "queued",
+          entityId: input.entityId,
+          projectId: input.projectId ?? null,
+          correlationId: input.correlationId ?? id,
+          idempotencyKey: input.idempotencyKey ?? null,
+          requestedBy: input.requestedBy,
+          source: input.source,
+          payload: input.payload,
+          maxAttempts: input.maxAttempts ?? 3,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing()
+        .returning();
+      const task = inserted[0];
+      if (!task) {
+        if (!input.idempotencyKey)
+          throw new ConflictError("task_conflict", "A task with this id already exists");
+        const rows = await db
+          .select()
+          .from(tasks)
+          .where(eq(tasks.idempotencyKey, input.idempotencyKey))
+          .limit(1);
+        const existing = rows[0];
+        if (!existing) throw new ConflictError("task_conflict", "The task could not be created; try again");
+        return { task: existing, created: false };
+      }
+      const names = stepsOf(input.type);
+      if (names.length > 0) {
+        await db
+          .insert(taskSteps)
+          .values(names.map((name, idx) => ({ taskId: id, idx, name, status: "pending", percent: 0 })));
+      }
+      return { task, created: true };
+    },
+
+    async detail(id: string, logLines = 20): Promise<TaskDetail | null> {
+      const task = await get(id);
+      if (!task) return null;
+      const [steps, logs] = await Promise.all([
+        db.select().from(taskSteps).where(eq(taskSteps.taskId, id)).orderBy(asc(taskSteps.idx)),
+        db.select().from(taskLogs).where(eq(taskLogs.taskId, id)).orderBy(desc(taskLogs.seq)).limit(logLines),
+      ]);
+      return { task, steps, logs: logs.reverse() };
+    },
+
+    async steps(id: string): Promise<TaskStepRow[]> {
+      return db.select().from(taskSteps).where(eq(taskSteps.taskId, id)).orderBy(asc(taskSteps.idx));
+    },
+
+    /** Newest first, keyset-paginated; filters use the (filter, createdAt, id) indexes. */
+    async list(filter: TaskFilter = {}): Promise<Page<TaskRow>> {
+      const limit = Math.min(Math.max(filter.limit ?? 50, 1), MAX_PAGE_SIZE);
+      const conditions: SQL[] = [];
+      if (filter.status) conditions.push(eq(tasks.status, filter.status));
+      if (filter.type) conditions.push(eq(tasks.type, filter.type));
+      if (filter.entityId) conditions.push(eq(tasks.entityId, filter.entityId));
+      if (filter.cursor) {
+        const cursor = decodeCursor(filter.cursor);
+        if (!cursor) throw new ConflictError("invalid_cursor", "The cursor is not one this API issued");
+        conditions.push(afterCursor(tasks.createdAt, tasks.id, cursor));
+      }
+      const rows = await db
+        .select()
+        .from(tasks)
+        .where(conditions.length ? and(...conditions) : undefined)
+        .orderBy(desc(tasks.createdAt), desc(tasks.id))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
+    /** Tasks in `statuses` not touched since `before`, oldest first (used by the reconciler). */
+    async listStale(statuses: TaskStatus[], before: Date, limit = 500): Promise<TaskRow[]> {
+      return db
+        .select()
+        .from(tasks)
+        .where(and(inArray(tasks.status, statuses), lt(tasks.updatedAt, before)))
+        .orderBy(asc(tasks.createdAt), asc(tasks.id))
+        .limit(limit);
+    },
+
+    async countByStatus(): Promise<Record<TaskStatus, number>> {
+      const rows = await db
+        .select({ status: tasks.status, n: sql<number>`cast(count(*) as integer)` })
+        .from(tasks)
+        .groupBy(tasks.status);
+      const counts: Record<TaskStatus, number> = {
+        queued: 0,
+        running: 0,
+        succeeded: 0,
+        failed: 0,
+        cancelled: 0,
+      };
+      for (const row of rows) if (isTaskStatus(row.status)) counts[row.status] = Number(row.n);
+      return counts;
+    },
+
+    /**
+     * Moves a task to `to` only from a status the task model allows, atomically (a conditional
+     * UPDATE), so two processes racing on one task cannot both win. Throws IllegalTransitionError
+     * with the status the task really had when the move is not legal.
+     */
+    async transition(id: string, to: TaskStatus, patch: TaskPatch = {}, now = new Date()): Promise<TaskRow> {
+      const rows = await db
+        .update(tasks)
+        .set({ ...patch, status: to, updatedAt: now })
+        .where(and(eq(tasks.id, id), inArray(tasks.status, sourcesOf(to))))
+        .returning();
+      const row = rows[0];
+      if (row) return row;
+      const current = await mustGet(id);
+      throw new IllegalTransitionError(current.status as TaskStatus, to);
+    },
+
+    async update(id: string, patch: TaskPatch, now = new Date()): Promise<TaskRow> {
+      const rows = await db
+        .update(tasks)
+        .set({ ...patch, updatedAt: now })
+        .where(eq(tasks.id, id))
+        .returning();
+      const row = rows[0];
+      if (!row) throw new NotFoundError("task_not_found", `No task has the id ${id}`);
+      return row;
+    },
+
+    /** Marks the task so a worker stops it at its next checkpoint; true when the flag was set. */
+    async requestCancel(id: string): Promise<boolean> {
+      const rows = await db
+        .update(tasks)
+        .set({ cancelRequested: true, updatedAt: new Date() })
+        .where(and(eq(tasks.id, id), eq(tasks.status, "running")))
+        .returning({ id: tasks.id });
+      return rows.length > 0;
+    },
+
+    async setOrigin(
+      id: string,
+      conversationRef: Record<string, unknown>,
+      cardActivityId: string,
+    ): Promise<void> {
+      await db.update(tasks).set({ conversationRef, cardActivityId }).where(eq(tasks.id, id));
+    },
+
+    async updateStep(id: string, idx: number, patch: StepPatch): Promise<void> {
+      await db
+        .update(taskSteps)
+        .set(patch)
+        .where(and(eq(taskSteps.taskId, id), eq(taskSteps.idx, idx)));
+    },
+
+    /** Puts steps back to pending: all of them (`fromScratch`) or only those that did not succeed. */
+    async resetSteps(id: string, fromScratch: boolean): Promise<void> {
+      const reset = {
+        status: "pending" as StepStatus,
+        percent: 0,
+        message: null,
+        startedAt: null,
+        finishedAt: null,
+      };
+      const where = fromScratch
+        ? eq(taskSteps.taskId, id)
+        : and(eq(taskSteps.taskId, id), sql`${taskSteps.status} <> 'succeeded'`);
+      await db.update(taskSteps).set(reset).where(where);
+    },
+
+    async delete(id: string): Promise<void> {
+      await db.delete(tasks).where(eq(tasks.id, id));
+    },
+  };
+}
+
+export type TasksStore = ReturnType<typeof createTasksStore>;

@@ -1,0 +1,55 @@
+import { createRuntime } from "./compose";
+import { type Config, ConfigError, loadConfig } from "./config";
+import { createLogger } from "./logger";
+
+// Process entry: parse configuration once, wire the rooms for ROLE, serve, and stop cleanly.
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger(config.logLevel, { role: config.role });
+const runtime = await createRuntime(config, logger);
+const port = await runtime.start();
+logger.info("CloudOps is up", {
+  url: `http://localhost:${port}`,
+  role: config.role,
+  db: runtime.database.dialect,
+  queue: runtime.engine.queue.kind,
+  demoMode: config.demoMode,
+});
+if (config.role === "all" || config.role === "api") {
+  process.stdout.write(
+    `\n  CloudOps is running on http://localhost:${port}  (API /api · docs /docs · bot /api/messages)\n\n`,
+  );
+}
+
+let signalled = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    logger.info("stopping", { signal });
+    const hardStop = setTimeout(() => {
+      logger.error("clean stop took too long; exiting");
+      process.exit(1);
+    }, 9500);
+    hardStop.unref();
+    runtime.stop().then(
+      () => {
+        logger.info("stopped cleanly");
+        process.exit(0);
+      },
+      (error) => {
+        logger.error("stop failed", { error });
+        process.exit(1);
+      },
+    );
+  });
+}

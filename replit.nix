@@ -1,0 +1,6 @@
+{ pkgs }: {
+  deps = [
+    pkgs.nodejs_20
+    pkgs.bash
+  ];
+}

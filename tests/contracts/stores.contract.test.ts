@@ -1,0 +1,281 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IllegalTransitionError } from "../../db/model/task-status";
+import { createStores, type Stores } from "../../db/stores/index";
+import { MAX_LOG_LINES_PER_TASK } from "../../db/stores/task-events-store";
+import { createTestDatabase, dialectsUnderTest, type TestDatabase } from "../support/databases";
+
+const newTask = (entityId: string, extra: Record<string, unknown> = {}) => ({
+  type: "k8s.restart" as const,
+  entityId,
+  payload: { namespace: "prod", name: "api" },
+  requestedBy: "alice@example.com",
+  source: "api" as const,
+  ...extra,
+});
+
+describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
+  let testDb: TestDatabase;
+  let stores: Stores;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(dialect);
+    stores = createStores(testDb.database);
+  });
+  afterAll(async () => testDb?.destroy());
+
+  describe("tasks", () => {
+    it("creates a queued task with pending steps named by its type", async () => {
+      const { task, created } = await stores.tasks.create(newTask("prod/api"));
+      expect(created).toBe(true);
+      expect(task).toMatchObject({ status: "queued", attempts: 0, entityId: "prod/api", source: "api" });
+      expect(task.id).toMatch(/^tsk_[0-9a-z]{26}$/);
+      expect(task.createdAt).toBeInstanceOf(Date);
+      expect(task.payload).toEqual({ namespace: "prod", name: "api" });
+      const steps = await stores.tasks.steps(task.id);
+      expect(steps.map((s) => [s.idx, s.name, s.status])).toEqual([
+        [0, "connect", "pending"],
+        [1, "rollout restart", "pending"],
+        [2, "wait until ready", "pending"],
+      ]);
+    });
+
+    it("returns the existing task for a repeated idempotency key", async () => {
+      const first = await stores.tasks.create(newTask("prod/web", { idempotencyKey: `k-${dialect}` }));
+      const second = await stores.tasks.create(newTask("prod/web", { idempotencyKey: `k-${dialect}` }));
+      expect(second.created).toBe(false);
+      expect(second.task.id).toBe(first.task.id);
+    });
+
+    it("moves only along legal transitions, atomically", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/t1"));
+      const running = await stores.tasks.transition(task.id, "running", { startedAt: new Date() });
+      expect(running.status).toBe("running");
+      await expect(stores.tasks.transition(task.id, "queued")).rejects.toBeInstanceOf(IllegalTransitionError);
+      const results = await Promise.allSettled([
+        stores.tasks.transition(task.id, "succeeded"),
+        stores.tasks.transition(task.id, "failed"),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    });
+
+    it("reports an unknown task as not found when asked to move", async () => {
+      await expect(
+        stores.tasks.transition("tsk_00000000000000000000000000", "running"),
+      ).rejects.toMatchObject({
+        code: "task_not_found",
+      });
+    });
+
+    it("pages newest first by cursor and filters by status, type and entity", async () => {
+      const entity = `page/${dialect}`;
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const { task } = await stores.tasks.create(
+          newTask(entity),
+          new Date(Date.UTC(2026, 0, 1, 0, 0, i % 3)),
+        );
+        ids.push(task.id);
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await stores.tasks.list({ entityId: entity, limit: 3, cursor });
+        expect(page.items.length).toBeLessThanOrEqual(3);
+        seen.push(...page.items.map((t) => t.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toHaveLength(7);
+      expect(new Set(seen).size).toBe(7);
+      const listed = await stores.tasks.list({ entityId: entity, limit: 50 });
+      const times = listed.items.map((t) => t.createdAt.getTime());
+      expect([...times].sort((a, b) => b - a)).toEqual(times);
+
+      const firstId = ids[0] ?? "";
+      await stores.tasks.transition(firstId, "cancelled");
+      const cancelled = await stores.tasks.list({ entityId: entity, status: "cancelled" });
+      expect(cancelled.items.map((t) => t.id)).toEqual([firstId]);
+      expect((await stores.tasks.list({ entityId: entity, type: "deploy" })).items).toEqual([]);
+    });
+
+    it("refuses a cursor it did not issue", async () => {
+      await expect(stores.tasks.list({ cursor: "bm9wZQ" })).rejects.toMatchObject({ code: "invalid_cursor" });
+    });
+
+    it("resets only unfinished steps unless asked to start from scratch", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/steps"));
+      await stores.tasks.updateStep(task.id, 0, { status: "succeeded", percent: 100 });
+      await stores.tasks.updateStep(task.id, 1, { status: "failed", percent: 40 });
+      await stores.tasks.resetSteps(task.id, false);
+      expect((await stores.tasks.steps(task.id)).map((s) => s.status)).toEqual([
+        "succeeded",
+        "pending",
+        "pending",
+      ]);
+      await stores.tasks.resetSteps(task.id, true);
+      expect((await stores.tasks.steps(task.id)).map((s) => s.status)).toEqual([
+        "pending",
+        "pending",
+        "pending",
+      ]);
+    });
+  });
+
+  describe("task events and logs", () => {
+    it("numbers events per task without gaps and resumes after a sequence number", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/events"));
+      const events = [];
+      for (let i = 0; i < 5; i++) {
+        events.push(
+          await stores.taskEvents.append(task.id, { kind: "log", level: "info", message: `line ${i}` }),
+        );
+      }
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(events[0]?.task).toEqual({ type: "k8s.restart", entityId: "prod/events", status: "queued" });
+      const after = await stores.taskEvents.listForTask(task.id, 3);
+      expect(after.map((e) => e.seq)).toEqual([4, 5]);
+      const since = await stores.taskEvents.listSince(events[1]?.id ?? 0);
+      expect(since.filter((e) => e.taskId === task.id).map((e) => e.seq)).toEqual([3, 4, 5]);
+      expect(await stores.taskEvents.latestId()).toBeGreaterThanOrEqual(events[4]?.id ?? Infinity);
+    });
+
+    it(`keeps at most ${MAX_LOG_LINES_PER_TASK} log lines per task, dropping the oldest`, async () => {
+      const { task } = await stores.tasks.create(newTask("prod/logs"));
+      for (let i = 0; i < MAX_LOG_LINES_PER_TASK + 60; i++) {
+        await stores.taskEvents.append(task.id, { kind: "log", level: "info", message: `line ${i}` });
+      }
+      const logs = await stores.taskEvents.logs(task.id);
+      expect(logs.length).toBeLessThanOrEqual(MAX_LOG_LINES_PER_TASK + 25);
+      expect(logs.length).toBeGreaterThanOrEqual(MAX_LOG_LINES_PER_TASK);
+      expect(logs.at(-1)?.message).toBe(`line ${MAX_LOG_LINES_PER_TASK + 59}`);
+      expect(logs[0]?.message).not.toBe("line 0");
+      const detail = await stores.tasks.detail(task.id, 3);
+      expect(detail?.logs.map((l) => l.message)).toEqual([
+        `line ${MAX_LOG_LINES_PER_TASK + 57}`,
+        `line ${MAX_LOG_LINES_PER_TASK + 58}`,
+        `line ${MAX_LOG_LINES_PER_TASK + 59}`,
+      ]);
+    }, 60_000);
+  });
+
+  describe("projects and environments", () => {
+    it("creates, renames, resolves by name and refuses duplicates", async () => {
+      const project = await stores.projects.create({ name: `shop-${dialect}`, description: "web shop" });
+      await expect(stores.projects.create({ name: `shop-${dialect}` })).rejects.toMatchObject({
+        code: "project_name_taken",
+      });
+      expect((await stores.projects.resolve(`shop-${dialect}`))?.id).toBe(project.id);
+      const renamed = await stores.projects.update(project.id, { name: `store-${dialect}` });
+      expect(renamed.name).toBe(`store-${dialect}`);
+      expect((await stores.projects.list()).some((p) => p.id === project.id)).toBe(true);
+    });
+
+    it("lists sandboxes whose expiry has come and cascades deletes", async () => {
+      const project = await stores.projects.create({ name: `env-${dialect}` });
+      const past = new Date(Date.now() - 60_000);
+      const due = await stores.environments.create(project.id, {
+        name: "sbx-1",
+        type: "sandbox",
+        ttlMinutes: 5,
+        expiresAt: past,
+      });
+      await stores.environments.create(project.id, { name: "prod", type: "prod" });
+      await expect(
+        stores.environments.create(project.id, { name: "prod", type: "prod" }),
+      ).rejects.toMatchObject({
+        code: "environment_name_taken",
+      });
+      const dueNow = await stores.environments.listDueExpiries();
+      expect(dueNow.map((e) => e.id)).toContain(due.id);
+      await stores.environments.update(due.id, { status: "expired" });
+      expect((await stores.environments.listDueExpiries()).map((e) => e.id)).not.toContain(due.id);
+      await stores.projects.delete(project.id);
+      expect(await stores.environments.listByProject(project.id)).toEqual([]);
+    });
+  });
+
+  describe("dead letters", () => {
+    it("records a dead letter and lets exactly one caller resolve it", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/dlq"));
+      const letter = await stores.deadLetters.create({
+        taskId: task.id,
+        taskType: task.type,
+        entityId: task.entityId,
+        reason: "attempts_exhausted",
+        attempts: 3,
+        lastError: "boom",
+      });
+      expect((await stores.deadLetters.openForTask(task.id))?.id).toBe(letter.id);
+      const results = await Promise.allSettled([
+        stores.deadLetters.resolve(letter.id, "retried", "alice"),
+        stores.deadLetters.resolve(letter.id, "skipped", "bob"),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      expect((await stores.deadLetters.list({ status: "open" })).items.map((d) => d.id)).not.toContain(
+        letter.id,
+      );
+    });
+  });
+
+  describe("idempotency keys", () => {
+    it("grants one reservation among simultaneous callers and replays the stored response", async () => {
+      const key = `idem-${dialect}`;
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, () => stores.idempotency.reserve(key, "fp-1", 60_000)),
+      );
+      expect(claims.filter((c) => c.state === "reserved")).toHaveLength(1);
+      expect(claims.filter((c) => c.state === "in_flight")).toHaveLength(9);
+      await stores.idempotency.complete(key, 202, { taskId: "tsk_x" }, { location: "/api/tasks/tsk_x" });
+      const replay = await stores.idempotency.reserve(key, "fp-1", 60_000);
+      expect(replay).toMatchObject({
+        state: "completed",
+        record: { statusCode: 202, response: { taskId: "tsk_x" } },
+      });
+      expect((await stores.idempotency.reserve(key, "fp-2", 60_000)).state).toBe("mismatch");
+    });
+
+    it("lets an expired key be claimed again", async () => {
+      const key = `idem-exp-${dialect}`;
+      await stores.idempotency.reserve(key, "fp-1", 1, new Date(Date.now() - 10_000));
+      expect((await stores.idempotency.reserve(key, "fp-2", 60_000)).state).toBe("reserved");
+    });
+  });
+
+  describe("settings, artifacts and audit", () => {
+    it("upserts notification settings per project", async () => {
+      const project = await stores.projects.create({ name: `notify-${dialect}` });
+      await stores.notificationSettings.put(project.id, { teamsWebhookUrl: null, emailList: ["a@x.io"] });
+      const saved = await stores.notificationSettings.put(project.id, {
+        teamsWebhookUrl: "https://example.webhook.office.com/x",
+        emailList: ["a@x.io", "b@x.io"],
+      });
+      expect(saved.emailList).toEqual(["a@x.io", "b@x.io"]);
+      expect((await stores.notificationSettings.get(project.id))?.teamsWebhookUrl).toContain(
+        "webhook.office.com",
+      );
+    });
+
+    it("records artifacts by instance and audit entries newest first", async () => {
+      const art = await stores.artifacts.create({
+        kind: "backup",
+        path: "backups/x.bak",
+        size: 12,
+        sha256: "a".repeat(64),
+        taskId: null,
+        engine: "azure-sql",
+        instanceId: `db-${dialect}`,
+      });
+      expect((await stores.artifacts.listForInstance("azure-sql", `db-${dialect}`)).map((a) => a.id)).toEqual(
+        [art.id],
+      );
+      await stores.audit.record({
+        actor: "alice",
+        role: "admin",
+        source: "api",
+        action: "task.create",
+        outcome: "ok",
+      });
+      const [latest] = await stores.audit.recent(1);
+      expect(latest).toMatchObject({ actor: "alice", action: "task.create", outcome: "ok" });
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestEngine, type TestEngine } from "../support/engine-harness";
+
+describe("the five operations in demo form", () => {
+  let t: TestEngine;
+  let projectId: string;
+  let envId: string;
+
+  beforeAll(async () => {
+    t = await createTestEngine();
+    await t.engine.startWorker();
+    const project = await t.stores.projects.create({ name: "shop" });
+    projectId = project.id;
+    envId = (await t.stores.environments.create(project.id, { name: "prod", type: "prod" })).id;
+  });
+  afterAll(async () => t?.destroy());
+
+  const submit = (
+    type: Parameters<TestEngine["engine"]["tasks"]["submit"]>[0]["type"],
+    entityId: string,
+    payload: Record<string, unknown>,
+  ) => t.engine.tasks.submit({ type, entityId, payload, requestedBy: "tester", source: "api", projectId });
+
+  it("deploys: validate, plan (a plan file with its sha256), apply", async () => {
+    const { task } = await submit("deploy", envId, {
+      projectId,
+      envId,
+      templateId: "web-app",
+      params: { replicas: 2 },
+    });
+    const done = await t.waitForStatus(task.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    const steps = await t.stores.tasks.steps(task.id);
+    expect(steps.map((s) => [s.name, s.status, s.percent])).toEqual([
+      ["validate", "succeeded", 100],
+      ["plan", "succeeded", 100],
+      ["apply", "succeeded", 100],
+    ]);
+    const [plan] = await t.stores.artifacts.listForTask(task.id);
+    expect(plan).toMatchObject({ kind: "plan", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(existsSync(join(t.dataDir, plan?.path ?? "missing"))).toBe(true);
+  });
+
+  it("backs up to DATA_DIR/backups and restores from that artifact after checking its checksum", async () => {
+    const { task: backup } = await submit("db.backup", "azure-postgres/orders", {
+      engine: "azure-postgres",
+      instanceId: "orders",
+    });
+    const b = await t.waitForStatus(backup.id, ["succeeded", "failed"]);
+    expect(b.status).toBe("succeeded");
+    const artifactId = String(b.result?.artifactId);
+    const [artifact] = await t.stores.artifacts.listForInstance("azure-postgres", "orders");
+    expect(artifact?.id).toBe(artifactId);
+    expect(artifact?.path).toMatch(/^backups\/azure-postgres\/orders\//);
+    expect(artifact?.size).toBeGreaterThan(0);
+
+    const { task: restore } = await submit("db.restore", "azure-postgres/orders", {
+      engine: "azure-postgres",
+      instanceId: "orders",
+      artifactId,
+      target: "orders-copy",
+    });
+    expect((await t.waitForStatus(restore.id, ["succeeded", "failed"])).status).toBe("succeeded");
+  });
+
+  it("refuses a restore from an artifact of another engine without retrying", async () => {
+    const { task: backup } = await submit("db.backup", "azure-sql/billing", {
+      engine: "azure-sql",
+      instanceId: "billing",
+    });
+    const b = await t.waitForStatus(backup.id, ["succeeded"]);
+    const { task } = await submit("db.restore", "azure-postgres/orders", {
+      engine: "azure-postgres",
+      instanceId: "orders",
+      artifactId: String(b.result?.artifactId),
+      target: "orders",
+    });
+    const failed = await t.waitForStatus(task.id, ["failed", "succeeded"]);
+    expect(failed.status).toBe("failed");
+    expect(failed.attempts).toBe(1);
+    expect(failed.error?.code).toBe("artifact_engine_mismatch");
+    expect((await t.stores.deadLetters.openForTask(task.id))?.reason).toBe("permanent_error");
+  });
+
+  it("restarts a workload and waits until every replica is ready", async () => {
+    const { task } = await submit("k8s.restart", "prod/api", { namespace: "prod", name: "api" });
+    expect((await t.waitForStatus(task.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const logs = await t.stores.taskEvents.logs(task.id);
+    expect(logs.map((l) => l.message)).toContain("All 3 replicas ready");
+  });
+
+  it("creates a sandbox that expires on its own", async () => {
+    const environmentId = "env_0000000000sandboxtest0001";
+    const { task } = await submit("sandbox.create", environmentId, {
+      projectId,
+      ttlMinutes: 1,
+      environmentId,
+      name: "sbx-test",
+    });
+    expect((await t.waitForStatus(task.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const env = await t.stores.environments.get(environmentId);
+    expect(env).toMatchObject({ type: "sandbox", status: "active", ttlMinutes: 1 });
+    await t.stores.environments.update(environmentId, { expiresAt: new Date(Date.now() - 1000) });
+    expect(await t.engine.expiry.runDue()).toBe(1);
+    expect(await t.engine.expiry.runDue()).toBe(0);
+    const expiry = await t.stores.tasks.list({ entityId: environmentId, type: "sandbox.expire" });
+    expect(expiry.items).toHaveLength(1);
+    await t.waitForStatus(expiry.items[0]?.id ?? "", ["succeeded"]);
+    expect((await t.stores.environments.get(environmentId))?.status).toBe("expired");
+  });
+});

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Dialect } from "../../db/client";
+import type { TaskStatus } from "../../db/model/task-status";
+import type { TaskRow } from "../../db/model/types";
+import { createStores, type Stores } from "../../db/stores/index";
+import { silentLogger } from "../../logger";
+import { createTaskEngine, type EngineDeps, type TaskEngine } from "../../worker/engine";
+import { createRedisFactory } from "../../worker/events/redis-factory";
+import { createTaskEventBus, type TaskEventBus } from "../../worker/events/task-event-bus";
+import { createQueue, type QueueConfig } from "../../worker/queue/create-queue";
+import type { TaskQueue } from "../../worker/queue/port";
+import { createTestDatabase, type TestDatabase } from "./databases";
+import { uniqueSuffix } from "./services";
+
+export interface TestEngine {
+  testDb: TestDatabase;
+  stores: Stores;
+  bus: TaskEventBus;
+  queue: TaskQueue;
+  engine: TaskEngine;
+  dataDir: string;
+  prefix: string;
+  waitForStatus(taskId: string, statuses: TaskStatus[], timeoutMs?: number): Promise<TaskRow>;
+  destroy(): Promise<void>;
+}
+
+export interface TestEngineOptions {
+  dialect?: Dialect;
+  queue?: Partial<QueueConfig>;
+  redisUrl?: string;
+  engine?: Partial<Pick<EngineDeps, "handlers" | "handlerDeps" | "stepDelayMs">>;
+}
+
+/** A task engine on a fresh database with a unique Redis prefix and data dir. */
+export async function createTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
+  const testDb = await createTestDatabase(options.dialect ?? "sqlite");
+  const stores = createStores(testDb.database);
+  const prefix = `cloudops-test:${uniqueSuffix()}`;
+  const dataDir = mkdtempSync(join(tmpdir(), "cloudops-data-"));
+  const bus = createTaskEventBus({
+    redis: createRedisFactory(options.redisUrl),
+    prefix,
+    logger: silentLogger,
+  });
+  const queue = await createQueue(
+    { engine: "memory", maxConcurrentSessions: 4, maxMessagesPerSession: 4, prefix, ...options.queue },
+    silentLogger,
+  );
+  const engine = createTaskEngine({
+    stores,
+    queue,
+    bus,
+    logger: silentLogger,
+    dataDir,
+    stepDelayMs: 5,
+    ...options.engine,
+  });
+
+  async function waitForStatus(taskId: string, statuses: TaskStatus[], timeoutMs = 15_000): Promise<TaskRow> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const task = await stores.tasks.get(taskId);
+      if (task && statuses.includes(task.status as TaskStatus)) return task;
+      if (Date.now() > deadline)
+        throw new Error(`Task ${taskId} is ${task?.status}, not ${statuses.join("/")}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  return {
+    testDb,
+    stores,
+    bus,
+    queue,
+    engine,
+    dataDir,
+    prefix,
+    waitForStatus,
+    async destroy() {
+      await engine.stop(100);
+      await queue.close();
+      await bus.close();
+      await testDb.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

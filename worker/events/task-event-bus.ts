@@ -1,0 +1,71 @@
+import type { TaskEvent } from "../../db/model/events";
+import type { Logger } from "../../logger";
+import type { RedisConnection, RedisFactory } from "./redis-factory";
+
+export type TaskEventListener = (event: TaskEvent) => void;
+
+/** Fan-out of persisted task events to every process (API SSE, bot card updater, notifier). */
+export interface TaskEventBus {
+  publish(event: TaskEvent): Promise<void>;
+  subscribe(listener: TaskEventListener): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis pub/sub bus. Events are already persisted when published, so a subscriber that misses one
+ * (disconnect, slow start) catches up from the database by sequence number; pub/sub only has to be fast.
+ */
+export function createTaskEventBus(deps: {
+  redis: RedisFactory;
+  prefix: string;
+  logger: Logger;
+}): TaskEventBus {
+  const channel = `${deps.prefix}:task-events`;
+  const listeners = new Set<TaskEventListener>();
+  let publisher: RedisConnection | null = null;
+  let subscriber: RedisConnection | null = null;
+
+  function ensureSubscriber(): void {
+    if (subscriber) return;
+    subscriber = deps.redis.open();
+    subscriber.on("error", (error) => deps.logger.warn("event bus subscriber error", { error }));
+    subscriber.on("message", (ch: string, raw: string) => {
+      if (ch !== channel) return;
+      let event: TaskEvent;
+      try {
+        event = JSON.parse(raw) as TaskEvent;
+      } catch {
+        deps.logger.warn("event bus dropped a malformed message");
+        return;
+      }
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          deps.logger.error("task event listener failed", { error });
+        }
+      }
+    });
+    void subscriber
+      .subscribe(channel)
+      .catch((error) => deps.logger.error("event bus subscribe failed", { error }));
+  }
+
+  return {
+    async publish(event) {
+      publisher ??= deps.redis.open();
+      await publisher.publish(channel, JSON.stringify(event));
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      ensureSubscriber();
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+      await Promise.allSettled([publisher?.quit(), subscriber?.quit()]);
+      publisher = null;
+      subscriber = null;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { TaskType } from "../../db/model/task-types";
+import type { TaskRow } from "../../db/model/types";
+import type { RetryPolicy } from "../runner/backoff";
+
+/** What a step sees. Everything it does to the outside world goes through `deps` adapters. */
+export interface StepContext<Deps> {
+  task: TaskRow;
+  payload: Record<string, unknown>;
+  signal: AbortSignal;
+  deps: Deps;
+  /** Values later steps (and a resumed retry) need; saved to the task's result after each step. */
+  state: Record<string, unknown>;
+  log(message: string, level?: "debug" | "info" | "warn" | "error"): Promise<void>;
+  progress(percent: number, message?: string): Promise<void>;
+  /** Throws AbortedError when the task was cancelled or the worker is stopping. */
+  checkpoint(): void;
+  /** Waits `ms`, ending early with AbortedError on abort. */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface StepDefinition<Deps> {
+  name: string;
+  run(ctx: StepContext<Deps>): Promise<void>;
+}
+
+/** One task type: its named steps (same names and order as db/model/task-types.ts) and retry policy. */
+export interface TaskHandler<Deps> {
+  type: TaskType;
+  retry: RetryPolicy;
+  steps: StepDefinition<Deps>[];
+}

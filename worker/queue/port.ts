@@ -1,0 +1,66 @@
+/**
+ * The queue port: what the task engine needs from a queue, and nothing more. Engines (memory, BullMQ,
+ * Service Bus) implement it with the same semantics, proven by tests/contracts/queue.contract.test.ts:
+ *
+ * - Items of one entity are delivered one at a time, in enqueue order; never two at once.
+ * - Different entities run in parallel up to `maxConcurrentSessions` (across processes where the
+ *   engine is shared).
+ * - After `maxMessagesPerSession` items of one entity in a row, other waiting entities get a turn.
+ * - A processor result of `retry` keeps the item at the head of its entity (the entity stays blocked)
+ *   and delivers it again after `delayMs`; `release` hands it back for immediate redelivery (used on
+ *   shutdown); `done` removes it and makes the entity's next item deliverable.
+ * - Delivery is at least once: after a crash the head item is delivered again.
+ */
+export type QueueKind = "memory" | "bullmq" | "servicebus";
+
+export interface QueueItem {
+  taskId: string;
+  entityId: string;
+}
+
+export interface Delivery extends QueueItem {
+  /** 1 for the first delivery of this item, then 2, 3, ... (retries and crash redeliveries). */
+  deliveryCount: number;
+  /** Aborted when the task is cancelled (reason "cancelled") or the worker stops (reason "shutdown"). */
+  signal: AbortSignal;
+}
+
+export type ProcessResult = { kind: "done" } | { kind: "retry"; delayMs: number } | { kind: "release" };
+
+export type Processor = (delivery: Delivery) => Promise<ProcessResult>;
+
+export interface EntityQueueState {
+  entityId: string;
+  /** Items not yet finished, including the running one. */
+  depth: number;
+  runningTaskId: string | null;
+  pendingTaskIds: string[];
+}
+
+export interface QueueOptions {
+  maxConcurrentSessions: number;
+  maxMessagesPerSession: number;
+}
+
+export const ABORT_REASON = { cancelled: "cancelled", shutdown: "shutdown" } as const;
+
+export interface TaskQueue {
+  readonly kind: QueueKind;
+  /** Adds an item at the back of its entity. Adding a task id that is already queued is a no-op. */
+  enqueue(item: QueueItem): Promise<void>;
+  /** Removes a waiting (not running) item; the order of the others is unchanged. */
+  remove(taskId: string): Promise<boolean>;
+  /** Aborts the delivery of a running item wherever it runs, or wakes it if it waits for a retry. */
+  abort(taskId: string): Promise<void>;
+  /** Starts consuming with `processor`. Only worker roles call it. */
+  start(processor: Processor): Promise<void>;
+  /** Stops taking new items; running deliveries get `graceMs` to finish, then are aborted with "shutdown". */
+  stop(graceMs: number): Promise<void>;
+  /** Whether the queue currently holds this task (waiting, running or waiting for a retry). */
+  has(taskId: string): Promise<boolean>;
+  /** 0 = running or next to run for its entity, 1 = one item ahead of it, ...; null when not queued. */
+  positionOf(taskId: string): Promise<number | null>;
+  snapshot(): Promise<EntityQueueState[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

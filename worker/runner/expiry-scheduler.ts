@@ -1,0 +1,47 @@
+import type { Stores } from "../../db/stores/index";
+import type { Logger } from "../../logger";
+import type { TaskService } from "../tasks/task-service";
+
+/**
+ * Turns due sandbox expiries into `sandbox.expire` tasks. The idempotency key per environment makes
+ * this safe to run from every worker process and again after a restart (due expiries run on start).
+ */
+export function createExpiryScheduler(deps: {
+  stores: Stores;
+  tasks: TaskService;
+  logger: Logger;
+  intervalMs?: number;
+}) {
+  let timer: NodeJS.Timeout | null = null;
+
+  async function runDue(now = new Date()): Promise<number> {
+    let submitted = 0;
+    for (const env of await deps.stores.environments.listDueExpiries(now)) {
+      const { created } = await deps.tasks.submit({
+        type: "sandbox.expire",
+        entityId: env.id,
+        projectId: env.projectId,
+        payload: { environmentId: env.id, projectId: env.projectId, name: env.name },
+        requestedBy: "system",
+        source: "system",
+        idempotencyKey: `sandbox-expire:${env.id}`,
+      });
+      if (created) submitted++;
+    }
+    return submitted;
+  }
+
+  return {
+    runDue,
+    start() {
+      const tick = () => void runDue().catch((error) => deps.logger.warn("expiry scan failed", { error }));
+      tick();
+      timer ??= setInterval(tick, deps.intervalMs ?? 5000);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import { isTerminal, type TaskStatus } from "../../db/model/task-status";
+import type { TaskRow } from "../../db/model/types";
+import type { Stores } from "../../db/stores/index";
+import type { Logger } from "../../logger";
+import type { StepContext, TaskHandler } from "../handlers/handler";
+import { ABORT_REASON, type Delivery, type ProcessResult } from "../queue/port";
+import { backoffDelay } from "./backoff";
+import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
+import type { Journal } from "./journal";
+
+export interface RunnerDeps<Deps> {
+  stores: Stores;
+  journal: Journal;
+  handlers: ReadonlyMap<string, TaskHandler<Deps>>;
+  handlerDeps: Deps;
+  logger: Logger;
+  random?: () => number;
+}
+
+/**
+ * Runs one delivery of a task: moves it to running, runs the steps that have not succeeded yet,
+ * and decides what happens on failure (retry with backoff while attempts remain, else failed plus
+ * a dead letter). Returns what the queue should do with the item. Never throws.
+ */
+export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
+  const { stores, journal, logger } = deps;
+  const random = deps.random ?? Math.random;
+
+  async function begin(delivery: Delivery): Promise<TaskRow | null> {
+    const task = await stores.tasks.get(delivery.taskId);
+    if (!task || isTerminal(task.status as TaskStatus)) return null;
+    if (task.status === "queued") {
+      try {
+        return await journal.status(task.id, "running", {
+          attempts: task.attempts + 1,
+          startedAt: task.startedAt ?? new Date(),
+          error: null,
+        });
+      } catch {
+        return null; // cancelled (or taken) between the read and the move: nothing to run
+      }
+    }
+    if (task.status !== "running") return null;
+    // Redelivery: a retry after backoff, or a crash of the worker that ran it (at-least-once).
+    const again = await stores.tasks.update(task.id, { attempts: task.attempts + 1 });
+    await journal.log(task.id, `Attempt ${again.attempts} of ${again.maxAttempts} starting`, "info");
+    return again;
+  }
+
+  async function finishCancelled(
+    task: TaskRow,
+    stepIndex: number | null,
+    stepName: string | null,
+  ): Promise<void> {
+    if (stepIndex !== null && stepName) await journal.step(task.id, stepIndex, stepName, "cancelled");
+    await journal.log(task.id, "Cancelled on request", "warn");
+    await journal.status(task.id, "cancelled", { finishedAt: new Date() }).catch(() => undefined);
+  }
+
+  async function run(delivery: Delivery): Promise<ProcessResult> {
+    const task = await begin(delivery);
+    if (!task) return { kind: "done" };
+    const handler = deps.handlers.get(task.type);
+    if (!handler) {
+      return fail(
+        task,
+        new PermanentError("unknown_task_type", `No handler for task type ${task.type}`),
+        null,
+        null,
+      );
+    }
+    if (task.cancelRequested) {
+      await finishCancelled(task, null, null);
+      return { kind: "done" };
+    }
+    const state: Record<string, unknown> = { ...(task.result ?? {}) };
+    const steps = await stores.tasks.steps(task.id);
+    let current: { index: number; name: string } | null = null;
+    try {
+      for (const [index, step] of handler.steps.entries()) {
+        if (steps[index]?.status === "succeeded") continue;
+        throwIfAborted(delivery.signal);
+        current = { index, name: step.name };
+        await journal.step(task.id, index, step.name, "running");
+        injectFailure(task, step.name);
+        await step.run(contextFor(task, index, step.name, state, delivery.signal));
+        throwIfAborted(delivery.signal);
+        await stores.tasks.update(task.id, { result: state });
+        await journal.step(task.id, index, step.name, "succeeded");
+        current = null;
+      }
+      await journal.status(task.id, "succeeded", { finishedAt: new Date(), result: state, error: null });
+      return { kind: "done" };
+    } catch (error) {
+      return handleFailure(task, delivery, error, current);
+    }
+  }
+
+  async function handleFailure(
+    task: TaskRow,
+    delivery: Delivery,
+    error: unknown,
+    current: { index: number; name: string } | null,
+  ): Promise<ProcessResult> {
+    try {
+      const reason = delivery.signal.aborted ? String(delivery.signal.reason) : null;
+      if (reason === ABORT_REASON.shutdown) {
+        if (current) await journal.step(task.id, current.index, current.name, "pending");
+        await journal.log(task.id, "Worker stopping: task handed back to the queue", "warn");
+        await stores.tasks.update(task.id, { attempts: Math.max(0, task.attempts - 1) });
+        return { kind: "release" };
+      }
+      const fresh = await stores.tasks.get(task.id);
+      if (reason === ABORT_REASON.cancelled || fresh?.cancelRequested) {
+        await finishCancelled(task, current?.index ?? null, current?.name ?? null);
+        return { kind: "done" };
+      }
+      const permanent = error instanceof PermanentError;
+      if (current) {
+        await journal.step(task.id, current.index, current.name, "failed", { message: errorMessage(error) });
+      }
+      if (!permanent && task.attempts < task.maxAttempts) {
+        const handler = deps.handlers.get(task.type);
+        const policy = handler?.retry ?? { baseDelayMs: 1000, maxDelayMs: 30_000 };
+        const delayMs = backoffDelay(task.attempts, policy, random);
+        await journal.log(
+          task.id,
+          `Attempt ${task.attempts} of ${task.maxAttempts} failed: ${errorMessage(error)}. Retrying in ${(delayMs / 1000).toFixed(1)} s`,
+          "warn",
+          current?.name,
+        );
+        return { kind: "retry", delayMs };
+      }
+      return fail(task, error, current?.index ?? null, current?.name ?? null);
+    } catch (inner) {
+      logger.error("task failure handling failed", { taskId: task.id, error: inner });
+      return { kind: "retry", delayMs: 1000 };
+    }
+  }
+
+  async function fail(
+    task: TaskRow,
+    error: unknown,
+    _index: number | null,
+    stepName: string | null,
+  ): Promise<ProcessResult> {
+    const permanent = error instanceof PermanentError;
+    const message = errorMessage(error);
+    const code = errorCode(error);
+    const hint = error instanceof PermanentError ? error.hint : undefined;
+    await journal.log(
+      task.id,
+      `Task failed${stepName ? ` at step "${stepName}"` : ""}: ${message}`,
+      "error",
+      stepName ?? undefined,
+    );
+    await journal.status(task.id, "failed", {
+      finishedAt: new Date(),
+      error: hint ? { code, message, hint } : { code, message },
+    });
+    await stores.deadLetters.create({
+      taskId: task.id,
+      taskType: task.type,
+      entityId: task.entityId,
+      reason: permanent ? "permanent_error" : "attempts_exhausted",
+      attempts: task.attempts,
+      lastError: message,
+    });
+    return { kind: "done" };
+  }
+
+  function contextFor(
+    task: TaskRow,
+    index: number,
+    name: string,
+    state: Record<string, unknown>,
+    signal: AbortSignal,
+  ): StepContext<Deps> {
+    return {
+      task,
+      payload: task.payload,
+      signal,
+      deps: deps.handlerDeps,
+      state,
+      log: (message, level = "info") => journal.log(task.id, message, level, name),
+      progress: (percent, message) => journal.progress(task.id, index, name, percent, message),
+      checkpoint: () => throwIfAborted(signal),
+      sleep: (ms) => abortableSleep(ms, signal),
+    };
+  }
+
+  return { run };
+}
+
+export type TaskRunner = ReturnType<typeof createTaskRunner>;
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new AbortedError(String(signal.reason));
+}
+
+/** Demo and test failure injection: payload `failAt: "<step>"`, optional `failTimes: n`, `failPermanently`. */
+function injectFailure(task: TaskRow, stepName: string): void {
+  const { failAt, failTimes, failPermanently } = task.payload as {
+    failAt?: unknown;
+    failTimes?: unknown;
+    failPermanently?: unknown;
+  };
+  if (failAt !== stepName) return;
+  if (typeof failTimes === "number" && task.attempts > failTimes) return;
+  const message = `Injected failure at step "${stepName}" (attempt ${task.attempts})`;
+  if (failPermanently === true)
+    throw new PermanentError("injected_failure", message, "Remove failAt from the payload");
+  throw new TransientError("injected_failure", message);
+}
+
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new AbortedError(String(signal.reason)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortedError(String(signal.reason)));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
