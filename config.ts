@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -63,6 +64,10 @@ const envSchema = z.object({
     .enum(["viewer", "operator", "admin"], { error: "must be viewer, operator or admin" })
     .optional(),
   API_URL: url(["http://", "https://"]),
+  INTERNAL_API_TOKEN: optional.refine(
+    (v) => v === undefined || v.length >= 24,
+    "must be at least 24 characters",
+  ),
   AZURE_TENANT_ID: optional,
   AZURE_CLIENT_ID: optional,
   AZURE_CLIENT_SECRET: optional,
@@ -126,7 +131,17 @@ export interface Config {
   };
   auth: { oidcIssuer: string | undefined; oidcAudience: string | undefined; oidcJwksUrl: string | undefined };
   azure: { tenantId: string | undefined; clientId: string | undefined; clientSecret: string | undefined };
-  api: { rateLimitPerMinute: number; idempotencyTtlMs: number; maxBodyBytes: number };
+  api: {
+    rateLimitPerMinute: number;
+    idempotencyTtlMs: number;
+    maxBodyBytes: number;
+    /**
+     * Shared secret with which the bot and the site call the API on behalf of a user
+     * (headers X-Internal-Token, X-Acting-User, X-Acting-Role). Random per process when unset, which
+     * is right for ROLE=all; set it to the same value on api and bot processes that run apart.
+     */
+    internalToken: string;
+  };
   shutdownGraceMs: number;
 }
 
@@ -217,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
       maxBodyBytes: e.MAX_BODY_BYTES,
+      internalToken: e.INTERNAL_API_TOKEN ?? randomBytes(24).toString("hex"),
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
