@@ -1,0 +1,94 @@
+import type { Redis } from "ioredis";
+import type { FifoKeys } from "./keys";
+import { runScript, type ScriptName } from "./scripts";
+
+export interface HeadRef {
+  entityId: string;
+  taskId: string;
+  seq: string;
+}
+
+/** Typed access to the FIFO bookkeeping in Redis (the lanes); BullMQ jobs are handled by the engine. */
+export function createFifoStore(redis: Redis, keys: FifoKeys) {
+  const keysOf = (entityId: string) => [
+    keys.items,
+    keys.seqs,
+    keys.seq,
+    keys.entities,
+    keys.pending(entityId),
+    keys.head(entityId),
+  ];
+  const run = (name: ScriptName, entityId: string, args: (string | number)[]) =>
+    runScript(redis, name, keysOf(entityId), args);
+
+  return {
+    /** "duplicate", "queued" (behind others) or the head it became (its job must be added). */
+    async enqueue(taskId: string, entityId: string): Promise<"duplicate" | "queued" | HeadRef> {
+      const result = Number(await run("enqueue", entityId, [taskId, entityId]));
+      if (result < 0) return "duplicate";
+      if (result === 0) return "queued";
+      return { entityId, taskId, seq: String(result) };
+    },
+
+    async isHead(ref: HeadRef): Promise<boolean> {
+      return Number(await run("isHead", ref.entityId, [ref.taskId, ref.seq])) === 1;
+    },
+
+    /** Pops `ref` if it is still the head; returns the new head (whose job must be added), if any. */
+    async popHead(ref: HeadRef): Promise<{ popped: boolean; next: HeadRef | null }> {
+      const result = await run("popHead", ref.entityId, [ref.taskId, ref.seq, ref.entityId]);
+      if (!Array.isArray(result)) return { popped: false, next: null };
+      const [taskId, seq] = result as [string?, string?];
+      return { popped: true, next: taskId && seq ? { entityId: ref.entityId, taskId, seq } : null };
+    },
+
+    async removeWaiting(taskId: string, entityId: string): Promise<"removed" | "absent" | "head"> {
+      const result = Number(await run("removeWaiting", entityId, [taskId]));
+      return result === 1 ? "removed" : result < 0 ? "head" : "absent";
+    },
+
+    async entityOf(taskId: string): Promise<string | null> {
+      return redis.hget(keys.items, taskId);
+    },
+
+    async headOf(entityId: string): Promise<HeadRef | null> {
+      const taskId = await redis.get(keys.head(entityId));
+      if (!taskId) return null;
+      const seq = await redis.hget(keys.seqs, taskId);
+      return seq ? { entityId, taskId, seq } : null;
+    },
+
+    async has(taskId: string): Promise<boolean> {
+      return (await redis.hexists(keys.items, taskId)) === 1;
+    },
+
+    async positionOf(taskId: string): Promise<number | null> {
+      const entityId = await redis.hget(keys.items, taskId);
+      if (entityId === null) return null;
+      const index = await redis.lpos(keys.pending(entityId), taskId);
+      return index ?? null;
+    },
+
+    /** Every entity's items in order, entities sorted by id. */
+    async lanes(): Promise<{ entityId: string; taskIds: string[] }[]> {
+      const entities = (await redis.smembers(keys.entities)).sort((a, b) => a.localeCompare(b));
+      const lists = await Promise.all(entities.map((e) => redis.lrange(keys.pending(e), 0, -1)));
+      return entities
+        .map((entityId, i) => ({ entityId, taskIds: lists[i] ?? [] }))
+        .filter((lane) => lane.taskIds.length > 0);
+    },
+
+    /** Every entity's head, in one round trip. */
+    async heads(): Promise<HeadRef[]> {
+      const flat = (await runScript(redis, "heads", keysOf(""), [keys.entityBase])) as string[];
+      const refs: HeadRef[] = [];
+      for (let i = 0; i + 2 < flat.length; i += 3) {
+        const [entityId, taskId, seq] = [flat[i], flat[i + 1], flat[i + 2]];
+        if (entityId !== undefined && taskId && seq) refs.push({ entityId, taskId, seq });
+      }
+      return refs;
+    },
+  };
+}
+
+export type FifoStore = ReturnType<typeof createFifoStore>;

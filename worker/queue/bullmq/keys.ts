@@ -1,0 +1,50 @@
+/**
+ * Every Redis key, channel and BullMQ queue name of the FIFO layer, all under one deployment prefix
+ * so tests (and several deployments on one Redis) never see each other's data.
+ */
+export interface FifoKeys {
+  /** BullMQ key prefix; the BullMQ queue itself is named `queueName`. */
+  bullPrefix: string;
+  queueName: string;
+  /** Hash taskId → entityId of every queued item (waiting, running or waiting for a retry). */
+  items: string;
+  /** Hash taskId → sequence number: the item's place in enqueue order and part of its jobId. */
+  seqs: string;
+  /** Counter behind the sequence numbers. */
+  seq: string;
+  /** Set of entities that hold at least one item (snapshot and sweep walk it). */
+  entities: string;
+  /** Pub/sub channel on which `abort(taskId)` reaches the process that runs the task. */
+  abortChannel: string;
+  /** Common start of the per-entity keys (the sweep's Lua builds head keys from it). */
+  entityBase: string;
+  /** The entity's items in enqueue order; index 0 is the head. */
+  pending(entityId: string): string;
+  /** The entity's head: the one item that has a BullMQ job. */
+  head(entityId: string): string;
+}
+
+export function fifoKeys(prefix: string): FifoKeys {
+  const base = `${prefix}:fifo`;
+  return {
+    bullPrefix: prefix,
+    queueName: "tasks",
+    items: `${base}:items`,
+    seqs: `${base}:seqs`,
+    seq: `${base}:seq`,
+    entities: `${base}:entities`,
+    abortChannel: `${base}:abort`,
+    entityBase: `${base}:e:`,
+    pending: (entityId) => `${base}:e:${entityId}:pending`,
+    head: (entityId) => `${base}:e:${entityId}:head`,
+  };
+}
+
+/**
+ * BullMQ job id of the head item: deterministic (entity + sequence number) so the enqueue path and
+ * the sweep can both add it and only one job exists; a re-queued task gets a new sequence number and
+ * so a new job. BullMQ refuses ":" in custom ids; encodeURIComponent turns it into %3A.
+ */
+export function headJobId(entityId: string, seq: string | number): string {
+  return `${encodeURIComponent(entityId)}.${seq}`;
+}

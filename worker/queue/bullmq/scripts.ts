@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+
+/**
+ * The FIFO layer's Lua scripts. Each one is atomic on Redis, which is what keeps one head per entity
+ * across any number of worker processes. KEYS: items, seqs, seq, entities, pending(entity), head(entity).
+ */
+
+/** ARGV: taskId, entityId. Returns -1 if already queued, the seq if the item became head, else 0. */
+const ENQUEUE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -1 end
+local seq = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], seq)
+redis.call('RPUSH', KEYS[5], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[2])
+if redis.call('SET', KEYS[6], ARGV[1], 'NX') then return seq end
+return 0
+`;
+
+/** ARGV: taskId, seq. 1 when this exact item (same enqueue) is its entity's head. */
+const IS_HEAD = `
+if redis.call('GET', KEYS[6]) ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+return 1
+`;
+
+/**
+ * ARGV: taskId, seq, entityId. Pops the head and makes the next item head.
+ * Returns false when the item is no longer head (stale), {} when the entity is now empty,
+ * else {nextTaskId, nextSeq}.
+ */
+const POP_HEAD = `
+if redis.call('GET', KEYS[6]) ~= ARGV[1] then return false end
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return false end
+redis.call('LREM', KEYS[5], 1, ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+local nextId = redis.call('LINDEX', KEYS[5], 0)
+if nextId then
+  redis.call('SET', KEYS[6], nextId)
+  return {nextId, redis.call('HGET', KEYS[2], nextId)}
+end
+redis.call('DEL', KEYS[6])
+redis.call('SREM', KEYS[4], ARGV[3])
+return {}
+`;
+
+/** ARGV: taskId. Removes a waiting item behind the head: 1 removed, 0 not queued, -1 it is the head. */
+const REMOVE_WAITING = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('GET', KEYS[6]) == ARGV[1] then return -1 end
+redis.call('LREM', KEYS[5], 1, ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+`;
+
+/** No keys beyond the first four. Returns {entity, head, seq, ...} for every entity with a head. */
+const HEADS = `
+local out = {}
+for _, entity in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  local head = redis.call('GET', ARGV[1] .. entity .. ':head')
+  if head then
+    out[#out + 1] = entity
+    out[#out + 1] = head
+    out[#out + 1] = redis.call('HGET', KEYS[2], head) or ''
+  end
+end
+return out
+`;
+
+export const SCRIPTS = {
+  enqueue: ENQUEUE,
+  isHead: IS_HEAD,
+  popHead: POP_HEAD,
+  removeWaiting: REMOVE_WAITING,
+  heads: HEADS,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+const shas = new Map<ScriptName, string>(
+  Object.entries(SCRIPTS).map(([name, lua]) => [
+    name as ScriptName,
+    createHash("sha1").update(lua).digest("hex"),
+  ]),
+);
+
+/** EVALSHA with a fallback to EVAL when Redis does not have the script cached yet (or was flushed). */
+export async function runScript(
+  redis: Redis,
+  name: ScriptName,
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
+  const sha = shas.get(name) ?? "";
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+    return redis.eval(SCRIPTS[name], keys.length, ...keys, ...args);
+  }
+}
