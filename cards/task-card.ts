@@ -1,0 +1,97 @@
+import { isTerminal } from "../db/model/task-status";
+import { STATUS_COLOR, STATUS_LABEL, STEP_COLOR, STEP_ICON, typeLabel } from "./colors";
+import { type CardJson, expandTemplate, loadTemplate } from "./expand";
+import type { TaskView } from "./task-view";
+import { between, clip } from "./text";
+
+const template = loadTemplate("task");
+
+/** What keeps the worst-case card far below Teams' limit (28 KB is our budget, ~80 KB Teams'). */
+export const TASK_CARD_LIMITS = { logLines: 8, logLineChars: 240, stepChars: 200, textChars: 400, steps: 12 };
+
+const TITLE_VERB: Record<string, string> = {
+  deploy: "Deploy to",
+  "db.backup": "Back up",
+  "db.restore": "Restore",
+  "k8s.restart": "Restart",
+  "sandbox.create": "Create sandbox",
+  "sandbox.expire": "Expire sandbox",
+};
+
+export interface TaskCardOptions {
+  /** Base of the dashboard deep link, e.g. https://cloudops.contoso.com (no trailing slash). */
+  publicUrl: string;
+  /** A line shown to the reader above the facts, e.g. why their click changed nothing. */
+  notice?: string;
+  /** The clock for running durations; tests pass a fixed one. */
+  now?: Date;
+}
+
+/** The card that follows one task from queued to its end: status, steps, progress, logs and actions. */
+export function buildTaskCard(task: TaskView, options: TaskCardOptions): CardJson {
+  const now = options.now ?? new Date();
+  const L = TASK_CARD_LIMITS;
+  const steps = task.steps.slice(0, L.steps);
+  const done = steps.filter((s) => s.status === "succeeded" || s.status === "skipped").length;
+  const running = steps.find((s) => s.status === "running");
+  const percent =
+    task.status === "succeeded"
+      ? 100
+      : steps.length === 0
+        ? 0
+        : Math.round(((done + (running ? running.percent / 100 : 0)) / steps.length) * 100);
+  const facts = [
+    { title: "Task", value: task.id },
+    { title: "Requested by", value: clip(task.requestedBy, 120) },
+    {
+      title: "Attempt",
+      value: `${Math.max(task.attempts, task.status === "queued" ? 0 : 1)} of ${task.maxAttempts}`,
+    },
+  ];
+  if (task.status === "queued" && task.queuePosition !== null) {
+    facts.push({
+      title: "Queue position",
+      value: task.queuePosition === 0 ? "next" : `${task.queuePosition} ahead`,
+    });
+  }
+  const duration = between(task.startedAt, isTerminal(task.status) ? task.finishedAt : null, now);
+  if (duration) facts.push({ title: isTerminal(task.status) ? "Took" : "Running for", value: duration });
+
+  const logs = task.logs.slice(-L.logLines).map((l) => ({
+    line: clip(`${l.at.slice(11, 19)} ${l.message}`.replace(/\s+/g, " "), L.logLineChars),
+    color: l.level === "error" ? "Attention" : l.level === "warn" ? "Warning" : "Default",
+  }));
+  return expandTemplate(template, {
+    id: task.id,
+    title: clip(`${TITLE_VERB[task.type] ?? typeLabel(task.type)} ${task.entityId}`, L.textChars),
+    typeLabel: typeLabel(task.type),
+    entityId: clip(task.entityId, L.textChars),
+    statusLabel: STATUS_LABEL[task.status],
+    statusColor: STATUS_COLOR[task.status],
+    notice: clip(options.notice ?? "", L.textChars),
+    facts,
+    percent,
+    progressBar: bar(percent),
+    steps: steps.map((s) => ({
+      icon: STEP_ICON[s.status],
+      name: clip(s.name, L.stepChars),
+      label: s.status === "running" && s.percent > 0 ? `running ${s.percent}%` : s.status,
+      color: STEP_COLOR[s.status],
+      message: clip(s.message ?? "", L.stepChars),
+      duration: between(s.startedAt, s.finishedAt, now),
+    })),
+    errorMessage: task.status === "failed" && task.error ? clip(task.error.message, L.textChars) : "",
+    errorHint: task.status === "failed" && task.error?.hint ? clip(task.error.hint, L.textChars) : "",
+    logsTitle:
+      task.logs.length > logs.length ? `Last ${logs.length} of ${task.logs.length} log lines` : "Log",
+    logs,
+    canRetry: task.status === "failed",
+    canCancel: task.status === "queued" || task.status === "running",
+    dashboardUrl: `${options.publicUrl}/tasks/${encodeURIComponent(task.id)}`,
+  });
+}
+
+function bar(percent: number): string {
+  const filled = Math.round(Math.min(100, Math.max(0, percent)) / 10);
+  return `${"█".repeat(filled)}${"░".repeat(10 - filled)}`;
+}

@@ -1,0 +1,56 @@
+import { STATUS_COLOR, STATUS_LABEL, typeLabel } from "./colors";
+import { type CardJson, expandTemplate, loadTemplate } from "./expand";
+import type { TaskSummaryView } from "./task-view";
+import { clip } from "./text";
+
+const template = loadTemplate("task-list");
+
+/** More rows than this make a card people scroll past; the dashboard has the rest. */
+export const TASK_LIST_MAX_ROWS = 25;
+
+export interface TaskListRow {
+  id: string;
+  heading: string;
+  detail: string;
+  label: string;
+  color: string;
+}
+
+export interface TaskListCardInput {
+  title: string;
+  rows: readonly TaskListRow[];
+  emptyText: string;
+  publicUrl: string;
+  /** Dashboard page the card links to (default: the task list). */
+  path?: string;
+}
+
+/** A short list of tasks (or dead letters), newest first, each row opening its dashboard page. */
+export function buildTaskListCard(input: TaskListCardInput): CardJson {
+  const rows = input.rows.slice(0, TASK_LIST_MAX_ROWS);
+  const hidden = input.rows.length - rows.length;
+  return expandTemplate(template, {
+    title: clip(input.title, 200),
+    emptyText: input.emptyText,
+    rows: rows.map((r) => ({
+      heading: clip(r.heading, 200),
+      detail: clip(r.detail, 300),
+      label: clip(r.label, 40),
+      color: r.color,
+      url: `${input.publicUrl}/tasks/${encodeURIComponent(r.id)}`,
+    })),
+    more: hidden > 0 ? `${hidden} more in the dashboard` : "",
+    dashboardUrl: `${input.publicUrl}${input.path ?? "/tasks"}`,
+  });
+}
+
+/** A task list row from an API task. */
+export function taskRow(task: TaskSummaryView): TaskListRow {
+  return {
+    id: task.id,
+    heading: `${typeLabel(task.type)} · ${task.entityId}`,
+    detail: `${task.id} · ${task.requestedBy} · ${task.createdAt.slice(0, 16).replace("T", " ")} UTC`,
+    label: STATUS_LABEL[task.status],
+    color: STATUS_COLOR[task.status],
+  };
+}
