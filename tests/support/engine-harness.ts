@@ -12,7 +12,15 @@ import { createTaskEventBus, type TaskEventBus } from "../../worker/events/task-
 import { createQueue, type QueueConfig } from "../../worker/queue/create-queue";
 import type { TaskQueue } from "../../worker/queue/port";
 import { createTestDatabase, type TestDatabase } from "./databases";
-import { uniqueSuffix } from "./services";
+import { deleteRedisKeys } from "./redis-keys";
+import { redisUrl, uniqueSuffix } from "./services";
+
+export type TestQueueEngine = "memory" | "bullmq";
+
+/** The queue engines an engine-level suite runs on: memory always, BullMQ when REDIS_URL is set. */
+export function queueEnginesUnderTest(): TestQueueEngine[] {
+  return redisUrl ? ["memory", "bullmq"] : ["memory"];
+}
 
 export interface TestEngine {
   testDb: TestDatabase;
@@ -30,7 +38,9 @@ export interface TestEngineOptions {
   dialect?: Dialect;
   queue?: Partial<QueueConfig>;
   redisUrl?: string;
-  engine?: Partial<Pick<EngineDeps, "handlers" | "handlerDeps" | "stepDelayMs">>;
+  /** Shorthand for `queue: { engine, redisUrl }` with the REDIS_URL of tests/support/services. */
+  queueEngine?: TestQueueEngine;
+  engine?: Partial<Pick<EngineDeps, "handlers" | "handlerDeps" | "stepDelayMs" | "reconcileIntervalMs">>;
 }
 
 /** A task engine on a fresh database with a unique Redis prefix and data dir. */
@@ -44,10 +54,16 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     prefix,
     logger: silentLogger,
   });
-  const queue = await createQueue(
-    { engine: "memory", maxConcurrentSessions: 4, maxMessagesPerSession: 4, prefix, ...options.queue },
-    silentLogger,
-  );
+  const engineQueue = options.queueEngine === "bullmq" ? { engine: "bullmq" as const, redisUrl } : {};
+  const queueConfig: QueueConfig = {
+    engine: "memory",
+    maxConcurrentSessions: 4,
+    maxMessagesPerSession: 4,
+    prefix,
+    ...engineQueue,
+    ...options.queue,
+  };
+  const queue = await createQueue(queueConfig, silentLogger);
   const engine = createTaskEngine({
     stores,
     queue,
@@ -82,6 +98,8 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       await engine.stop(100);
       await queue.close();
       await bus.close();
+      if (queueConfig.engine === "bullmq" && queueConfig.redisUrl)
+        await deleteRedisKeys(queueConfig.redisUrl, prefix);
       await testDb.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     },

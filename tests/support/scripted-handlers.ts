@@ -1,0 +1,50 @@
+import { stepsOf, TASK_TYPE_NAMES } from "../../db/model/task-types";
+import type { Stores } from "../../db/stores/index";
+import type { HandlerDeps } from "../../worker/handlers/deps";
+import type { TaskHandler } from "../../worker/handlers/handler";
+
+/**
+ * Handlers for every task type whose steps do nothing but can be held open: payload
+ * `holdAt: "<step>"` plus `holdKey: "<key>"` makes that step wait, checkpointing (so cancel and
+ * shutdown reach it), until the test calls `release(key)`. Failures come from the runner's payload
+ * injection (`failAt`, `failTimes`, `failPermanently`). Retry delays are tiny so tests are fast.
+ */
+export function createScriptedHandlers(options: { maxAttempts?: number } = {}) {
+  const released = new Set<string>();
+
+  const handlers: TaskHandler<HandlerDeps>[] = TASK_TYPE_NAMES.map((type) => ({
+    type,
+    retry: { maxAttempts: options.maxAttempts ?? 3, baseDelayMs: 20, maxDelayMs: 60 },
+    steps: stepsOf(type).map((name) => ({
+      name,
+      async run(ctx) {
+        const { holdAt, holdKey } = ctx.payload;
+        if (holdAt !== name || typeof holdKey !== "string") return;
+        while (!released.has(holdKey)) await ctx.sleep(10);
+      },
+    })),
+  }));
+
+  return {
+    handlers,
+    release(key: string) {
+      released.add(key);
+    },
+  };
+}
+
+/**
+ * Every step start the journal recorded for these tasks, in the order they happened (global event
+ * id): what a person watching the tasks saw run.
+ */
+export async function stepStarts(
+  stores: Stores,
+  taskIds: string[],
+): Promise<{ taskId: string; step: string }[]> {
+  const events = (await Promise.all(taskIds.map((id) => stores.taskEvents.listForTask(id)))).flat();
+  return events
+    .sort((a, b) => a.id - b.id)
+    .flatMap((e) =>
+      e.data.kind === "step" && e.data.status === "running" ? [{ taskId: e.taskId, step: e.data.name }] : [],
+    );
+}
