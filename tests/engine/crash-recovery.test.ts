@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TaskEvent } from "../../db/model/events";
+import type { TaskStatus } from "../../db/model/task-status";
+import { createStores, type Stores } from "../../db/stores/index";
+import { silentLogger } from "../../logger";
+import { createTaskEngine, type TaskEngine } from "../../worker/engine";
+import { createRedisFactory } from "../../worker/events/redis-factory";
+import { createTaskEventBus, type TaskEventBus } from "../../worker/events/task-event-bus";
+import { createQueue } from "../../worker/queue/create-queue";
+import type { TaskQueue } from "../../worker/queue/port";
+import { createTestDatabase, type TestDatabase } from "../support/databases";
+import { deleteRedisKeys } from "../support/redis-keys";
+import { stepStarts } from "../support/scripted-handlers";
+import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
+import { spawnWorker, type WorkerChild } from "../support/worker-child";
+import type { WorkerSettings } from "../support/worker-process";
+
+/**
+ * Real worker processes on BullMQ sharing one database and one Redis prefix with this test process,
+ * which plays the API: it submits tasks and listens to the event bus.
+ */
+describe.skipIf(!redisUrl)("worker processes on BullMQ", () => {
+  const prefix = `cloudops-test:${uniqueSuffix()}`;
+  const children: WorkerChild[] = [];
+  let testDb: TestDatabase;
+  let stores: Stores;
+  let queue: TaskQueue;
+  let bus: TaskEventBus;
+  let engine: TaskEngine;
+  let dataDir: string;
+
+  const settings = (stepDelayMs: number): WorkerSettings => ({
+    databaseUrl: testDb.url,
+    redisUrl: redisUrl ?? "",
+    prefix,
+    dataDir,
+    stepDelayMs,
+    maxConcurrentSessions: 4,
+  });
+  const startWorker = async (stepDelayMs: number) => {
+    const child = spawnWorker(settings(stepDelayMs));
+    children.push(child);
+    await child.ready;
+    return child;
+  };
+
+  beforeAll(async () => {
+    // Two processes on one SQLite file work (WAL), but PostgreSQL is the production setup.
+    testDb = await createTestDatabase(postgresUrl ? "postgres" : "sqlite");
+    stores = createStores(testDb.database);
+    dataDir = mkdtempSync(join(tmpdir(), "cloudops-crash-"));
+    bus = createTaskEventBus({ redis: createRedisFactory(redisUrl), prefix, logger: silentLogger });
+    queue = await createQueue(
+      { engine: "bullmq", redisUrl, prefix, maxConcurrentSessions: 4, maxMessagesPerSession: 4 },
+      silentLogger,
+    );
+    engine = createTaskEngine({ stores, queue, bus, logger: silentLogger, dataDir, stepDelayMs: 10 });
+  });
+
+  afterAll(async () => {
+    await Promise.all(children.map((c) => c.kill()));
+    await queue?.close();
+    await bus?.close();
+    await testDb?.destroy();
+    if (redisUrl) await deleteRedisKeys(redisUrl, prefix);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const restart = async (namespace: string, name: string) =>
+    (
+      await engine.tasks.submit({
+        type: "k8s.restart",
+        entityId: `${namespace}/${name}`,
+        payload: { namespace, name },
+        requestedBy: "tester",
+        source: "api",
+      })
+    ).task;
+
+  async function waitFor<T>(what: string, deadline: number, probe: () => Promise<T | null | undefined>) {
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  const statusOf = async (id: string, statuses: TaskStatus[]) => {
+    const task = await stores.tasks.get(id);
+    return task && statuses.includes(task.status as TaskStatus) ? task : null;
+  };
+
+  it("runs a task again on another worker within 30 s after its worker is killed, keeping the entity's order", async () => {
+    // Slow steps on the first worker, so it dies in the middle of its tasks.
+    const doomed = await startWorker(4000);
+    const first = await restart("prod", "api");
+    const second = await restart("prod", "api");
+    const third = await restart("prod", "api");
+    const other = await restart("prod", "web");
+    await waitFor("the first task to be in its second step", Date.now() + 20_000, async () =>
+      (await stepStarts(stores, [first.id])).some((s) => s.step === "rollout restart"),
+    );
+
+    await doomed.kill("SIGKILL");
+    const killedAt = Date.now();
+    await startWorker(20);
+
+    // The task's worker died holding it: the new worker's stalled check hands it back within 30 s.
+    await waitFor("the first task to start again", killedAt + 30_000, async () =>
+      (await stores.taskEvents.logs(first.id)).some((l) => l.message.startsWith("Attempt 2 of 3 starting")),
+    );
+    console.info(
+      `crash recovery: task redelivered ${((Date.now() - killedAt) / 1000).toFixed(1)} s after SIGKILL`,
+    );
+
+    for (const task of [first, second, third, other]) {
+      await waitFor(`task ${task.id} to finish`, Date.now() + 30_000, () =>
+        statusOf(task.id, ["succeeded", "failed", "cancelled"]),
+      );
+    }
+    for (const task of [first, second, third, other])
+      expect((await stores.tasks.get(task.id))?.status).toBe("succeeded");
+    expect((await stores.tasks.get(first.id))?.attempts).toBe(2);
+
+    // The step that succeeded before the crash did not run again; the entity stayed in order.
+    const runs = await stepStarts(stores, [first.id, second.id, third.id]);
+    const label = (id: string) => (id === first.id ? "first" : id === second.id ? "second" : "third");
+    expect(runs.map((r) => `${label(r.taskId)}:${r.step}`)).toEqual([
+      "first:connect",
+      "first:rollout restart",
+      "first:rollout restart",
+      "first:wait until ready",
+      "second:connect",
+      "second:rollout restart",
+      "second:wait until ready",
+      "third:connect",
+      "third:rollout restart",
+      "third:wait until ready",
+    ]);
+    // Nothing ran twice to completion and nothing is left in the queue.
+    for (const task of [first, second, third, other]) {
+      const events = await stores.taskEvents.listForTask(task.id);
+      expect(events.filter((e) => e.data.kind === "status" && e.data.status === "succeeded")).toHaveLength(1);
+      expect(await queue.has(task.id)).toBe(false);
+    }
+  }, 120_000);
+
+  it("delivers the events of a task run by a worker process to this process, seq 1..n without gaps", async () => {
+    await startWorker(30);
+    const received: TaskEvent[] = [];
+    const unsubscribe = bus.subscribe((event) => received.push(event));
+    // Let the subscription reach Redis before anything is published.
+    await new Promise((r) => setTimeout(r, 200));
+    const task = await restart("stage", "worker");
+
+    const done = await waitFor("the task to finish", Date.now() + 30_000, () =>
+      statusOf(task.id, ["succeeded", "failed"]),
+    );
+    expect(done.status).toBe("succeeded");
+    const stored = await stores.taskEvents.listForTask(task.id);
+    await waitFor("every event to arrive", Date.now() + 5_000, async () =>
+      received.filter((e) => e.taskId === task.id).length >= stored.length ? true : null,
+    );
+    unsubscribe();
+
+    const mine = received.filter((e) => e.taskId === task.id);
+    expect(mine.map((e) => e.seq)).toEqual(stored.map((_, i) => i + 1));
+    expect(mine.map((e) => e.id)).toEqual(stored.map((e) => e.id));
+    // Everything after "queued" was produced by the worker process.
+    const kinds = new Set(mine.slice(1).map((e) => e.data.kind));
+    expect([...kinds].sort()).toEqual(["log", "progress", "status", "step"]);
+    expect(mine.at(-1)?.data).toMatchObject({ kind: "status", status: "succeeded" });
+  }, 60_000);
+});

@@ -1,0 +1,69 @@
+/**
+ * A worker process for multi-process tests: the real task engine (built-in handlers) on a shared
+ * database, BullMQ on a shared prefix, and the Redis event bus. Settings come as one JSON argument
+ * (see WorkerSettings); it prints `ready` once it consumes, and stops cleanly on SIGTERM.
+ * Run: node --import tsx tests/support/worker-process.ts '<json>'
+ */
+import { openDatabase } from "../../db/client";
+import { createStores } from "../../db/stores/index";
+import { createLogger } from "../../logger";
+import { createTaskEngine } from "../../worker/engine";
+import { createRedisFactory } from "../../worker/events/redis-factory";
+import { createTaskEventBus } from "../../worker/events/task-event-bus";
+import { createQueue } from "../../worker/queue/create-queue";
+
+export interface WorkerSettings {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  dataDir: string;
+  stepDelayMs: number;
+  maxConcurrentSessions: number;
+}
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.argv[2] ?? "{}") as WorkerSettings;
+  const logger = createLogger("warn", { worker: process.pid });
+  const database = await openDatabase(settings.databaseUrl);
+  const stores = createStores(database);
+  const bus = createTaskEventBus({
+    redis: createRedisFactory(settings.redisUrl),
+    prefix: settings.prefix,
+    logger,
+  });
+  const queue = await createQueue(
+    {
+      engine: "bullmq",
+      redisUrl: settings.redisUrl,
+      prefix: settings.prefix,
+      maxConcurrentSessions: settings.maxConcurrentSessions,
+      maxMessagesPerSession: 4,
+    },
+    logger,
+  );
+  const engine = createTaskEngine({
+    stores,
+    queue,
+    bus,
+    logger,
+    dataDir: settings.dataDir,
+    stepDelayMs: settings.stepDelayMs,
+  });
+  await engine.startWorker();
+  process.stdout.write("ready\n");
+
+  process.once("SIGTERM", () => {
+    void (async () => {
+      await engine.stop(1000);
+      await queue.close();
+      await bus.close();
+      await database.close();
+      process.exit(0);
+    })();
+  });
+}
+
+main().catch((error) => {
+  process.stderr.write(`worker process failed: ${String(error)}\n`);
+  process.exit(1);
+});
