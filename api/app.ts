@@ -1,10 +1,25 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import { createErrorHandler } from "./error-handler";
+import { authenticate } from "./middleware/authenticate";
+import { bodyGuard } from "./middleware/body-guard";
 import { requestId } from "./middleware/request-id";
 import { problem } from "./problem";
+import { createRouteKit } from "./route-kit";
+import { registerCostRoutes } from "./routes/cost/index";
+import { registerDbRoutes } from "./routes/db/index";
+import { registerDeploymentRoutes } from "./routes/deployments/index";
+import { registerDeadLetterRoutes } from "./routes/dlq/index";
 import { registerHealthRoutes } from "./routes/health/index";
+import { registerK8sRoutes } from "./routes/k8s/index";
+import { registerNotificationRoutes } from "./routes/notifications/index";
+import { registerProjectRoutes } from "./routes/projects/index";
+import { registerQueueRoutes } from "./routes/queue/index";
+import { registerSandboxRoutes } from "./routes/sandboxes/index";
+import { registerTaskRoutes } from "./routes/tasks/index";
 import type { ApiDeps, AppEnv } from "./types";
+import { validationProblem } from "./validation-problem";
 
 export const OPENAPI_INFO = {
   title: "CloudOps API",
@@ -19,40 +34,83 @@ export function createOpenApiApp() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
-      const errors = result.error.issues.map((i) => ({
-        path: i.path.join(".") || "(body)",
-        message: i.message,
-      }));
-      return problem(
-        c,
-        400,
-        "validation_failed",
-        "The request is not valid",
-        errors.map((e) => `${e.path}: ${e.message}`).join("; "),
-        { errors },
-      );
+      return validationProblem(c, result.error.issues);
     },
   });
 }
 
 /** The HTTP API: every /api route, the OpenAPI document and the Scalar reference. */
 export function createApi(deps: ApiDeps) {
+  return buildApi(deps).app;
+}
+
+/** The API plus `close()` for the connections it opened (rate-limit Redis, event bus warm-up). */
+export function buildApi(deps: ApiDeps) {
   const app = createOpenApiApp();
   app.use("*", requestId());
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const res = problem(c, 405, "method_not_allowed", "Method not allowed", `Use ${methods.join(", ")}`);
+        res.headers.set("allow", methods.join(", "));
+        return res;
+      },
+    }),
+  );
+  app.use("/api/*", bodyGuard(deps.config.api.maxBodyBytes));
+  app.use("/api/*", authenticate(deps));
   app.onError(createErrorHandler(deps.logger));
   app.notFound((c) =>
     problem(c, 404, "route_not_found", "Not found", `No route matches ${c.req.method} ${c.req.path}`),
   );
 
+  const kit = createRouteKit(deps);
   registerHealthRoutes(app, deps);
+  registerTaskRoutes(app, kit);
+  registerDeploymentRoutes(app, kit);
+  registerDbRoutes(app, kit);
+  registerK8sRoutes(app, kit);
+  registerSandboxRoutes(app, kit);
+  registerDeadLetterRoutes(app, kit);
+  registerProjectRoutes(app, kit);
+  registerNotificationRoutes(app, kit);
+  registerCostRoutes(app, kit);
+  registerQueueRoutes(app, kit);
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "Production (DEMO_MODE=false): a Microsoft Entra ID access token; roles come from its `roles` claim " +
+      "(viewer, operator, admin). Demo mode needs no token: X-Demo-Role picks the role (admin by default).",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "internal", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Internal-Token",
+    description:
+      "The bot and the site, acting for a user named by X-Acting-User, X-Acting-Role and X-Acting-Source.",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: OPENAPI_INFO,
     servers: [{ url: deps.config.publicUrl }],
+    security: [{ bearer: [] }, { internal: [] }],
   });
   const reference = Scalar({ url: "/openapi.json", pageTitle: "CloudOps API reference" });
   app.get("/docs", reference);
   app.get("/swagger", reference);
-  return app;
+
+  // Subscribing early makes the Redis subscription ready before the first SSE client needs it.
+  const unsubscribe = deps.bus.subscribe(() => undefined);
+  return {
+    app,
+    async close() {
+      unsubscribe();
+      await kit.close();
+    },
+  };
 }

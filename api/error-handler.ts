@@ -21,7 +21,16 @@ export function createErrorHandler(logger: Logger) {
     if (error instanceof StoreError) return problem(c, 400, error.code, "Bad request", error.message);
     if (error instanceof HTTPException) {
       const status = error.status;
-      const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : `http_${status}`;
+      const code =
+        status === 413
+          ? "payload_too_large"
+          : status === 401
+            ? "unauthorized"
+            : status === 415
+              ? "unsupported_media_type"
+              : status === 400
+                ? "malformed_body"
+                : `http_${status}`;
       return problem(c, status, code, error.message || "Request failed");
     }
     logger.error("unhandled API error", { requestId: c.get("requestId" as never), path: c.req.path, error });

@@ -6,6 +6,7 @@ import type { Logger } from "../logger";
 import type { TaskEngine } from "../worker/engine";
 import type { RedisFactory } from "../worker/events/redis-factory";
 import type { TaskEventBus } from "../worker/events/task-event-bus";
+import type { NotifierPort } from "../worker/notifications/port";
 
 export type Role = "viewer" | "operator" | "admin";
 
@@ -16,9 +17,16 @@ export interface Principal {
   source: "api" | "bot" | "site";
 }
 
+/** What a mutating handler tells the audit middleware about the request it served. */
+export interface AuditNote {
+  entity?: string;
+  detail?: Record<string, unknown>;
+}
+
 export interface AppVariables {
   requestId: string;
   user: Principal;
+  audit: AuditNote;
 }
 
 export type AppEnv = { Variables: AppVariables };
@@ -35,4 +43,8 @@ export interface ApiDeps {
   logger: Logger;
   version: string;
   startedAt: Date;
+  /** Notification sending (worker/notifications); absent until wired, then the API answers "would send". */
+  notifier?: NotifierPort;
+  /** SSE tuning; defaults: heartbeat every 15 s, 256 KiB buffered per client. */
+  sse?: { heartbeatMs?: number; maxBufferBytes?: number };
 }

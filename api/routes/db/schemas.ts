@@ -1,0 +1,44 @@
+import { z } from "@hono/zod-openapi";
+import { DB_ENGINES } from "../../../db/model/task-types";
+import type { ArtifactRow } from "../../../db/model/types";
+import { dnsLabel, idSchema } from "../shared";
+
+export const InstanceParams = z.object({
+  engine: z.enum(DB_ENGINES).openapi({ example: "azure-postgres" }),
+  instanceId: dnsLabel("orders"),
+});
+
+export const RestoreRequestSchema = z
+  .strictObject({
+    artifactId: idSchema("artifact", "art_01jd2x5k8m0000abcdefghjk").openapi({
+      description: "A backup of this engine; list them with GET /api/db/{engine}/{instanceId}/backups",
+    }),
+    target: dnsLabel("orders-copy")
+      .optional()
+      .openapi({ description: "The instance to restore into; defaults to the instance in the path" }),
+  })
+  .openapi("RestoreRequest");
+
+export const BackupSchema = z
+  .object({
+    artifactId: z.string().openapi({ example: "art_01jd2x5k8m0000abcdefghjk" }),
+    engine: z.enum(DB_ENGINES),
+    instanceId: z.string(),
+    taskId: z.string().nullable(),
+    size: z.number().int(),
+    sha256: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi("Backup");
+
+export function toBackup(row: ArtifactRow): z.infer<typeof BackupSchema> {
+  return {
+    artifactId: row.id,
+    engine: row.engine as z.infer<typeof BackupSchema>["engine"],
+    instanceId: row.instanceId ?? "",
+    taskId: row.taskId,
+    size: row.size,
+    sha256: row.sha256,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

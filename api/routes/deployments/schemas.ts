@@ -1,0 +1,18 @@
+import { z } from "@hono/zod-openapi";
+import { DEPLOY_TEMPLATES } from "../../../worker/handlers/deploy";
+import { ENV_ID_EXAMPLE, idSchema, PROJECT_ID_EXAMPLE } from "../shared";
+
+const ParamValue = z.union([z.string().max(1000), z.number(), z.boolean()]);
+
+export const DeploymentRequestSchema = z
+  .strictObject({
+    projectId: idSchema("project", PROJECT_ID_EXAMPLE),
+    envId: idSchema("environment", ENV_ID_EXAMPLE),
+    templateId: z.enum(DEPLOY_TEMPLATES).openapi({ example: "web-app" }),
+    params: z
+      .record(z.string().regex(/^[A-Za-z_][\w.-]{0,63}$/, "parameter names are identifiers"), ParamValue)
+      .refine((p) => Object.keys(p).length <= 50, "at most 50 parameters")
+      .default({})
+      .openapi({ example: { image: "shop/web:1.4.2", replicas: 2 } }),
+  })
+  .openapi("DeploymentRequest");

@@ -1,0 +1,36 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { RouteKit } from "../../route-kit";
+import type { ApiApp } from "../../types";
+import { accepted, acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { DeadLetterParams } from "./schemas";
+
+const Body = z.strictObject({ fromScratch: z.boolean().optional() }).openapi("RetryDeadLetterRequest");
+
+export const route = createRoute({
+  method: "post",
+  path: "/api/dlq/{id}/retry",
+  operationId: "retryDeadLetter",
+  tags: ["Dead letters"],
+  summary: "Retry the task of a dead letter (role operator: retrying tasks is an operator's job)",
+  request: {
+    params: DeadLetterParams,
+    headers: MutationHeaders,
+    body: {
+      required: false,
+      content: { "application/json": { schema: Body, example: { fromScratch: false } } },
+    },
+  },
+  responses: { ...acceptedResponse, ...errorResponses },
+});
+
+export function register(app: ApiApp, kit: RouteKit): void {
+  app.openapi({ ...route, middleware: kit.mutate("operator", "dlq.retry") }, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const { task } = await kit.deps.engine.tasks.retryDeadLetter(id, c.get("user").id, {
+      fromScratch: body.fromScratch ?? false,
+    });
+    c.set("audit", { entity: task.entityId, detail: { deadLetterId: id, taskId: task.id } });
+    return accepted(c, task.id);
+  });
+}

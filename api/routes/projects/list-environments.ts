@@ -1,0 +1,35 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { RouteKit } from "../../route-kit";
+import type { ApiApp } from "../../types";
+import { errorResponses } from "../shared";
+import { mustGetProject } from "./lookup";
+import { EnvironmentSchema, EXAMPLE_ENVIRONMENT, ProjectParams, toEnvironment } from "./schemas";
+
+export const route = createRoute({
+  method: "get",
+  path: "/api/projects/{id}/environments",
+  operationId: "listEnvironments",
+  tags: ["Projects"],
+  summary: "A project's environments, by name (role viewer)",
+  request: { params: ProjectParams },
+  responses: {
+    200: {
+      description: "Environments",
+      content: {
+        "application/json": {
+          schema: z.object({ items: z.array(EnvironmentSchema) }),
+          example: { items: [EXAMPLE_ENVIRONMENT] },
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+export function register(app: ApiApp, kit: RouteKit): void {
+  app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
+    const project = await mustGetProject(kit.deps.stores, c.req.valid("param").id);
+    const rows = await kit.deps.stores.environments.listByProject(project.id);
+    return c.json({ items: rows.map(toEnvironment) }, 200);
+  });
+}

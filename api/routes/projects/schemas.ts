@@ -1,0 +1,105 @@
+import { z } from "@hono/zod-openapi";
+import { ENVIRONMENT_TYPES } from "../../../db/model/task-types";
+import type { EnvironmentRow, ProjectRow } from "../../../db/model/types";
+import { SANDBOX_TTL_MINUTES } from "../sandboxes/schemas";
+import { dnsLabel, ENV_ID_EXAMPLE, idSchema, iso, PROJECT_ID_EXAMPLE } from "../shared";
+
+export const ProjectParams = z.object({ id: idSchema("project", PROJECT_ID_EXAMPLE) });
+export const EnvironmentParams = ProjectParams.extend({ envId: idSchema("environment", ENV_ID_EXAMPLE) });
+
+export const ProjectSchema = z
+  .object({
+    id: z.string().openapi({ example: PROJECT_ID_EXAMPLE }),
+    name: z.string().openapi({ example: "shop" }),
+    description: z.string().openapi({ example: "Web shop and its APIs" }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Project");
+
+const projectName = dnsLabel("shop").openapi({
+  description: "Unique; a DNS-1123 label, as people type it in Teams",
+});
+const description = z.string().max(500).openapi({ example: "Web shop and its APIs" });
+
+export const CreateProjectSchema = z
+  .strictObject({ name: projectName, description: description.optional() })
+  .openapi("CreateProject");
+export const UpdateProjectSchema = z
+  .strictObject({ name: projectName.optional(), description: description.optional() })
+  .refine((p) => p.name !== undefined || p.description !== undefined, "change at least one field")
+  .openapi("UpdateProject");
+
+export const EnvironmentSchema = z
+  .object({
+    id: z.string().openapi({ example: ENV_ID_EXAMPLE }),
+    projectId: z.string().openapi({ example: PROJECT_ID_EXAMPLE }),
+    name: z.string().openapi({ example: "prod" }),
+    type: z.enum(ENVIRONMENT_TYPES),
+    status: z.string().openapi({ example: "active" }),
+    ttlMinutes: z.number().int().nullable(),
+    expiresAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Environment");
+
+const ttl = z.number().int().min(SANDBOX_TTL_MINUTES.min).max(SANDBOX_TTL_MINUTES.max);
+
+export const CreateEnvironmentSchema = z
+  .strictObject({
+    name: dnsLabel("stage"),
+    type: z.enum(ENVIRONMENT_TYPES).openapi({ example: "stage" }),
+    ttlMinutes: ttl.optional().openapi({ description: "Sandboxes only: 5 to 10080 minutes" }),
+  })
+  .refine((e) => e.type === "sandbox" || e.ttlMinutes === undefined, "only sandboxes have a ttlMinutes")
+  .openapi("CreateEnvironment");
+
+export const UpdateEnvironmentSchema = z
+  .strictObject({ name: dnsLabel("stage").optional(), type: z.enum(ENVIRONMENT_TYPES).optional() })
+  .refine((e) => e.name !== undefined || e.type !== undefined, "change at least one field")
+  .openapi("UpdateEnvironment");
+
+export function toProject(row: ProjectRow): z.infer<typeof ProjectSchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function toEnvironment(row: EnvironmentRow): z.infer<typeof EnvironmentSchema> {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    name: row.name,
+    type: row.type as z.infer<typeof EnvironmentSchema>["type"],
+    status: row.status,
+    ttlMinutes: row.ttlMinutes,
+    expiresAt: iso(row.expiresAt),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export const EXAMPLE_PROJECT = {
+  id: PROJECT_ID_EXAMPLE,
+  name: "shop",
+  description: "Web shop and its APIs",
+  createdAt: "2026-01-05T10:00:00.000Z",
+  updatedAt: "2026-01-05T10:00:00.000Z",
+};
+
+export const EXAMPLE_ENVIRONMENT = {
+  id: ENV_ID_EXAMPLE,
+  projectId: PROJECT_ID_EXAMPLE,
+  name: "prod",
+  type: "prod" as const,
+  status: "active",
+  ttlMinutes: null,
+  expiresAt: null,
+  createdAt: "2026-01-05T10:00:00.000Z",
+  updatedAt: "2026-01-05T10:00:00.000Z",
+};

@@ -1,0 +1,71 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { TASK_STATUSES } from "../../../db/model/task-status";
+import type { RouteKit } from "../../route-kit";
+import type { ApiApp } from "../../types";
+import { errorResponses } from "../shared";
+
+const QueueSchema = z
+  .object({
+    engine: z.enum(["memory", "bullmq", "servicebus"]),
+    depth: z.number().int().openapi({ description: "Items not finished, running ones included" }),
+    entities: z.array(
+      z.object({
+        entityId: z.string().openapi({ example: "azure-postgres/orders" }),
+        depth: z.number().int(),
+        runningTaskId: z.string().nullable(),
+        pendingTaskIds: z.array(z.string()),
+      }),
+    ),
+    tasksByStatus: z.record(z.enum(TASK_STATUSES), z.number().int()),
+  })
+  .openapi("QueueState");
+
+export const route = createRoute({
+  method: "get",
+  path: "/api/queue",
+  operationId: "getQueue",
+  tags: ["Tasks"],
+  summary: "Queue depth and the running task of each entity (role viewer)",
+  responses: {
+    200: {
+      description: "The queue",
+      content: {
+        "application/json": {
+          schema: QueueSchema,
+          example: {
+            engine: "memory",
+            depth: 2,
+            entities: [
+              {
+                entityId: "azure-postgres/orders",
+                depth: 2,
+                runningTaskId: "tsk_01jd2x5k8m0000abcdefghjk",
+                pendingTaskIds: ["tsk_01jd2x5k9n0000abcdefghjk"],
+              },
+            ],
+            tasksByStatus: { queued: 1, running: 1, succeeded: 40, failed: 2, cancelled: 0 },
+          },
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+export function register(app: ApiApp, kit: RouteKit): void {
+  app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
+    const [entities, tasksByStatus] = await Promise.all([
+      kit.deps.engine.queue.snapshot(),
+      kit.deps.stores.tasks.countByStatus(),
+    ]);
+    return c.json(
+      {
+        engine: kit.deps.engine.queue.kind,
+        depth: entities.reduce((n, e) => n + e.depth, 0),
+        entities,
+        tasksByStatus,
+      },
+      200,
+    );
+  });
+}

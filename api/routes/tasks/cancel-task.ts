@@ -1,0 +1,45 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { RouteKit } from "../../route-kit";
+import type { ApiApp } from "../../types";
+import { errorResponses, MutationHeaders, TASK_ID_EXAMPLE } from "../shared";
+import { TaskIdParams } from "./schemas";
+
+const CancelledSchema = z
+  .object({
+    taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }),
+    outcome: z.enum(["cancelled", "cancelling"]).openapi({
+      description: "cancelled: it was still queued; cancelling: it runs and stops at its next checkpoint",
+    }),
+  })
+  .openapi("TaskCancelled");
+
+export const route = createRoute({
+  method: "post",
+  path: "/api/tasks/{id}/cancel",
+  operationId: "cancelTask",
+  tags: ["Tasks"],
+  summary: "Cancel a queued task, or ask a running one to stop (role operator)",
+  request: { params: TaskIdParams, headers: MutationHeaders },
+  responses: {
+    202: {
+      description: "Cancelled or being cancelled",
+      content: {
+        "application/json": {
+          schema: CancelledSchema,
+          example: { taskId: TASK_ID_EXAMPLE, outcome: "cancelling" },
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+export function register(app: ApiApp, kit: RouteKit): void {
+  app.openapi({ ...route, middleware: kit.mutate("operator", "task.cancel") }, async (c) => {
+    const { id } = c.req.valid("param");
+    const { task, outcome } = await kit.deps.engine.tasks.cancel(id);
+    c.set("audit", { entity: task.entityId, detail: { taskId: id, outcome } });
+    c.header("location", `/api/tasks/${id}`);
+    return c.json({ taskId: id, outcome }, 202);
+  });
+}

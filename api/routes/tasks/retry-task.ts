@@ -1,0 +1,41 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { RouteKit } from "../../route-kit";
+import type { ApiApp } from "../../types";
+import { accepted, acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { TaskIdParams } from "./schemas";
+
+const Body = z
+  .strictObject({
+    fromScratch: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Run every step again instead of skipping those that succeeded" }),
+  })
+  .openapi("RetryTaskRequest");
+
+export const route = createRoute({
+  method: "post",
+  path: "/api/tasks/{id}/retry",
+  operationId: "retryTask",
+  tags: ["Tasks"],
+  summary: "Put a failed task back in its entity's line (role operator)",
+  request: {
+    params: TaskIdParams,
+    headers: MutationHeaders,
+    body: {
+      required: false,
+      content: { "application/json": { schema: Body, example: { fromScratch: false } } },
+    },
+  },
+  responses: { ...acceptedResponse, ...errorResponses },
+});
+
+export function register(app: ApiApp, kit: RouteKit): void {
+  app.openapi({ ...route, middleware: kit.mutate("operator", "task.retry") }, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const task = await kit.deps.engine.tasks.retry(id, { fromScratch: body.fromScratch ?? false });
+    c.set("audit", { entity: task.entityId, detail: { taskId: id, fromScratch: body.fromScratch ?? false } });
+    return accepted(c, task.id);
+  });
+}
