@@ -1,0 +1,38 @@
+import { silentLogger } from "../../logger";
+import { createQueue } from "../../worker/queue/create-queue";
+import { createOrderCheck, rounds, until, type Workload } from "./workload";
+
+/** Our FIFO engine on BullMQ (worker/queue/bullmq), no-op processor, the same items. */
+export async function benchFifoEngine(
+  redisUrl: string,
+  prefix: string,
+  workload: Workload,
+  concurrency: number,
+) {
+  const queue = await createQueue(
+    { engine: "bullmq", redisUrl, prefix, maxConcurrentSessions: concurrency, maxMessagesPerSession: 4 },
+    silentLogger,
+  );
+  const order = createOrderCheck();
+  const seqOf = new Map<string, number>();
+  await queue.start(async (delivery) => {
+    const seq = seqOf.get(delivery.taskId) ?? -1;
+    order.start(delivery.entityId, seq);
+    order.end(delivery.entityId, seq);
+    return { kind: "done" };
+  });
+  const started = performance.now();
+  for (const round of rounds(workload)) {
+    // Entities publish in parallel; each entity's items go in order, one round after the other.
+    await Promise.all(
+      round.map((item) => {
+        seqOf.set(item.taskId, item.seq);
+        return queue.enqueue({ taskId: item.taskId, entityId: item.entityId });
+      }),
+    );
+  }
+  await until(() => order.completed >= workload.jobs, 300_000);
+  const seconds = (performance.now() - started) / 1000;
+  await queue.close();
+  return { jobsPerSecond: workload.jobs / seconds, seconds, violations: order.violations };
+}
