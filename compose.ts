@@ -15,6 +15,7 @@ import type { Logger } from "./logger";
 import { createTaskEngine, type TaskEngine } from "./worker/engine";
 import { createRedisFactory, type RedisFactory } from "./worker/events/redis-factory";
 import { createTaskEventBus, type TaskEventBus } from "./worker/events/task-event-bus";
+import { createNotifications } from "./worker/notifications/index";
 import { createQueue } from "./worker/queue/create-queue";
 
 export const VERSION: string = JSON.parse(
@@ -60,6 +61,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     },
     logger,
   );
+  // Every role writes the outbox when it finishes a task (the API cancels queued ones); workers deliver.
+  const notifications = createNotifications({ config, stores, logger });
   const engine = createTaskEngine({
     stores,
     queue,
@@ -67,6 +70,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     logger,
     dataDir: config.dataDir,
     stepDelayMs: config.demoStepDelayMs,
+    onTaskFinished: (task) => notifications.trigger.onTaskFinished(task),
   });
 
   const app = new Hono();
@@ -88,6 +92,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     logger,
     version: VERSION,
     startedAt,
+    notifier: notifications.notifier,
   };
   if (serves(config, "api")) app.route("/", createApi(apiDeps));
   app.notFound((c) =>
@@ -107,6 +112,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     app,
     async start() {
       if (serves(config, "worker")) await engine.startWorker();
+      if (serves(config, "worker")) notifications.dispatcher.start();
       return new Promise<number>((resolve, reject) => {
         server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
           resolve(info.port),
@@ -127,6 +133,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
             })
           : Promise.resolve();
         await engine.stop(config.shutdownGraceMs);
+        await notifications.dispatcher.stop();
         await closing;
         await Promise.allSettled([queue.close(), bus.close()]);
         await database.close();

@@ -25,6 +25,11 @@ interface CardView {
   actionUrl: string;
 }
 
+// Teams refuses cards over 28 KB: a digest lists the latest tasks only and long texts are clipped.
+const MAX_LISTED = 20;
+const MAX_TEXT = 400;
+const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 const template = new Template(notificationTemplate);
 const expand = (view: CardView): AdaptiveCardJson => template.expand({ $root: view }) as AdaptiveCardJson;
 
@@ -55,11 +60,13 @@ export function notificationCard(input: {
       { title: "Duration", value: formatDuration(first) },
       { title: "Finished", value: formatTime(first.finishedAt) },
     ];
-    if (first.error) facts.push({ title: "Error", value: first.error });
+    if (first.error) facts.push({ title: "Error", value: clip(first.error) });
     return expand({
-      headline: headline(first),
+      headline: clip(headline(first)),
       color: colorOf(first),
-      subtitle: `${taskLabel(first.taskType)} · ${first.entityLabel} · requested by ${first.requestedBy}`,
+      subtitle: clip(
+        `${taskLabel(first.taskType)} · ${first.entityLabel} · requested by ${first.requestedBy}`,
+      ),
       facts,
       items: [],
       actionTitle: "Open task",
@@ -67,15 +74,17 @@ export function notificationCard(input: {
     });
   }
   const colors = items.map(colorOf);
+  const listed = items.slice(-MAX_LISTED);
+  const more = items.length > listed.length ? ` Showing the latest ${listed.length} of ${items.length}.` : "";
   return expand({
-    headline: digestHeadline(items, input.now),
+    headline: clip(digestHeadline(items, input.now)),
     color: colors.includes("Attention") ? "Attention" : colors.includes("Warning") ? "Warning" : "Good",
-    subtitle: "Grouped into one message to keep the channel quiet. Select a task to open it.",
+    subtitle: `Grouped into one message to keep the channel quiet. Select a task to open it.${more}`,
     facts: [],
-    items: items.map((item) => ({
+    items: listed.map((item) => ({
       statusLabel: statusLabel(item),
       color: colorOf(item),
-      title: `${headline(item)} (${item.taskId})`,
+      title: clip(`${headline(item)} (${item.taskId})`, 200),
       duration: formatDuration(item),
       url: taskUrl(publicUrl, item.taskId),
     })),

@@ -63,7 +63,9 @@ export function digestHeadline(items: NotificationItem[], now: Date): string {
 
 function periodText(items: NotificationItem[], now: Date): string {
   const earliest = Math.min(...items.map((i) => Date.parse(i.finishedAt)).filter(Number.isFinite));
-  const minutes = Number.isFinite(earliest) ? Math.max(1, Math.ceil((now.getTime() - earliest) / 60_000)) : 1;
+  const minutes = Number.isFinite(earliest)
+    ? Math.max(1, Math.round((now.getTime() - earliest) / 60_000))
+    : 1;
   if (minutes === 1) return "in the last minute";
   if (minutes < 120) return `in the last ${minutes} minutes`;
   return `in the last ${Math.ceil(minutes / 60)} hours`;

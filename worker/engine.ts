@@ -1,3 +1,4 @@
+import type { TaskRow } from "../db/model/types";
 import type { Stores } from "../db/stores/index";
 import type { Logger } from "../logger";
 import { createLocalArtifactStorage } from "./adapters/artifact-storage";
@@ -26,6 +27,8 @@ export interface EngineDeps {
   handlerDeps?: Partial<HandlerDeps>;
   reconcileIntervalMs?: number;
   expiryIntervalMs?: number;
+  /** Called after a task reaches succeeded, failed or cancelled (writes the notification outbox). */
+  onTaskFinished?: (task: TaskRow) => Promise<unknown>;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface EngineDeps {
  */
 export function createTaskEngine(deps: EngineDeps) {
   const { stores, queue, bus, logger } = deps;
-  const journal = createJournal({ stores, bus, logger });
+  const journal = createJournal({ stores, bus, logger, onTerminal: deps.onTaskFinished });
   const handlers = handlerRegistry(deps.handlers ?? builtInHandlers);
   const tasks = createTaskService({ stores, queue, journal, policies: retryPolicies(handlers), logger });
   const handlerDeps: HandlerDeps = {

@@ -4,6 +4,7 @@ import { createAuditStore } from "./audit-store";
 import { createDeadLettersStore } from "./dead-letters-store";
 import { createEnvironmentsStore } from "./environments-store";
 import { createIdempotencyStore } from "./idempotency-store";
+import { createNotificationOutboxStore } from "./notification-outbox-store";
 import { createNotificationSettingsStore } from "./notification-settings-store";
 import { createProjectsStore } from "./projects-store";
 import { createTaskEventsStore } from "./task-events-store";
@@ -19,6 +20,7 @@ export function createStores(database: Database) {
     deadLetters: createDeadLettersStore(database),
     idempotency: createIdempotencyStore(database),
     notificationSettings: createNotificationSettingsStore(database),
+    notificationOutbox: createNotificationOutboxStore(database),
     artifacts: createArtifactsStore(database),
     audit: createAuditStore(database),
   };

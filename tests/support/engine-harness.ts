@@ -40,7 +40,9 @@ export interface TestEngineOptions {
   redisUrl?: string;
   /** Shorthand for `queue: { engine, redisUrl }` with the REDIS_URL of tests/support/services. */
   queueEngine?: TestQueueEngine;
-  engine?: Partial<Pick<EngineDeps, "handlers" | "handlerDeps" | "stepDelayMs" | "reconcileIntervalMs">>;
+  engine?: Partial<
+    Pick<EngineDeps, "handlers" | "handlerDeps" | "stepDelayMs" | "reconcileIntervalMs" | "onTaskFinished">
+  >;
 }
 
 /** A task engine on a fresh database with a unique Redis prefix and data dir. */

@@ -1,17 +1,25 @@
 import type { TaskEvent, TaskEventData } from "../../db/model/events";
-import type { TaskStatus } from "../../db/model/task-status";
+import { isTerminal, type TaskStatus } from "../../db/model/task-status";
 import type { TaskRow } from "../../db/model/types";
 import type { Stores } from "../../db/stores/index";
 import type { TaskPatch } from "../../db/stores/tasks-store";
 import type { Logger } from "../../logger";
 import type { TaskEventBus } from "../events/task-event-bus";
 
+const TERMINAL_HOOK_LIMIT_MS = 5000;
+
 /**
  * Writes what happens to a task: first to the database (status, steps, logs, event row), then to
  * the event bus. Anything that changes a task's visible state goes through here so that readers
  * (SSE, bot card, notifier) see one ordered stream per task.
  */
-export function createJournal(deps: { stores: Stores; bus: TaskEventBus; logger: Logger }) {
+export function createJournal(deps: {
+  stores: Stores;
+  bus: TaskEventBus;
+  logger: Logger;
+  /** Called once a terminal status is recorded (notifications); its errors are logged, never thrown. */
+  onTerminal?: (task: TaskRow) => Promise<unknown>;
+}) {
   const { stores, bus, logger } = deps;
 
   async function emit(taskId: string, data: TaskEventData): Promise<TaskEvent> {
@@ -33,6 +41,19 @@ export function createJournal(deps: { stores: Stores; bus: TaskEventBus; logger:
         attempts: task.attempts,
         error: task.error ? { code: task.error.code, message: task.error.message } : null,
       });
+      if (deps.onTerminal && isTerminal(to)) {
+        const onTerminal = deps.onTerminal;
+        // A failing or slow notification must never fail or hold up the task whose outcome it reports.
+        const hook = Promise.resolve()
+          .then(() => onTerminal(task))
+          .catch((error) => logger.error("task finished hook failed", { taskId, error }));
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, TERMINAL_HOOK_LIMIT_MS);
+        });
+        await Promise.race([hook, limit]);
+        clearTimeout(timer);
+      }
       return task;
     },
 

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import type { NotificationItem } from "../../cards/notification-text";
+import type { Route } from "./routes";
+
+const itemSchema = z.object({
+  taskId: z.string(),
+  taskType: z.string(),
+  status: z.enum(["succeeded", "failed", "cancelled"]),
+  entityLabel: z.string(),
+  requestedBy: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string(),
+  error: z.string().nullable(),
+});
+
+const payloadSchema = z.object({
+  url: z.string().nullable(),
+  to: z.array(z.string()).nullable(),
+  item: itemSchema,
+});
+
+/** What one outbox row carries: where it goes (the row's channel says how) and what happened. */
+export type OutboxPayload = z.infer<typeof payloadSchema>;
+
+export function payloadFor(route: Route, item: NotificationItem): OutboxPayload {
+  return route.channel === "teams" ? { url: route.url, to: null, item } : { url: null, to: route.to, item };
+}
+
+/** Reads a stored payload back; null when it is not one this code wrote (the row is given up). */
+export function readPayload(value: unknown): OutboxPayload | null {
+  const parsed = payloadSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}

@@ -1,0 +1,91 @@
+import type { NotificationItem } from "../../cards/notification-text";
+import { idPattern } from "../../db/model/ids";
+import { isTerminal, type TaskStatus } from "../../db/model/task-status";
+import type { EnvironmentRow, TaskRow } from "../../db/model/types";
+import type { Stores } from "../../db/stores/index";
+import type { Logger } from "../../logger";
+import { classify, wants } from "./classify";
+import { payloadFor } from "./outbox-payload";
+import { resolveRoutes } from "./routes";
+import type { WebhookUrlPolicy } from "./url-policy";
+
+export interface TriggerDeps {
+  stores: Pick<Stores, "environments" | "projects" | "notificationSettings" | "notificationOutbox">;
+  policy: WebhookUrlPolicy;
+  fallbackWebhookUrl: string | undefined;
+  logger: Logger;
+  /** Called after rows were written (the local dispatcher sends them without waiting for its poll). */
+  onEnqueued?: () => void;
+}
+
+const envIdPattern = idPattern("environment");
+
+/**
+ * Decides who hears about a finished task and writes one outbox row per route, durably, before the
+ * caller moves on. Delivery happens later in the dispatcher, so a slow or broken route never holds a
+ * task up. Returns the number of rows written.
+ */
+export function createNotificationTrigger(deps: TriggerDeps) {
+  const { stores, logger } = deps;
+
+  async function environmentOf(task: TaskRow): Promise<EnvironmentRow | null> {
+    const candidates = [task.payload.envId, task.payload.environmentId, task.entityId];
+    const id = candidates.find((c): c is string => typeof c === "string" && envIdPattern.test(c));
+    return id ? stores.environments.get(id) : null;
+  }
+
+  async function entityLabel(task: TaskRow, env: EnvironmentRow | null): Promise<string> {
+    if (!env) return task.entityId;
+    const project = await stores.projects.get(env.projectId);
+    return project ? `${project.name}/${env.name}` : env.name;
+  }
+
+  return {
+    async onTaskFinished(task: TaskRow): Promise<number> {
+      if (!isTerminal(task.status as TaskStatus)) return 0;
+      const env = await environmentOf(task);
+      const outcome = classify(task, env);
+      if (!outcome) return 0;
+      const payloadProject = typeof task.payload.projectId === "string" ? task.payload.projectId : null;
+      const projectId = task.projectId ?? env?.projectId ?? payloadProject;
+      const settings = projectId ? await stores.notificationSettings.get(projectId) : null;
+      if (!wants(settings?.notifyOn, outcome)) return 0;
+      const routes = resolveRoutes(settings, deps.fallbackWebhookUrl).filter((route) => {
+        if (route.channel !== "teams") return true;
+        const check = deps.policy.validate(route.url);
+        if (!check.ok)
+          logger.warn("teams route skipped: webhook URL refused", {
+            target: route.target,
+            reason: check.reason,
+            projectId,
+          });
+        return check.ok;
+      });
+      if (routes.length === 0) return 0;
+      const item: NotificationItem = {
+        taskId: task.id,
+        taskType: task.type,
+        status: task.status as NotificationItem["status"],
+        entityLabel: await entityLabel(task, env),
+        requestedBy: task.requestedBy,
+        startedAt: task.startedAt?.toISOString() ?? null,
+        finishedAt: (task.finishedAt ?? task.updatedAt).toISOString(),
+        error: task.error?.message ?? null,
+      };
+      const rows = await stores.notificationOutbox.enqueue(
+        routes.map((route) => ({
+          channel: route.channel,
+          routeKey: route.key,
+          projectId,
+          entityId: task.entityId,
+          taskId: task.id,
+          payload: payloadFor(route, item),
+        })),
+      );
+      deps.onEnqueued?.();
+      return rows.length;
+    },
+  };
+}
+
+export type NotificationTrigger = ReturnType<typeof createNotificationTrigger>;
