@@ -21,7 +21,7 @@ export const ProblemSchema = z
     type: z.string().openapi({ example: "https://cloudops.dev/problems/task_not_found" }),
     title: z.string().openapi({ example: "Task not found" }),
     status: z.number().int().openapi({ example: 404 }),
-    detail: z.string().optional().openapi({ example: "No task has the id tsk_01jd2x5k8m0000abcdefghjk" }),
+    detail: z.string().optional().openapi({ example: "No task has the id tsk_01jd2x5k8m0000abcdefghjkmn" }),
     code: z.string().openapi({ example: "task_not_found" }),
     requestId: z.string().openapi({ example: "req_6f1c2a9e" }),
     hint: z.string().optional(),

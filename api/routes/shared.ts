@@ -49,7 +49,7 @@ export const errorResponses = {
       code: "task_not_found",
       title: "Not found",
       status: 404,
-      detail: "No task has the id tsk_01jd2x5k8m0000abcdefghjk",
+      detail: "No task has the id tsk_01jd2x5k8m0000abcdefghjkmn",
     }),
   },
   405: {
@@ -136,9 +136,9 @@ export const MutationHeaders = z.object({
 export const idSchema = (kind: IdKind, example: string) =>
   z.string().regex(idPattern(kind), `must be a ${kind} id like ${example}`).openapi({ example });
 
-export const TASK_ID_EXAMPLE = "tsk_01jd2x5k8m0000abcdefghjk";
-export const PROJECT_ID_EXAMPLE = "prj_01jd2x5k8m0000abcdefghjk";
-export const ENV_ID_EXAMPLE = "env_01jd2x5k8m0000abcdefghjk";
+export const TASK_ID_EXAMPLE = "tsk_01jd2x5k8m0000abcdefghjkmn";
+export const PROJECT_ID_EXAMPLE = "prj_01jd2x5k8m0000abcdefghjkmn";
+export const ENV_ID_EXAMPLE = "env_01jd2x5k8m0000abcdefghjkmn";
 
 /** A DNS-1123 label: lower-case letters, digits and '-', starting and ending alphanumeric, at most 63. */
 export const dnsLabel = (example: string) =>

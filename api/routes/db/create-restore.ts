@@ -20,7 +20,7 @@ export const route = createRoute({
       content: {
         "application/json": {
           schema: RestoreRequestSchema,
-          example: { artifactId: "art_01jd2x5k8m0000abcdefghjk", target: "orders-copy" },
+          example: { artifactId: "art_01jd2x5k8m0000abcdefghjkmn", target: "orders-copy" },
         },
       },
     },

@@ -22,10 +22,10 @@ export const route = createRoute({
           example: {
             items: [
               {
-                artifactId: "art_01jd2x5k8m0000abcdefghjk",
+                artifactId: "art_01jd2x5k8m0000abcdefghjkmn",
                 engine: "azure-postgres",
                 instanceId: "orders",
-                taskId: "tsk_01jd2x5k8m0000abcdefghjk",
+                taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
                 size: 52_431,
                 sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                 createdAt: "2026-01-05T10:00:05.000Z",

@@ -10,7 +10,7 @@ export const InstanceParams = z.object({
 
 export const RestoreRequestSchema = z
   .strictObject({
-    artifactId: idSchema("artifact", "art_01jd2x5k8m0000abcdefghjk").openapi({
+    artifactId: idSchema("artifact", "art_01jd2x5k8m0000abcdefghjkmn").openapi({
       description: "A backup of this engine; list them with GET /api/db/{engine}/{instanceId}/backups",
     }),
     target: dnsLabel("orders-copy")
@@ -21,7 +21,7 @@ export const RestoreRequestSchema = z
 
 export const BackupSchema = z
   .object({
-    artifactId: z.string().openapi({ example: "art_01jd2x5k8m0000abcdefghjk" }),
+    artifactId: z.string().openapi({ example: "art_01jd2x5k8m0000abcdefghjkmn" }),
     engine: z.enum(DB_ENGINES),
     instanceId: z.string(),
     taskId: z.string().nullable(),

@@ -20,8 +20,8 @@ export const route = createRoute({
         "application/json": {
           schema: DeploymentRequestSchema,
           example: {
-            projectId: "prj_01jd2x5k8m0000abcdefghjk",
-            envId: "env_01jd2x5k8m0000abcdefghjk",
+            projectId: "prj_01jd2x5k8m0000abcdefghjkmn",
+            envId: "env_01jd2x5k8m0000abcdefghjkmn",
             templateId: "web-app",
             params: { image: "shop/web:1.4.2", replicas: 2 },
           },

@@ -3,7 +3,7 @@ import type { DeadLetterRow } from "../../../db/model/types";
 import { DEAD_LETTER_STATUSES } from "../../../db/stores/dead-letters-store";
 import { idSchema, iso } from "../shared";
 
-export const DLQ_ID_EXAMPLE = "dlq_01jd2x5k8m0000abcdefghjk";
+export const DLQ_ID_EXAMPLE = "dlq_01jd2x5k8m0000abcdefghjkmn";
 export const DeadLetterParams = z.object({ id: idSchema("deadLetter", DLQ_ID_EXAMPLE) });
 
 export const DeadLetterSchema = z
@@ -40,7 +40,7 @@ export function toDeadLetter(row: DeadLetterRow): z.infer<typeof DeadLetterSchem
 
 export const EXAMPLE_DEAD_LETTER = {
   id: DLQ_ID_EXAMPLE,
-  taskId: "tsk_01jd2x5k8m0000abcdefghjk",
+  taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
   taskType: "db.restore",
   entityId: "azure-postgres/orders",
   reason: "permanent",

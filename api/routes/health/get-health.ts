@@ -20,7 +20,23 @@ export const getHealthRoute = createRoute({
   tags: ["Health"],
   summary: "Service health and what it runs on",
   responses: {
-    200: { description: "The service is up", content: { "application/json": { schema: HealthSchema } } },
+    200: {
+      description: "The service is up",
+      content: {
+        "application/json": {
+          schema: HealthSchema,
+          example: {
+            status: "ok",
+            version: "0.1.0",
+            db: "sqlite",
+            queue: "memory",
+            role: "all",
+            demoMode: true,
+            uptimeSeconds: 42,
+          },
+        },
+      },
+    },
   },
 });
 

@@ -38,7 +38,22 @@ export const route = createRoute({
     },
   },
   responses: {
-    200: { description: "Saved", content: { "application/json": { schema: NotificationSettingsSchema } } },
+    200: {
+      description: "Saved (the caller is an admin, so the URL is shown in full)",
+      content: {
+        "application/json": {
+          schema: NotificationSettingsSchema,
+          example: {
+            projectId: "prj_01jd2x5k8m0000abcdefghjkmn",
+            teamsWebhookUrl: "https://contoso.webhook.office.com/webhookb2/abc",
+            teamsWebhookConfigured: true,
+            emailList: ["platform@contoso.com"],
+            notifyOn: ["failed", "succeeded"],
+            updatedAt: "2026-01-05T10:00:00.000Z",
+          },
+        },
+      },
+    },
     ...errorResponses,
   },
 });

@@ -39,8 +39,8 @@ export const route = createRoute({
               {
                 entityId: "azure-postgres/orders",
                 depth: 2,
-                runningTaskId: "tsk_01jd2x5k8m0000abcdefghjk",
-                pendingTaskIds: ["tsk_01jd2x5k9n0000abcdefghjk"],
+                runningTaskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
+                pendingTaskIds: ["tsk_01jd2x5k9n0000abcdefghjkmn"],
               },
             ],
             tasksByStatus: { queued: 1, running: 1, succeeded: 40, failed: 2, cancelled: 0 },

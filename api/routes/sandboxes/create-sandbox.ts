@@ -20,7 +20,7 @@ export const route = createRoute({
       content: {
         "application/json": {
           schema: SandboxRequestSchema,
-          example: { projectId: "prj_01jd2x5k8m0000abcdefghjk", ttlMinutes: 120, name: "sbx-feature-x" },
+          example: { projectId: "prj_01jd2x5k8m0000abcdefghjkmn", ttlMinutes: 120, name: "sbx-feature-x" },
         },
       },
     },

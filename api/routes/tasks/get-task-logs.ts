@@ -27,7 +27,7 @@ export const route = createRoute({
         "application/json": {
           schema: LogsSchema,
           example: {
-            taskId: "tsk_01jd2x5k8m0000abcdefghjk",
+            taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
             items: [
               {
                 seq: 3,

@@ -31,6 +31,6 @@ export const sseExample = [
   "",
   "event: step",
   "id: 5",
-  'data: {"id":41,"taskId":"tsk_01jd2x5k8m0000abcdefghjk","seq":5,"at":"2026-01-05T10:00:02.000Z","task":{"type":"deploy","entityId":"env_01jd2x5k8m0000abcdefghjk","status":"running"},"data":{"kind":"step","index":1,"name":"plan","status":"running","percent":0,"message":null}}',
+  'data: {"id":41,"taskId":"tsk_01jd2x5k8m0000abcdefghjkmn","seq":5,"at":"2026-01-05T10:00:02.000Z","task":{"type":"deploy","entityId":"env_01jd2x5k8m0000abcdefghjkmn","status":"running"},"data":{"kind":"step","index":1,"name":"plan","status":"running","percent":0,"message":null}}',
   "",
 ].join("\n");

@@ -21,7 +21,7 @@ export const route = createRoute({
       content: {
         "text/event-stream": {
           schema: z.string(),
-          example: `${sseExample}\nevent: done\ndata: {"taskId":"tsk_01jd2x5k8m0000abcdefghjk","status":"succeeded"}\n`,
+          example: `${sseExample}\nevent: done\ndata: {"taskId":"tsk_01jd2x5k8m0000abcdefghjkmn","status":"succeeded"}\n`,
         },
       },
     },
