@@ -61,8 +61,10 @@ export async function createBullmqQueue(
   }
   const sweep = createSweep({ fifo, redis, queue, addHeadJob, logger, intervalMs: SWEEP_INTERVAL_MS });
 
-  async function finish(ref: HeadRef): Promise<void> {
-    const { next } = await fifo.popHead(ref);
+  /** Pops the head and adds the next item's job. `lock`: only while this delivery holds the job. */
+  async function finish(ref: HeadRef, lock: { key: string; token: string } | null): Promise<void> {
+    const { popped, next } = await fifo.popHead(ref, lock);
+    if (!popped && lock) logger.warn("delivery lost its lock; the redelivery finishes the item", { ...ref });
     if (next) await addHeadJob(next);
   }
 
@@ -88,7 +90,10 @@ export async function createBullmqQueue(
       } finally {
         controllers.delete(ref.taskId);
       }
-      if (result.kind === "done") return finish(ref);
+      if (result.kind === "done") {
+        const jobId = job.id ?? headJobId(ref.entityId, ref.seq);
+        return finish(ref, token ? { key: `${queue.toKey(jobId)}:lock`, token } : null);
+      }
       // retry and release keep the item at the head, so the entity stays blocked and order holds.
       const delayMs = result.kind === "retry" ? result.delayMs : 0;
       await job.moveToDelayed(Date.now() + delayMs, token);
@@ -138,7 +143,7 @@ export async function createBullmqQueue(
         );
         if (!removed) return false;
       }
-      const { popped, next } = await fifo.popHead(head);
+      const { popped, next } = await fifo.popHead(head, null);
       if (next) await addHeadJob(next);
       return popped;
     },

@@ -34,9 +34,20 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
       return Number(await run("isHead", ref.entityId, [ref.taskId, ref.seq])) === 1;
     },
 
-    /** Pops `ref` if it is still the head; returns the new head (whose job must be added), if any. */
-    async popHead(ref: HeadRef): Promise<{ popped: boolean; next: HeadRef | null }> {
-      const result = await run("popHead", ref.entityId, [ref.taskId, ref.seq, ref.entityId]);
+    /**
+     * Pops `ref` if it is still the head (and, given `lock`, the delivery still holds its job's lock);
+     * returns the new head (whose job must be added), if any.
+     */
+    async popHead(
+      ref: HeadRef,
+      lock: { key: string; token: string } | null,
+    ): Promise<{ popped: boolean; next: HeadRef | null }> {
+      const result = await runScript(
+        redis,
+        "popHead",
+        [...keysOf(ref.entityId), lock?.key ?? keys.items],
+        [ref.taskId, ref.seq, ref.entityId, lock?.token ?? ""],
+      );
       if (!Array.isArray(result)) return { popped: false, next: null };
       const [taskId, seq] = result as [string?, string?];
       return { popped: true, next: taskId && seq ? { entityId: ref.entityId, taskId, seq } : null };

@@ -26,11 +26,14 @@ return 1
 `;
 
 /**
- * ARGV: taskId, seq, entityId. Pops the head and makes the next item head.
- * Returns false when the item is no longer head (stale), {} when the entity is now empty,
- * else {nextTaskId, nextSeq}.
+ * ARGV: taskId, seq, entityId, lockToken. KEYS[7]: the BullMQ lock key of the head's job. Pops the
+ * head and makes the next item head. With a token, only while that delivery still holds the job's
+ * lock: if it stalled (lock expired) and BullMQ gave the job to another delivery, that one owns the
+ * head now. Returns false when the item is no longer head (stale) or the lock is lost, {} when the
+ * entity is now empty, else {nextTaskId, nextSeq}.
  */
 const POP_HEAD = `
+if ARGV[4] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[4] then return false end
 if redis.call('GET', KEYS[6]) ~= ARGV[1] then return false end
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return false end
 redis.call('LREM', KEYS[5], 1, ARGV[1])
