@@ -1,6 +1,7 @@
 import type { Logger } from "../../logger";
 import { createMemoryQueue } from "./memory-engine";
 import type { QueueKind, QueueOptions, TaskQueue } from "./port";
+import type { ServiceBusConnect } from "./servicebus/sdk";
 
 export interface QueueConfig extends QueueOptions {
   engine: QueueKind;
@@ -9,6 +10,8 @@ export interface QueueConfig extends QueueOptions {
   prefix: string;
   serviceBusConnectionString?: string | undefined;
   serviceBusQueue?: string;
+  /** Replaces the real Service Bus clients (tests inject an in-memory namespace). */
+  serviceBusConnect?: ServiceBusConnect;
 }
 
 /** Picks the engine named by configuration. */
@@ -34,6 +37,7 @@ export async function createQueue(config: QueueConfig, logger: Logger): Promise<
           ...options,
           connectionString: config.serviceBusConnectionString,
           queueName: config.serviceBusQueue ?? "cloudops-tasks",
+          connect: config.serviceBusConnect,
         },
         logger,
       );
