@@ -65,7 +65,9 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
   it.runIf(engine === "bullmq")(
     "keeps FIFO per entity and the global cap across two worker instances on one queue",
     async () => {
-      const { queue: first, prefix } = await open({ maxConcurrentSessions: 3 });
+      // Local caps 2 + 3 could run 5 at once; the global cap (the last instance set it to 3) must
+      // hold across both, and with the first worker full at 2 the second one must take work.
+      const { queue: first, prefix } = await open({ maxConcurrentSessions: 2 });
       const { queue: second } = await open({ maxConcurrentSessions: 3 }, prefix);
       const recorder = createRecorder(25);
       await first.start(recorder.processor("w1"));
