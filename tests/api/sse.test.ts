@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TaskEvent } from "../../db/model/events";
+import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
+import { listen } from "../support/http-server";
+import { readSse, type SseEvent } from "../support/sse-reader";
+
+const isDone = (e: SseEvent) => e.event === "done";
+const seqs = (events: SseEvent[]) => events.filter((e) => e.event !== "done").map((e) => Number(e.id));
+
+describe("task event streams over a real socket", () => {
+  let api: TestApi;
+  let server: Awaited<ReturnType<typeof listen>>;
+  let body: Record<string, unknown>;
+
+  beforeAll(async () => {
+    api = await createTestApi({
+      startWorker: true,
+      env: { RATE_LIMIT_PER_MINUTE: "1000" },
+      sse: { heartbeatMs: 100 },
+    });
+    const { project, env } = await seedProject(api);
+    body = { projectId: project.id, envId: env.id, templateId: "web-app", params: {} };
+    server = await listen(api.app.fetch);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await api?.close();
+  });
+
+  const deploy = async () => {
+    const res = await fetch(`${server.url}/api/deployments`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-demo-role": "operator" },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get("location")).toMatch(/^\/api\/tasks\/tsk_/);
+    return ((await res.json()) as { taskId: string }).taskId;
+  };
+
+  const open = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}${path}`, { headers: { "x-demo-role": "viewer", ...headers } });
+
+  it("creates a task, streams every step as it happens and ends with done when the task finishes", async () => {
+    const taskId = await deploy();
+    const res = await open(`/api/tasks/${taskId}/sse`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const events = await readSse(res).until(isDone);
+
+    expect(events.at(-1)).toMatchObject({ event: "done" });
+    expect(JSON.parse(events.at(-1)?.data ?? "{}")).toEqual({ taskId, status: "succeeded" });
+    const ids = seqs(events);
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    const data = events.filter((e) => e.event !== "done").map((e) => JSON.parse(e.data) as TaskEvent);
+    for (const e of data) expect(e.taskId).toBe(taskId);
+    const steps = data.flatMap((e) => (e.data.kind === "step" ? [`${e.data.name}:${e.data.status}`] : []));
+    expect(steps).toEqual([
+      "validate:running",
+      "validate:succeeded",
+      "plan:running",
+      "plan:succeeded",
+      "apply:running",
+      "apply:succeeded",
+    ]);
+    const statuses = data.flatMap((e) => (e.data.kind === "status" ? [e.data.status] : []));
+    expect(statuses).toEqual(["queued", "running", "succeeded"]);
+    expect(
+      events.filter((e) => e.event !== "done").every((e) => e.event === JSON.parse(e.data).data.kind),
+    ).toBe(true);
+
+    const detail = (await (await open(`/api/tasks/${taskId}`)).json()) as {
+      status: string;
+      steps: { status: string }[];
+    };
+    expect(detail.status).toBe("succeeded");
+    expect(detail.steps.map((s) => s.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+  });
+
+  it("resumes from Last-Event-ID without gaps or repeats", async () => {
+    const taskId = await deploy();
+    const first = readSse(await open(`/api/tasks/${taskId}/sse`));
+    const head = await first.until(() => true, 4);
+    await first.cancel();
+    const lastId = head.at(-1)?.id ?? "0";
+    const rest = await readSse(await open(`/api/tasks/${taskId}/sse`, { "last-event-id": lastId })).until(
+      isDone,
+    );
+    const all = [...seqs(head), ...seqs(rest)];
+    const stored = (await api.t.stores.taskEvents.listForTask(taskId)).map((e) => e.seq);
+    expect(all).toEqual(stored);
+    expect(rest.at(-1)?.event).toBe("done");
+  });
+
+  it("replays and ends at once for a task that has already finished", async () => {
+    const taskId = await deploy();
+    await api.t.waitForStatus(taskId, ["succeeded"]);
+    const stored = (await api.t.stores.taskEvents.listForTask(taskId)).map((e) => e.seq);
+    const reader = readSse(await open(`/api/tasks/${taskId}/sse`));
+    const events = await reader.until(isDone);
+    expect(seqs(events)).toEqual(stored);
+    expect(await reader.ended()).toBe(true);
+
+    const caughtUp = readSse(await open(`/api/tasks/${taskId}/sse?lastEventId=${stored.at(-1)}`));
+    const only = await caughtUp.until(isDone);
+    expect(only.map((e) => e.event)).toEqual(["done"]);
+  });
+
+  it("streams every task's events with global ids and resumes from one", async () => {
+    const since = await api.t.stores.taskEvents.latestId();
+    const a = await deploy();
+    const b = await deploy();
+    await api.t.waitForStatus(a, ["succeeded"]);
+    await api.t.waitForStatus(b, ["succeeded"]);
+    const stored = (await api.t.stores.taskEvents.listSince(since)).map((e) => e.id);
+    const reader = readSse(await open("/api/tasks/sse", { "last-event-id": String(since) }));
+    const events = await reader.until((e) => Number(e.id) === stored.at(-1), stored.length);
+    await reader.cancel();
+    expect(events.map((e) => Number(e.id))).toEqual(stored);
+    const tasks = new Set(events.map((e) => (JSON.parse(e.data) as TaskEvent).taskId));
+    expect(tasks).toEqual(new Set([a, b]));
+  });
+
+  it("delivers live events to a dashboard that connected before they happened", async () => {
+    const reader = readSse(await open("/api/tasks/sse"));
+    const taskId = await deploy();
+    const events = await reader.until((e) => {
+      const ev = JSON.parse(e.data) as TaskEvent;
+      return ev.taskId === taskId && ev.data.kind === "status" && ev.data.status === "succeeded";
+    });
+    await reader.cancel();
+    const mine = events.map((e) => JSON.parse(e.data) as TaskEvent).filter((e) => e.taskId === taskId);
+    expect(mine.map((e) => e.seq)).toEqual(mine.map((_, i) => i + 1));
+  });
+
+  it("sends a heartbeat comment while nothing happens", async () => {
+    const res = await open("/api/tasks/sse");
+    const reader = res.body?.getReader();
+    if (!reader) throw new Error("no body");
+    const decoder = new TextDecoder();
+    let text = "";
+    while (!text.includes(": heartbeat\n\n")) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    await reader.cancel();
+    expect(text.startsWith(": connected\n\n")).toBe(true);
+    expect(text).toContain(": heartbeat\n\n");
+  });
+
+  it("answers 404 problem+json for the stream of an unknown task", async () => {
+    const res = await open("/api/tasks/tsk_01jd2x5k8m0000abcdefghjkmn/sse");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+  });
+});
+
+describe("a slow client", () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await createTestApi({ sse: { heartbeatMs: 60_000, maxBufferBytes: 4096 } });
+  });
+  afterAll(async () => api?.close());
+
+  it("is dropped with a clear error event once it falls too far behind, and publishing never waits for it", async () => {
+    const res = await api.as("viewer")("/api/tasks/sse");
+    expect(res.status).toBe(200);
+    // Wait until the stream is live (its bus subscription is in place) before publishing.
+    await new Promise((r) => setTimeout(r, 50));
+    const event = (id: number): TaskEvent => ({
+      id,
+      taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
+      seq: id,
+      at: new Date().toISOString(),
+      task: { type: "deploy", entityId: "env_x", status: "running" },
+      data: { kind: "log", level: "info", message: "x".repeat(200) },
+    });
+    // Nobody reads the response while 200 events (about 80 KB) are published.
+    for (let i = 1; i <= 200; i++) await api.t.bus.publish(event(1_000_000 + i));
+    await new Promise((r) => setTimeout(r, 100));
+
+    const reader = readSse(res);
+    const events = await reader.until(() => false);
+    expect(await reader.ended()).toBe(true);
+    const last = events.at(-1);
+    expect(last?.event).toBe("error");
+    expect(JSON.parse(last?.data ?? "{}")).toMatchObject({ code: "slow_consumer" });
+    const delivered = events.filter((e) => e.event === "log").length;
+    expect(delivered).toBeGreaterThan(0);
+    expect(delivered).toBeLessThan(200);
+  });
+});
