@@ -1,4 +1,23 @@
-import type { ServiceBusAdminLike } from "./sdk";
+import { ServiceBusAdministrationClient } from "@azure/service-bus";
+
+/** The management calls ensureServiceBusQueue makes. They need the Manage claim. */
+export interface ServiceBusAdminLike {
+  queueExists(queueName: string): Promise<boolean>;
+  getQueue(queueName: string): Promise<{ requiresSession: boolean }>;
+  createQueue(
+    queueName: string,
+    options: {
+      requiresSession: true;
+      requiresDuplicateDetection?: boolean;
+      duplicateDetectionHistoryTimeWindow?: string;
+    },
+  ): Promise<unknown>;
+}
+
+/** The real management client for a connection string with the Manage claim. */
+export function connectServiceBusAdmin(connectionString: string): ServiceBusAdminLike {
+  return new ServiceBusAdministrationClient(connectionString);
+}
 
 export interface EnsureQueueOptions {
   /**

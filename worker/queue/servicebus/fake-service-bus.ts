@@ -1,9 +1,9 @@
 import { ServiceBusError, type ServiceBusErrorCode } from "@azure/service-bus";
+import type { ServiceBusAdminLike } from "./ensure-queue";
 import type {
   AcceptOptions,
   IncomingMessage,
   OutgoingMessage,
-  ServiceBusAdminLike,
   ServiceBusClientLike,
   ServiceBusConnect,
   SessionReceiverLike,
@@ -240,8 +240,21 @@ export function createFakeServiceBus(options: FakeServiceBusOptions = {}) {
 
   const client: ServiceBusClientLike = {
     createSender(queueName) {
-      return {
-        async sendMessages(message) {
+      const sender = {
+        linkOpen: false,
+        /** Like the SDK: opens the link when it is not open (reaching the broker), else answers locally. */
+        async createMessageBatch(opts?: { abortSignal?: AbortSignal }) {
+          if (clientClosed) throw new Error("fake: the client is closed");
+          if (sender.linkOpen && !unreachable) return { maxSizeInBytes: 262_144 };
+          if (unreachable) {
+            await waitFor(() => null, 60_000, opts?.abortSignal);
+            throw serviceBusError("ServiceCommunicationProblem");
+          }
+          queueOf(queueName);
+          sender.linkOpen = true;
+          return { maxSizeInBytes: 262_144 };
+        },
+        async sendMessages(message: OutgoingMessage) {
           if (clientClosed) throw new Error("fake: the client is closed");
           injected("sendMessages");
           store(queueName, message);
@@ -251,6 +264,7 @@ export function createFakeServiceBus(options: FakeServiceBusOptions = {}) {
           senderClosed = true;
         },
       };
+      return sender;
     },
 
     async acceptNextSession(queueName, opts) {
@@ -292,16 +306,6 @@ export function createFakeServiceBus(options: FakeServiceBusOptions = {}) {
   };
 
   const admin: ServiceBusAdminLike = {
-    async getQueueRuntimeProperties(queueName, opts) {
-      if (unreachable) {
-        await waitFor(() => null, 60_000, opts?.abortSignal);
-        throw serviceBusError("ServiceCommunicationProblem");
-      }
-      const queue = queueOf(queueName);
-      let activeMessageCount = 0;
-      for (const session of queue.sessions.values()) activeMessageCount += session.messages.length;
-      return { name: queueName, activeMessageCount };
-    },
     async queueExists(queueName) {
       return queues.has(queueName);
     },
@@ -317,7 +321,7 @@ export function createFakeServiceBus(options: FakeServiceBusOptions = {}) {
 
   const connect: ServiceBusConnect = (connectionString) => {
     connectionStrings.push(connectionString);
-    return { client, admin };
+    return client;
   };
 
   return {
@@ -345,6 +349,7 @@ export function createFakeServiceBus(options: FakeServiceBusOptions = {}) {
     sendRaw(queueName: string, message: { body: unknown; sessionId: string; messageId: string }): void {
       store(queueName, message);
     },
+    /** The namespace drops off the network: the SDK closes its links, and opening one hangs. */
     setUnreachable(value: boolean): void {
       unreachable = value;
     },

@@ -1,4 +1,4 @@
-import { isServiceBusError, ServiceBusAdministrationClient, ServiceBusClient } from "@azure/service-bus";
+import { isServiceBusError, ServiceBusClient } from "@azure/service-bus";
 
 /**
  * The exact slice of @azure/service-bus the engine uses. The real SDK objects satisfy these
@@ -26,6 +26,8 @@ export interface IncomingMessage {
 
 export interface SenderLike {
   sendMessages(message: OutgoingMessage, options?: { abortSignal?: AbortSignal }): Promise<void>;
+  /** Opens the sender link if it is not open (the engine's ping); local once the link is up. */
+  createMessageBatch(options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -56,34 +58,12 @@ export interface ServiceBusClientLike {
   close(): Promise<void>;
 }
 
-/** Management calls: `ping` (runtime properties) and `ensureServiceBusQueue`. Need the Manage claim. */
-export interface ServiceBusAdminLike {
-  getQueueRuntimeProperties(queueName: string, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
-  queueExists(queueName: string): Promise<boolean>;
-  getQueue(queueName: string): Promise<{ requiresSession: boolean }>;
-  createQueue(
-    queueName: string,
-    options: {
-      requiresSession: true;
-      requiresDuplicateDetection?: boolean;
-      duplicateDetectionHistoryTimeWindow?: string;
-    },
-  ): Promise<unknown>;
-}
+/** Opens the client for a connection string; the seam tests replace. */
+export type ServiceBusConnect = (connectionString: string) => ServiceBusClientLike;
 
-export interface ServiceBusConnection {
-  client: ServiceBusClientLike;
-  admin: ServiceBusAdminLike;
-}
-
-/** Opens the clients for a connection string; the seam tests replace. */
-export type ServiceBusConnect = (connectionString: string) => ServiceBusConnection;
-
-/** Production connector: the real SDK clients (they connect lazily, on first use). */
-export const connectServiceBus: ServiceBusConnect = (connectionString) => ({
-  client: new ServiceBusClient(connectionString),
-  admin: new ServiceBusAdministrationClient(connectionString),
-});
+/** Production connector: the real SDK client (it connects lazily, on first use). */
+export const connectServiceBus: ServiceBusConnect = (connectionString) =>
+  new ServiceBusClient(connectionString);
 
 export type ServiceBusCode =
   | "ServiceTimeout"

@@ -39,7 +39,7 @@ export async function createServiceBusQueue(
 ): Promise<TaskQueue> {
   const { queueName } = options;
   const log = logger.child({ queue: "servicebus", queueName });
-  const { client, admin } = (options.connect ?? connectServiceBus)(options.connectionString);
+  const client = (options.connect ?? connectServiceBus)(options.connectionString);
   const active = new Map<string, LocalDelivery>();
   const sent = createBoundedSet(LOCAL_MEMORY);
   const removed = createBoundedSet(LOCAL_MEMORY);
@@ -145,7 +145,12 @@ export async function createServiceBusQueue(
         .sort((a, b) => a.entityId.localeCompare(b.entityId));
     },
 
-    /** Reads the queue's runtime properties (one management call) within pingTimeoutMs. */
+    /**
+     * Opens (or confirms) the sender link within pingTimeoutMs: that reaches the namespace, checks
+     * the queue exists and that the connection string may send, with the Send claim every role
+     * already needs (the management API would need Manage). Once the link is up the check is local
+     * until the SDK notices a broken connection and closes the link.
+     */
     async ping() {
       const timeoutMs = options.pingTimeoutMs ?? 5000;
       const abort = new AbortController();
@@ -157,10 +162,8 @@ export async function createServiceBusQueue(
         }, timeoutMs);
       });
       try {
-        await Promise.race([
-          admin.getQueueRuntimeProperties(queueName, { abortSignal: abort.signal }),
-          timeout,
-        ]);
+        sender ??= client.createSender(queueName);
+        await Promise.race([sender.createMessageBatch({ abortSignal: abort.signal }), timeout]);
       } finally {
         clearTimeout(timer);
       }

@@ -216,7 +216,7 @@ describe("servicebus engine: what a process can know", () => {
     expect(await worker.has("t1")).toBe(false);
   });
 
-  it("pings by reading the queue's runtime properties, and fails when the queue is missing or silent", async () => {
+  it("pings by opening the sender link, and fails when the queue is missing or the namespace is silent", async () => {
     const bus = newBus();
     const queue = await track(fakeEngine(bus, { pingTimeoutMs: 20 }));
     await expect(queue.ping()).resolves.toBeUndefined();
