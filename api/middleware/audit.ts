@@ -31,8 +31,9 @@ export function audit(store: AuditStore, action: string, logger: Logger): Middle
       const fromPath =
         params.engine && params.instanceId
           ? `${params.engine}/${params.instanceId}`
-          : params.ns && params.name
-            ? `${params.ns}/${params.name}`
+          : params.ns && (params.name ?? params.target)
+            ? // The restart route's last segment is `{name}:restart` (see restart-workload.ts).
+              `${params.ns}/${(params.name ?? params.target ?? "").replace(/:\w+$/, "")}`
             : ENTITY_PARAMS.map((k) => params[k])
                 .filter(Boolean)
                 .join("/") || null;
