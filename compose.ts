@@ -7,6 +7,7 @@ import { requestId } from "./api/middleware/request-id";
 import { problem } from "./api/problem";
 import { type ReadinessCheck, registerProbes } from "./api/routes/health/probes";
 import type { ApiDeps } from "./api/types";
+import { mountBot } from "./bot/mount";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/client";
 import { seedIfEmpty } from "./db/seed";
@@ -94,6 +95,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     startedAt,
     notifier: notifications.notifier,
   };
+  // The bot's endpoint (and the demo Teams emulator) before the API routes; the bot calls the API over HTTP.
+  const bot = serves(config, "bot") ? mountBot(app, config, logger) : null;
   if (serves(config, "api")) app.route("/", createApi(apiDeps));
   app.notFound((c) =>
     problem(c, 404, "route_not_found", "Not found", `No route matches ${c.req.method} ${c.req.path}`),
@@ -112,6 +115,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     app,
     async start() {
       if (serves(config, "worker")) await engine.startWorker();
+      bot?.start();
       if (serves(config, "worker")) notifications.dispatcher.start();
       return new Promise<number>((resolve, reject) => {
         server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
@@ -132,6 +136,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
               ).unref();
             })
           : Promise.resolve();
+        await bot?.stop();
         await engine.stop(config.shutdownGraceMs);
         await notifications.dispatcher.stop();
         await closing;

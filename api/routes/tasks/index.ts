@@ -3,6 +3,7 @@ import type { ApiApp } from "../../types";
 import * as cancelTask from "./cancel-task";
 import * as getTask from "./get-task";
 import * as getTaskLogs from "./get-task-logs";
+import * as getTaskOrigin from "./get-task-origin";
 import * as getTaskStreamInfo from "./get-task-stream-info";
 import * as listTasks from "./list-tasks";
 import * as retryTask from "./retry-task";
@@ -21,4 +22,5 @@ export function registerTaskRoutes(app: ApiApp, kit: RouteKit): void {
   retryTask.register(app, kit);
   cancelTask.register(app, kit);
   setTaskOrigin.register(app, kit);
+  getTaskOrigin.register(app, kit);
 }

@@ -1,0 +1,88 @@
+import { Hono } from "hono";
+import type { Config } from "../config";
+import type { Logger } from "../logger";
+import { createApiClient } from "./api-client";
+import { createTurnHandler } from "./handle-turn";
+import { createBotFrameworkSeam } from "./seam/botframework";
+import { createCardUpdater } from "./updater/card-updater";
+
+export interface BotDeps {
+  config: Pick<Config, "publicUrl" | "bot" | "api">;
+  logger: Logger;
+  /** Used for every API call (tests and in-process wiring may pass their own). */
+  fetch?: typeof fetch;
+  /** Minimum time between two updates of one card (default 1500 ms). */
+  cardUpdateIntervalMs?: number;
+}
+
+export interface Bot {
+  /** Serves POST /api/messages; mount it before the API routes. */
+  app: Hono;
+  /** Starts the card updater (follows the API's task events). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Teams activities are a few KB; anything near this is not Teams. */
+const MAX_ACTIVITY_BYTES = 256 * 1024;
+
+/** The Teams bot: Bot Framework endpoint, command handling through the HTTP API, and the card updater. */
+export function createBot(deps: BotDeps): Bot {
+  const { config } = deps;
+  const logger = deps.logger.child({ room: "bot" });
+  const api = createApiClient({
+    baseUrl: config.bot.apiUrl,
+    internalToken: config.api.internalToken,
+    fetch: deps.fetch,
+  });
+  const seam = createBotFrameworkSeam(
+    { appId: config.bot.appId, appPassword: config.bot.appPassword, tenantId: config.bot.tenantId },
+    logger,
+  );
+  const updater = createCardUpdater({
+    api,
+    updateMessage: (ref, message) => seam.updateMessage(ref, message),
+    publicUrl: config.publicUrl,
+    logger,
+    minIntervalMs: deps.cardUpdateIntervalMs,
+  });
+  const handleTurn = createTurnHandler({
+    api,
+    publicUrl: config.publicUrl,
+    roles: { userRoles: config.bot.userRoles, defaultRole: config.bot.defaultRole },
+    logger,
+    onTaskCard: (taskId) => {
+      updater.forget(taskId);
+      updater.track(taskId);
+    },
+  });
+
+  const app = new Hono();
+  app.post("/api/messages", async (c) => {
+    if (Number(c.req.header("content-length") ?? 0) > MAX_ACTIVITY_BYTES) return c.body(null, 413);
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json(
+        { error: { code: "invalid_activity", message: "The body is not an Activity JSON" } },
+        400,
+      );
+    }
+    if (!body || typeof body !== "object" || Array.isArray(body)) {
+      return c.json(
+        { error: { code: "invalid_activity", message: "The body is not an Activity JSON" } },
+        400,
+      );
+    }
+    const result = await seam.process({ body, headers: c.req.header() }, handleTurn);
+    if (result.body === undefined || result.body === null) return c.body(null, result.status as 200);
+    return c.json(result.body as object, result.status as 200);
+  });
+
+  return {
+    app,
+    start: () => updater.start(),
+    stop: () => updater.stop(),
+  };
+}

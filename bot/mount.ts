@@ -1,0 +1,30 @@
+import type { Hono } from "hono";
+import type { Config } from "../config";
+import type { Logger } from "../logger";
+import { type Bot, createBot } from "./create-bot";
+import { createEmulator } from "./emulator/create-emulator";
+
+/**
+ * Mounts the bot's /api/messages on the process app (before the API routes) and, in demo (no
+ * MICROSOFT_APP_ID), the Teams emulator behind the /chat page. With ROLE=all the bot calls the API
+ * of this very app through its fetch handler: the same HTTP contract, no socket or port needed.
+ */
+export function mountBot(app: Hono, config: Config, logger: Logger): Bot {
+  const local = (input: RequestInfo | URL, init?: RequestInit) =>
+    Promise.resolve(app.fetch(new Request(input, init)));
+  const bot = createBot({ config, logger, fetch: config.role === "all" ? local : undefined });
+  app.route("/", bot.app);
+  if (!config.bot.appId) {
+    const emulator = createEmulator({
+      postActivity: (activity) =>
+        local("http://bot.internal/api/messages", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(activity),
+        }),
+      logger,
+    });
+    app.route("/", emulator.app);
+  }
+  return bot;
+}
