@@ -148,6 +148,15 @@ export function createNotificationOutboxStore(database: Database) {
       return rows.length > 0;
     },
 
+    /** Deletes delivered and given-up rows created before `before` (kept that long for inspection). */
+    async purge(before: Date): Promise<number> {
+      const rows = await db
+        .delete(outbox)
+        .where(and(inArray(outbox.status, ["delivered", "failed"]), lt(outbox.createdAt, before)))
+        .returning({ id: outbox.id });
+      return rows.length;
+    },
+
     async list(filter: { taskId?: string; status?: OutboxStatus } = {}): Promise<NotificationOutboxRow[]> {
       const conditions = [];
       if (filter.taskId) conditions.push(eq(outbox.taskId, filter.taskId));

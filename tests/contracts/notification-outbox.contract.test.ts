@@ -91,6 +91,18 @@ describe.each(dialectsUnderTest())("notification outbox store on %s", (dialect) 
     expect(await stores.notificationOutbox.dueGroups(at(base, 30))).toContainEqual(group);
   });
 
+  it("purges only finished rows older than the retention", async () => {
+    const group = { routeKey: "r6", entityId: "e6" };
+    await stores.notificationOutbox.enqueue([row("r6", "e6", 1)], at(base, -1000));
+    const lease = at(base, -940);
+    const [done] = await stores.notificationOutbox.claim(group, at(base, -1000), lease);
+    await stores.notificationOutbox.markDelivered([done?.id ?? ""], lease, at(base, -999));
+    const stillPending = await stores.notificationOutbox.enqueue([row("r6", "e6", 3)], at(base, -1000));
+    await stores.notificationOutbox.purge(at(base, -500));
+    const left = (await stores.notificationOutbox.list()).filter((r) => r.routeKey === "r6");
+    expect(left.map((r) => r.id)).toEqual([stillPending[0]?.id]);
+  });
+
   it("defers a group's pending rows to the end of its window, never earlier than they were", async () => {
     await stores.notificationOutbox.enqueue([row("r5", "e5", 1)], at(base, 0));
     const group = { routeKey: "r5", entityId: "e5" };

@@ -29,11 +29,26 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
   let projectId: string;
   let prodId: string;
   let devId: string;
+  // The engine's finished-task hook per task, so a test can wait until its outbox rows are written
+  // (the status is visible in the database a moment before the hook runs).
+  const hooks = new Map<string, Promise<unknown>>();
+  const finished = async (taskId: string) => {
+    const task = await t.waitForStatus(taskId, ["succeeded", "failed", "cancelled"]);
+    for (let i = 0; i < 500 && !hooks.has(taskId); i++) await new Promise((r) => setTimeout(r, 10));
+    await hooks.get(taskId);
+    return task;
+  };
 
   beforeAll(async () => {
     t = await createTestEngine({
       dialect,
-      engine: { onTaskFinished: (task) => notifications.trigger.onTaskFinished(task) },
+      engine: {
+        onTaskFinished: (task) => {
+          const written = notifications.trigger.onTaskFinished(task);
+          hooks.set(task.id, written);
+          return written;
+        },
+      },
     });
     await t.engine.startWorker();
   });
@@ -81,8 +96,8 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
 
   it("posts a failed deployment's card to the project's Teams webhook and emails its list", async () => {
     const { task } = await deploy(prodId, { failAt: "apply", failPermanently: true });
-    const failed = await t.waitForStatus(task.id, ["failed"]);
-    // The outbox row was written before the task's status change returned to the runner.
+    const failed = await finished(task.id);
+    expect(failed.status).toBe("failed");
     expect(await t.stores.notificationOutbox.list({ taskId: task.id })).toHaveLength(2);
     expect(await notifications.dispatcher.tick()).toBe(2);
 
@@ -147,8 +162,8 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
   it("by default tells about failures, production deployments and sandbox expiry, not other successes", async () => {
     const dev = await deploy(devId);
     const prod = await deploy(prodId);
-    await t.waitForStatus(dev.task.id, ["succeeded"]);
-    await t.waitForStatus(prod.task.id, ["succeeded"]);
+    expect((await finished(dev.task.id)).status).toBe("succeeded");
+    expect((await finished(prod.task.id)).status).toBe("succeeded");
     expect(await t.stores.notificationOutbox.list({ taskId: dev.task.id })).toEqual([]);
     expect(await t.stores.notificationOutbox.list({ taskId: prod.task.id })).toHaveLength(2);
 

@@ -26,11 +26,14 @@ export interface DispatcherDeps {
   /** How long a claim holds rows; a process that dies mid-send frees them after this. */
   leaseMs?: number;
   retry?: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">;
+  /** How long delivered and given-up rows are kept (default 14 days). */
+  retentionMs?: number;
   random?: () => number;
   clock?: () => Date;
 }
 
 const DEFAULT_RETRY = { baseDelayMs: 2_000, maxDelayMs: 5 * 60_000 };
+const PURGE_EVERY_MS = 60 * 60_000;
 
 /**
  * Delivers the notification outbox. Each tick takes every due (route, entity) group: if the group
@@ -47,6 +50,7 @@ export function createOutboxDispatcher(deps: DispatcherDeps) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
   let again = false;
+  let lastPurge = 0;
 
   async function send(
     rows: NotificationOutboxRow[],
@@ -158,6 +162,10 @@ export function createOutboxDispatcher(deps: DispatcherDeps) {
 
   async function runTick(): Promise<number> {
     const now = clock();
+    if (now.getTime() - lastPurge >= PURGE_EVERY_MS) {
+      lastPurge = now.getTime();
+      await outbox.purge(new Date(now.getTime() - (deps.retentionMs ?? 14 * 24 * 60 * 60_000)));
+    }
     await outbox.releaseExpiredLeases(now);
     let sent = 0;
     for (const group of await outbox.dueGroups(now)) sent += await dispatchGroup(group, now);
