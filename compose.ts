@@ -13,6 +13,7 @@ import { type Database, openDatabase } from "./db/client";
 import { seedIfEmpty } from "./db/seed";
 import { createStores, type Stores } from "./db/stores/index";
 import type { Logger } from "./logger";
+import { mountSite } from "./site/mount";
 import { createTaskEngine, type TaskEngine } from "./worker/engine";
 import { createRedisFactory, type RedisFactory } from "./worker/events/redis-factory";
 import { createTaskEventBus, type TaskEventBus } from "./worker/events/task-event-bus";
@@ -98,6 +99,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   // The bot's endpoint (and the demo Teams emulator) before the API routes; the bot calls the API over HTTP.
   const bot = serves(config, "bot") ? mountBot(app, config, logger) : null;
   if (serves(config, "api")) app.route("/", createApi(apiDeps));
+  // The dashboard answers what the routes above did not (it calls the API in this process; site/mount.ts).
+  if (serves(config, "api")) await mountSite(app, config, logger);
   app.notFound((c) =>
     problem(c, 404, "route_not_found", "Not found", `No route matches ${c.req.method} ${c.req.path}`),
   );

@@ -1,0 +1,168 @@
+import { DB_ENGINES, TASK_TYPES } from "../../../db/model/task-types";
+import type { Project } from "./api-types";
+import { html, type SafeHtml } from "./escape";
+import { problemBox } from "./fragments";
+
+export const QUICK_ACTIONS = {
+  deploy: "Deploy",
+  backup: "Backup a database",
+  restore: "Restore a database",
+  restart: "Restart pods",
+  sandbox: "Create a sandbox",
+} as const;
+export type QuickAction = keyof typeof QUICK_ACTIONS;
+
+export function isQuickAction(value: unknown): value is QuickAction {
+  return typeof value === "string" && Object.hasOwn(QUICK_ACTIONS, value);
+}
+
+export const DEPLOY_TEMPLATES = ["web-app", "api-service", "worker", "static-site", "function-app"];
+
+const STEPS: Record<QuickAction, readonly string[]> = {
+  deploy: TASK_TYPES.deploy.steps,
+  backup: TASK_TYPES["db.backup"].steps,
+  restore: TASK_TYPES["db.restore"].steps,
+  restart: TASK_TYPES["k8s.restart"].steps,
+  sandbox: TASK_TYPES["sandbox.create"].steps,
+};
+
+export interface FormProblem {
+  title: string;
+  detail: string;
+  hint?: string;
+  code: string;
+}
+
+/** Turns a submitted quick-action form into the API call that creates the task. */
+export function toApiCall(
+  kind: QuickAction,
+  form: Record<string, string>,
+): { path: string; body: Record<string, unknown> } | { problem: FormProblem } {
+  const need = (...names: string[]) => names.filter((n) => !form[n]);
+  const missing = (names: string[]) => ({
+    problem: {
+      title: "Some fields are missing",
+      detail: `Fill in: ${names.join(", ")}.`,
+      code: "form_incomplete",
+      hint: "Every field without “optional” is required.",
+    },
+  });
+  const failure: Record<string, unknown> = form.failAt
+    ? {
+        failAt: form.failAt,
+        failTimes: Number(form.failTimes || "1"),
+        failPermanently: form.failPermanently !== "false",
+      }
+    : {};
+  const seg = (v: string | undefined) => encodeURIComponent(v ?? "");
+  switch (kind) {
+    case "deploy": {
+      const [projectId, envId] = (form.target ?? "").split("|");
+      const gaps = [...(projectId && envId ? [] : ["target"]), ...need("templateId")];
+      if (gaps.length || !projectId || !envId) return missing(gaps);
+      return {
+        path: "/api/deployments",
+        body: { projectId, envId, templateId: form.templateId, params: {}, ...failure },
+      };
+    }
+    case "backup": {
+      const gaps = need("engine", "instanceId");
+      if (gaps.length) return missing(gaps);
+      return { path: `/api/db/${seg(form.engine)}/${seg(form.instanceId)}/backup`, body: { ...failure } };
+    }
+    case "restore": {
+      const gaps = need("engine", "instanceId", "artifactId", "target");
+      if (gaps.length) return missing(gaps);
+      return {
+        path: `/api/db/${seg(form.engine)}/${seg(form.instanceId)}/restore`,
+        body: { artifactId: form.artifactId, target: form.target, ...failure },
+      };
+    }
+    case "restart": {
+      const gaps = need("namespace", "name");
+      if (gaps.length) return missing(gaps);
+      return {
+        path: `/api/k8s/workloads/${seg(form.namespace)}/${seg(form.name)}:restart`,
+        body: { ...failure },
+      };
+    }
+    case "sandbox": {
+      const gaps = need("projectId", "ttlMinutes");
+      if (gaps.length) return missing(gaps);
+      return {
+        path: "/api/sandboxes",
+        body: {
+          projectId: form.projectId,
+          ttlMinutes: Number(form.ttlMinutes),
+          ...(form.name ? { name: form.name } : {}),
+          ...failure,
+        },
+      };
+    }
+  }
+}
+
+interface FormState {
+  kind: QuickAction;
+  projects: Project[];
+  values: Record<string, string>;
+  problem: FormProblem | null;
+  csrf: string;
+  idempotencyKey: string;
+  /** Viewers see the form but cannot submit it. */
+  canSubmit: boolean;
+}
+
+const option = (value: string, label: string, selected: string | undefined) =>
+  html`<option value="${value}"${value === selected ? " selected" : ""}>${label}</option>`;
+
+/** The small form behind a navbar quick action (also served as a full page without JavaScript). */
+export function quickActionForm(s: FormState): SafeHtml {
+  const v = s.values;
+  const fields = FIELDS[s.kind](s.projects, v);
+  return html`<form class="form" id="quick-form" method="post" action="/actions/${s.kind}" hx-post="/actions/${s.kind}" hx-target="#quick-form" hx-swap="outerHTML" aria-labelledby="quick-title">
+<h2 id="quick-title">${QUICK_ACTIONS[s.kind]}</h2>
+<input type="hidden" name="_csrf" value="${s.csrf}">
+<input type="hidden" name="idempotencyKey" value="${s.idempotencyKey}">
+${fields}
+<details${v.failAt ? " open" : ""}><summary>Advanced: inject a failure (demo)</summary>
+<label>Fail at step <span class="muted">(optional)</span>
+<select name="failAt">${option("", "no failure", v.failAt)}${STEPS[s.kind].map((step) => option(step, step, v.failAt))}</select></label>
+<label>Times to fail <span class="muted">(then the task succeeds on retry)</span>
+<input name="failTimes" type="number" min="1" max="10" value="${v.failTimes || "1"}"></label>
+</details>
+<div id="quick-error">${s.problem ? problemBox(s.problem) : ""}</div>
+<div class="form-actions"><button class="btn btn-primary" type="submit"${s.canSubmit ? "" : " disabled"}>Start</button>
+${s.canSubmit ? "" : html`<span class="muted">Your role is viewer: switch it on Settings to run tasks.</span>`}</div>
+</form>`;
+}
+
+const projectOptions = (projects: Project[], selected: string | undefined) =>
+  projects.map((p) => option(p.id, p.name, selected));
+
+const engineSelect = (v: Record<string, string>) =>
+  html`<label>Engine <select name="engine" required>${DB_ENGINES.map((e) => option(e, e, v.engine))}</select></label>`;
+
+const FIELDS: Record<QuickAction, (projects: Project[], v: Record<string, string>) => SafeHtml> = {
+  deploy: (projects, v) => html`<label>Target environment <select name="target" required>
+${projects.map((p) => html`<optgroup label="${p.name}">${(p.environments ?? []).map((e) => option(`${p.id}|${e.id}`, `${p.name} / ${e.name} (${e.type})`, v.target))}</optgroup>`)}
+</select></label>
+<label>Template <select name="templateId" required>${DEPLOY_TEMPLATES.map((t) => option(t, t, v.templateId))}</select></label>`,
+  backup: (_p, v) => html`${engineSelect(v)}
+<label>Instance <input name="instanceId" required placeholder="shop-prod-db" value="${v.instanceId ?? "shop-prod-db"}"></label>`,
+  restore: (_p, v) => html`${engineSelect(v)}
+<label>Instance <input name="instanceId" required value="${v.instanceId ?? "shop-prod-db"}"></label>
+<label>Backup artifact id <input name="artifactId" required placeholder="art_…" value="${v.artifactId ?? ""}"></label>
+<label>Restore into <input name="target" required placeholder="shop-prod-db-restored" value="${v.target ?? ""}"></label>`,
+  restart: (
+    _p,
+    v,
+  ) => html`<label>Namespace <input name="namespace" required value="${v.namespace ?? "prod"}"></label>
+<label>Workload <input name="name" required value="${v.name ?? "api"}"></label>`,
+  sandbox: (
+    projects,
+    v,
+  ) => html`<label>Project <select name="projectId" required>${projectOptions(projects, v.projectId)}</select></label>
+<label>Time to live (minutes) <input name="ttlMinutes" type="number" min="5" max="10080" required value="${v.ttlMinutes ?? "60"}"></label>
+<label>Name <span class="muted">(optional)</span> <input name="name" value="${v.name ?? ""}" placeholder="sbx-feature-x"></label>`,
+};

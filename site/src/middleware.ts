@@ -1,0 +1,72 @@
+import { defineMiddleware } from "astro:middleware";
+import { createApiClient } from "./lib/api-client";
+import {
+  CONTENT_SECURITY_POLICY,
+  CSRF_COOKIE,
+  CSRF_FIELD,
+  newToken,
+  originAllowed,
+  tokensMatch,
+} from "./lib/security";
+import { isRole, ROLE_COOKIE } from "./lib/site-locals";
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+// Every dashboard request: who acts (demo role cookie), CSRF check on posts, security headers out.
+export const onRequest = defineMiddleware(async (context, next) => {
+  const { cookies, locals, request } = context;
+  const site = locals.cloudops;
+  const roleCookie = cookies.get(ROLE_COOKIE)?.value;
+  locals.role = isRole(roleCookie) ? roleCookie : site.demoMode ? "admin" : "viewer";
+  locals.user = "dashboard-user";
+  locals.api = createApiClient(site, { user: locals.user, role: locals.role });
+
+  let token = cookies.get(CSRF_COOKIE)?.value;
+  if (!token) {
+    token = newToken();
+    cookies.set(CSRF_COOKIE, token, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "strict",
+      secure: site.secureCookies,
+    });
+  }
+  locals.csrfToken = token;
+
+  if (UNSAFE.has(request.method)) {
+    let submitted: string | null = request.headers.get("x-csrf-token");
+    if (!submitted) {
+      const type = request.headers.get("content-type") ?? "";
+      if (type.includes("form")) {
+        const form = await request.clone().formData();
+        const value = form.get(CSRF_FIELD);
+        submitted = typeof value === "string" ? value : null;
+      }
+    }
+    if (!originAllowed(request) || !tokensMatch(submitted, cookies.get(CSRF_COOKIE)?.value)) {
+      return withHeaders(
+        new Response(
+          "This form has expired or came from another site. Reload the page and submit it again.",
+          { status: 403, headers: { "content-type": "text/plain; charset=utf-8" } },
+        ),
+      );
+    }
+  }
+  return withHeaders(await next());
+});
+
+function withHeaders(original: Response): Response {
+  let response = original;
+  try {
+    response.headers.set("x-content-type-options", "nosniff");
+  } catch {
+    // Response.redirect() and friends have immutable headers: copy into a mutable response.
+    response = new Response(original.body, original);
+  }
+  response.headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
+  response.headers.set("x-content-type-options", "nosniff");
+  response.headers.set("referrer-policy", "same-origin");
+  response.headers.set("x-frame-options", "DENY");
+  if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
+  return response;
+}

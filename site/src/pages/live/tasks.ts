@@ -1,0 +1,59 @@
+import type { APIRoute } from "astro";
+import type { TaskEvent } from "../../../../db/model/events";
+import type { Task } from "../../lib/api-types";
+import { html } from "../../lib/escape";
+import { isFinished, refreshNotice, taskRow } from "../../lib/fragments";
+import { homeStats, sandboxPanel } from "../../lib/home-panels";
+import { relayStream } from "../../lib/live-stream";
+
+// Task lists: every status change becomes a `task` event carrying the row HTML (src/scripts/live-rows.ts
+// places it). With ?home=1 the counters and the environments card are re-rendered as partials too.
+export const GET: APIRoute = ({ request, locals, url }) => {
+  const { api } = locals;
+  const filter = {
+    status: url.searchParams.get("status") ?? "",
+    type: url.searchParams.get("type") ?? "",
+    entityId: url.searchParams.get("entityId") ?? "",
+  };
+  const home = url.searchParams.get("home") === "1";
+
+  return relayStream(request, api, "/api/tasks/sse", null, {
+    async onMessage(message, send) {
+      let event: TaskEvent;
+      try {
+        event = JSON.parse(message.data) as TaskEvent;
+      } catch {
+        return "continue";
+      }
+      if (event.data.kind !== "status") return "continue";
+      const got = await api.get<Task>(`/api/tasks/${encodeURIComponent(event.taskId)}`);
+      if (!got.ok) return "continue";
+      const task = got.data;
+      const matches =
+        (!filter.status || filter.status === task.status) &&
+        (!filter.type || filter.type === task.type) &&
+        (!filter.entityId || filter.entityId === task.entityId);
+      const row = taskRow(task).value.replace("<tr ", `<tr data-match="${matches ? 1 : 0}" `);
+      send({ event: "task", id: message.id, data: row });
+      if (home) {
+        const partials = [
+          html`<hx-partial hx-target="#stats" hx-swap="innerHTML">${await homeStats(api)}</hx-partial>`,
+        ];
+        if (task.type.startsWith("sandbox.") && isFinished(task.status)) {
+          partials.push(
+            html`<hx-partial hx-target="#environments" hx-swap="innerHTML">${await sandboxPanel(api)}</hx-partial>`,
+          );
+        }
+        send({ id: message.id, data: partials.map((p) => p.value).join("\n") });
+      }
+      return "continue";
+    },
+    onFailure(send) {
+      send({
+        data: html`<hx-partial hx-target="#live-status" hx-swap="innerHTML">${refreshNotice(url.pathname)}</hx-partial>`
+          .value,
+      });
+      send({ event: "done", data: "end" });
+    },
+  });
+};

@@ -1,0 +1,159 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SITE_CLIENT_DIR } from "../../site/build-state";
+import { type SiteRuntime, startSiteRuntime } from "../support/site-runtime";
+
+// The dashboard as served by the whole process over a real socket: security headers, CSRF, escaping,
+// cached assets, the JavaScript budget, and pages that read without JavaScript.
+const PAGES = ["/", "/tasks", "/projects", "/dlq", "/settings", "/cost", "/actions/deploy", "/chat"];
+const BUDGET_BYTES = 30 * 1024;
+
+let site: SiteRuntime;
+beforeAll(async () => {
+  site = await startSiteRuntime();
+}, 180_000);
+afterAll(async () => {
+  await site?.stop();
+});
+
+async function page(path: string, init?: RequestInit) {
+  const response = await fetch(`${site.url}${path}`, { redirect: "manual", ...init });
+  return { response, body: await response.text() };
+}
+
+function scriptsOf(html: string): string[] {
+  return [...html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1] ?? "");
+}
+
+/** Gzipped size of a built script and every chunk it imports statically. */
+function gzippedWithImports(src: string, seen = new Set<string>()): number {
+  if (seen.has(src)) return 0;
+  seen.add(src);
+  const code = readFileSync(join(SITE_CLIENT_DIR, src.replace(/^\//, "")));
+  let total = gzipSync(code).length;
+  for (const m of code.toString("utf8").matchAll(/(?:import|from)\s*["'](\.\/[^"']+\.js)["']/g)) {
+    total += gzippedWithImports(`/_astro/${(m[1] ?? "").slice(2)}`, seen);
+  }
+  return total;
+}
+
+describe("dashboard pages", () => {
+  it("serves every page server-rendered with a strict Content-Security-Policy and no inline script", async () => {
+    for (const path of PAGES) {
+      const { response, body } = await page(path);
+      expect(response.status, path).toBe(200);
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).not.toContain("unsafe-inline");
+      expect(body, path).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(body, path).not.toMatch(/\son[a-z]+="/);
+      expect(body, path).not.toMatch(/\sstyle="/);
+    }
+  });
+
+  it("reads without JavaScript: the home page lists the seeded projects and environments", async () => {
+    const { body } = await page("/");
+    for (const name of ["shop", "payments", "data-platform"]) expect(body).toContain(`>${name}</a>`);
+    expect(body).toContain("Queue depth");
+  });
+
+  it("keeps pages other than /chat within 30 KB of gzipped JavaScript", async () => {
+    for (const path of PAGES.filter((p) => p !== "/chat")) {
+      const { body } = await page(path);
+      const total = scriptsOf(body).reduce((sum, src) => sum + gzippedWithImports(src), 0);
+      expect(total, path).toBeGreaterThan(0);
+      expect(total, path).toBeLessThanOrEqual(BUDGET_BYTES);
+      console.info(`[js budget] ${path}: ${(total / 1024).toFixed(1)} KB gzipped`);
+    }
+  });
+
+  it("serves hashed assets with long cache headers", async () => {
+    const { body } = await page("/");
+    const src = scriptsOf(body)[0] ?? "";
+    expect(src).toMatch(/^\/_astro\//);
+    const asset = await fetch(`${site.url}${src}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+  });
+
+  it("leaves API routes to the API", async () => {
+    const { response, body } = await page("/api/no-such-route");
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+    expect(body).toContain("route_not_found");
+  });
+});
+
+describe("form safety", () => {
+  async function csrf(): Promise<{ cookie: string; token: string }> {
+    const { response, body } = await page("/actions/sandbox");
+    const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? "";
+    return { cookie, token };
+  }
+
+  it("rejects a form post without the CSRF token", async () => {
+    const { cookie } = await csrf();
+    const { response, body } = await page("/actions/sandbox", {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: "projectId=x&ttlMinutes=60",
+    });
+    expect(response.status).toBe(403);
+    expect(body).toContain("Reload the page");
+  });
+
+  it("rejects a form post from another origin even with a token", async () => {
+    const { cookie, token } = await csrf();
+    const { response } = await page("/actions/sandbox", {
+      method: "POST",
+      headers: {
+        cookie,
+        origin: "https://evil.example",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: `_csrf=${encodeURIComponent(token)}&projectId=x&ttlMinutes=60`,
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it("creates a task from a form post with the token and redirects to its live page", async () => {
+    const { cookie, token } = await csrf();
+    const projects = (await (await fetch(`${site.url}/api/projects`)).json()) as {
+      items: Array<{ id: string; name: string }>;
+    };
+    const shop = projects.items.find((p) => p.name === "shop");
+    const { response } = await page("/actions/sandbox", {
+      method: "POST",
+      headers: { cookie, origin: site.url, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        _csrf: token,
+        projectId: shop?.id ?? "",
+        ttlMinutes: "30",
+        idempotencyKey: "form-key-12345",
+      }).toString(),
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toMatch(/^\/tasks\/tsk_/);
+    const task = await page(response.headers.get("location") ?? "");
+    expect(task.body).toContain("sandbox.create");
+  });
+
+  it("shows the API's problem with its hint next to the form, escaped", async () => {
+    const { cookie, token } = await csrf();
+    const { response, body } = await page("/actions/sandbox", {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        _csrf: token,
+        projectId: "<script>alert(1)</script>",
+        ttlMinutes: "30",
+      }).toString(),
+    });
+    expect(response.status).toBe(422);
+    expect(body).toContain('class="alert alert-error"');
+    expect(body).not.toContain("<script>alert(1)</script>");
+  });
+});
