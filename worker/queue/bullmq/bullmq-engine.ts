@@ -206,7 +206,12 @@ export async function createBullmqQueue(
     },
 
     async ping() {
-      await redis.ping();
+      // Commands wait for a reconnect forever (maxRetriesPerRequest: null); a health check must not.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("Redis did not answer within 2 s")), 2000);
+      });
+      await Promise.race([redis.ping(), timeout]).finally(() => clearTimeout(timer));
     },
 
     async close() {

@@ -1,0 +1,70 @@
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../../logger";
+import { createRecorder, waitUntil } from "../../../tests/support/queue-recorder";
+import { deleteRedisKeys } from "../../../tests/support/redis-keys";
+import { redisUrl, uniqueSuffix } from "../../../tests/support/services";
+import { createBullmqQueue } from "./bullmq-engine";
+import { createFifoStore } from "./fifo-store";
+import { fifoKeys, headJobId } from "./keys";
+
+describe.skipIf(!redisUrl)("BullMQ engine recovery paths", () => {
+  const suitePrefix = `cloudops-test:${uniqueSuffix()}`;
+  let n = 0;
+  const url = redisUrl ?? "";
+  const redis = new Redis(url);
+  afterAll(async () => {
+    await deleteRedisKeys(url, suitePrefix);
+    await redis.quit();
+  });
+
+  it("runs a head whose job was never added (a crash between the enqueue script and queue.add)", async () => {
+    const prefix = `${suitePrefix}:${++n}`;
+    const keys = fifoKeys(prefix);
+    // Only the Lua half of an enqueue happened.
+    expect(await createFifoStore(redis, keys).enqueue("orphan", "env/x")).toMatchObject({ taskId: "orphan" });
+    const queue = await createBullmqQueue(
+      { redisUrl: url, prefix, maxConcurrentSessions: 2, maxMessagesPerSession: 4 },
+      silentLogger,
+    );
+    try {
+      await queue.enqueue({ entityId: "env/x", taskId: "behind" });
+      const recorder = createRecorder(5);
+      await queue.start(recorder.processor());
+      await waitUntil(() => recorder.ends().length === 2, "the sweep re-added the head and both ran");
+      expect(recorder.starts()).toEqual(["orphan", "behind"]);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("skips a job whose item is no longer the head (left over from before a crash)", async () => {
+    const prefix = `${suitePrefix}:${++n}`;
+    const keys = fifoKeys(prefix);
+    const queue = await createBullmqQueue(
+      { redisUrl: url, prefix, maxConcurrentSessions: 2, maxMessagesPerSession: 4 },
+      silentLogger,
+    );
+    const raw = new Queue(keys.queueName, { connection: redis, prefix: keys.bullPrefix });
+    try {
+      await queue.enqueue({ entityId: "env/y", taskId: "real" });
+      // A job for an item that already finished: not the head, so it must not run.
+      await raw.add(
+        "task",
+        { entityId: "env/y", taskId: "ghost", seq: "0" },
+        { jobId: headJobId("env/y", 0) },
+      );
+      const recorder = createRecorder(5);
+      await queue.start(recorder.processor());
+      await waitUntil(async () => {
+        const counts = await raw.getJobCounts("wait", "active", "delayed", "prioritized");
+        return recorder.ends().length === 1 && Object.values(counts).every((c) => c === 0);
+      }, "both jobs were processed");
+      expect(recorder.starts()).toEqual(["real"]);
+    } finally {
+      await raw.close();
+      await queue.close();
+    }
+  });
+});
