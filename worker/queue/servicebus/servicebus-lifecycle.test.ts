@@ -88,6 +88,24 @@ describe("servicebus engine: SDK errors keep the loops alive", () => {
     ]);
   });
 
+  it("releases a session that failed before backing off, so another loop takes the entity at once", async () => {
+    const bus = newBus();
+    const queue = await track(
+      fakeEngine(bus, {
+        maxConcurrentSessions: 2,
+        errorBackoff: { baseMs: 600_000, maxMs: 600_000 },
+        random: () => 1,
+      }),
+    );
+    const recorder = createRecorder();
+    bus.failNext("completeMessage", serviceBusError("ServiceCommunicationProblem"));
+    await queue.enqueue({ taskId: "t1", entityId: "e" });
+    await queue.start(recorder.processor());
+    await waitUntil(() => Object.keys(bus.pending(QUEUE)).length === 0, "the other loop completed t1");
+
+    expect(recorder.runs.map((r) => r.deliveryCount)).toEqual([1, 2]);
+  });
+
   it("keeps retrying when the queue does not exist, and starts once it does", async () => {
     const bus = createFakeServiceBus({ acceptTimeoutMs: 10 });
     const queue = await track(fakeEngine(bus));

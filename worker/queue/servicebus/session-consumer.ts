@@ -79,17 +79,19 @@ export function startConsumer(deps: ConsumerDeps): Consumer {
         await sleep(backoff(failures), halt.signal);
         continue;
       }
+      let failure: { error: unknown } | null = null;
       try {
         await drainSession(receiver);
         failures = 0;
       } catch (error) {
-        if (!stopping) {
-          failures++;
-          logFailure(log, "session ended by an error", error, failures, receiver.sessionId);
-          await sleep(backoff(failures), halt.signal);
-        }
-      } finally {
-        await receiver.close().catch((error: unknown) => log.debug("closing a session failed", { error }));
+        failure = { error };
+      }
+      // Close before any backoff: the entity must not stay locked while this loop waits.
+      await receiver.close().catch((error: unknown) => log.debug("closing a session failed", { error }));
+      if (failure && !stopping) {
+        failures++;
+        logFailure(log, "session ended by an error", failure.error, failures, receiver.sessionId);
+        await sleep(backoff(failures), halt.signal);
       }
     }
   }
