@@ -57,7 +57,15 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
       await form.locator("select[name=failAt]").selectOption(failAt);
     }
     await form.getByRole("button", { name: "Start" }).click();
-    await page.waitForURL(/\/tasks\/tsk_[a-z0-9]+$/);
+    // Either the task page opens, or the form shows the API's problem: fail with its text then.
+    const landed = page.waitForURL(/\/tasks\/tsk_[a-z0-9]+$/).then(() => null);
+    const refused = page
+      .locator("#quick-error .alert-error")
+      .waitFor()
+      .then(() => page.locator("#quick-error").innerText())
+      .catch(() => null);
+    const problem = await Promise.race([landed, refused]);
+    if (problem) throw new Error(`the deploy form showed a problem instead of the task page: ${problem}`);
     return new URL(page.url()).pathname.split("/").pop() ?? "";
   }
 
@@ -139,7 +147,17 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
     const card = page.locator(".msg-bot", { has: page.locator(".ac-adaptiveCard") }).last();
     await card.waitFor({ timeout: 15_000 });
     const cardId = await card.getAttribute("id");
-    await textOf(page.locator(`#${cardId}`), /succeeded/i, 30_000);
+    // The card's own status (not a step's) reads Succeeded and nothing is running any more.
+    await expect
+      .poll(
+        async () => {
+          const text = await page.locator(`#${cardId}`).innerText();
+          return /\bSucceeded\b/.test(text) && !/\brunning\b/i.test(text);
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    expect(await page.locator(".msg-bot .ac-adaptiveCard").count()).toBe(1);
     expect(Number(await page.locator(`#${cardId}`).getAttribute("data-version"))).toBeGreaterThan(0);
     await screenshot(page, "chat");
     expect(errors).toEqual([]);

@@ -34,6 +34,10 @@ const conversationId = (() => {
 })();
 const base = `/emulator/conversations/${encodeURIComponent(conversationId)}`;
 
+function css(variable: string, fallback: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(variable).trim() || fallback;
+}
+
 const hostConfig = new HostConfig({
   fontFamily: "inherit",
   spacing: { small: 4, default: 8, medium: 16, large: 20, extraLarge: 28, padding: 12 },
@@ -41,7 +45,8 @@ const hostConfig = new HostConfig({
     default: {
       backgroundColor: "#00000000",
       foregroundColors: {
-        default: { default: "currentColor", subtle: "currentColor" },
+        // Follow the page theme (dark or light) so card text keeps its contrast.
+        default: { default: css("--text", "#eef2fb"), subtle: css("--muted", "#b7c0d6") },
         good: { default: "#2fbf71", subtle: "#2fbf71" },
         attention: { default: "#e5484d", subtle: "#e5484d" },
         warning: { default: "#d39b00", subtle: "#d39b00" },

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSse, type SseMessage } from "../../site/src/lib/sse-reader";
+import { type SiteRuntime, startSiteRuntime } from "../support/site-runtime";
+
+// The task page's live stream: HTML fragments per event, a terminal `done`, and a reconnect that
+// resumes from Last-Event-ID without sending a log line twice.
+let site: SiteRuntime;
+beforeAll(async () => {
+  site = await startSiteRuntime({ DEMO_STEP_DELAY_MS: "150" });
+}, 180_000);
+afterAll(async () => {
+  await site?.stop();
+});
+
+async function startRestart(): Promise<string> {
+  const response = await fetch(`${site.url}/api/k8s/workloads/prod/api:restart`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "idempotency-key": `live-${Date.now()}-${Math.random()}` },
+    body: "{}",
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { taskId: string }).taskId;
+}
+
+async function collect(
+  url: string,
+  headers: Record<string, string>,
+  stopAfter?: number,
+): Promise<SseMessage[]> {
+  const abort = new AbortController();
+  const response = await fetch(url, {
+    headers: { accept: "text/event-stream", ...headers },
+    signal: abort.signal,
+  });
+  expect(response.headers.get("content-type")).toContain("text/event-stream");
+  const got: SseMessage[] = [];
+  if (!response.body) return got;
+  for await (const message of readSse(response.body)) {
+    got.push(message);
+    if (message.event === "done") break;
+    if (stopAfter !== undefined && got.filter((m) => m.data.includes('data-seq="')).length >= stopAfter)
+      break;
+  }
+  abort.abort();
+  return got;
+}
+
+const logSeqs = (messages: SseMessage[]) =>
+  messages.flatMap((m) => [...m.data.matchAll(/data-seq="(\d+)"/g)].map((x) => Number(x[1])));
+
+describe("live task stream", () => {
+  it("sends fragments for the timeline and logs, then a done event once the task finishes", async () => {
+    const taskId = await startRestart();
+    const messages = await collect(`${site.url}/live/tasks/${taskId}`, {});
+    expect(messages.at(-1)?.event).toBe("done");
+    const html = messages.map((m) => m.data).join("\n");
+    expect(html).toContain('<hx-partial hx-target="#timeline"');
+    expect(html).toContain('<hx-partial hx-target="#logs" hx-swap="beforeend">');
+    expect(html).toContain("chip-succeeded");
+    expect(html).not.toContain("<script");
+  });
+
+  it("resumes after a dropped connection from Last-Event-ID without repeating log lines", async () => {
+    const taskId = await startRestart();
+    const first = await collect(`${site.url}/live/tasks/${taskId}`, {}, 1);
+    const lastId = [...first].reverse().find((m) => m.id)?.id;
+    expect(lastId).toBeTruthy();
+    const rest = await collect(`${site.url}/live/tasks/${taskId}`, { "last-event-id": lastId ?? "" });
+    expect(rest.at(-1)?.event).toBe("done");
+    const seqs = [...logSeqs(first), ...logSeqs(rest)];
+    expect(seqs.length).toBeGreaterThan(1);
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it("does not resend log lines the page already rendered (?after=)", async () => {
+    const taskId = await startRestart();
+    const all = await collect(`${site.url}/live/tasks/${taskId}`, {});
+    const seqs = logSeqs(all);
+    const cut = seqs[0] ?? 0;
+    const later = await collect(`${site.url}/live/tasks/${taskId}?after=${cut}`, {});
+    expect(logSeqs(later).every((s) => s > cut)).toBe(true);
+  });
+});
