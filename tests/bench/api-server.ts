@@ -1,0 +1,78 @@
+// The server half of `npm run bench:api`: the real runtime (ROLE=api) over a SQLite file holding
+// 10,000 tasks with their steps. Prints "READY <port>" when it listens.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRuntime } from "../../compose";
+import { loadConfig } from "../../config";
+import { newId } from "../../db/model/ids";
+import { stepsOf, TASK_TYPE_NAMES, type TaskType } from "../../db/model/task-types";
+import { createLogger } from "../../logger";
+
+const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);
+const dir = mkdtempSync(join(tmpdir(), "cloudops-bench-"));
+const config = loadConfig({
+  ROLE: "api",
+  DEMO_MODE: "true",
+  LOG_LEVEL: "silent",
+  DATA_DIR: dir,
+  DATABASE_URL: `file:${join(dir, "bench.db")}`,
+  REDIS_PREFIX: `cloudops-bench-${process.pid}`,
+});
+config.port = 0;
+config.host = "127.0.0.1";
+const runtime = await createRuntime(config, createLogger("silent"));
+
+const { db, schema } = runtime.database;
+const start = Date.now() - TASKS * 1000;
+const statuses = ["succeeded", "succeeded", "succeeded", "failed", "cancelled"] as const;
+for (let offset = 0; offset < TASKS; offset += 500) {
+  const tasks: Array<typeof schema.tasks.$inferInsert> = [];
+  const steps: Array<typeof schema.taskSteps.$inferInsert> = [];
+  for (let i = offset; i < Math.min(offset + 500, TASKS); i++) {
+    const at = new Date(start + i * 1000);
+    const id = newId("task", at.getTime());
+    const type = TASK_TYPE_NAMES[i % TASK_TYPE_NAMES.length] as TaskType;
+    const status = statuses[i % statuses.length] ?? "succeeded";
+    tasks.push({
+      id,
+      type,
+      status,
+      entityId: `azure-postgres/db-${i % 300}`,
+      projectId: null,
+      correlationId: id,
+      requestedBy: `user-${i % 50}@contoso.com`,
+      source: "api",
+      payload: { engine: "azure-postgres", instanceId: `db-${i % 300}` },
+      result: status === "succeeded" ? { ok: true } : null,
+      attempts: 1,
+      maxAttempts: 3,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: at,
+      finishedAt: at,
+    });
+    stepsOf(type).forEach((name, idx) => {
+      steps.push({
+        taskId: id,
+        idx,
+        name,
+        status: status === "succeeded" ? "succeeded" : "pending",
+        percent: 100,
+      });
+    });
+  }
+  await db.insert(schema.tasks).values(tasks);
+  await db.insert(schema.taskSteps).values(steps);
+}
+
+const port = await runtime.start();
+process.stdout.write(`READY ${port}\n`);
+
+const stop = async () => {
+  await runtime.stop();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
