@@ -65,10 +65,12 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
   it.runIf(engine === "bullmq")(
     "keeps FIFO per entity and the global cap across two worker instances on one queue",
     async () => {
-      // Local caps 2 + 3 could run 5 at once; the global cap (the last instance set it to 3) must
-      // hold across both, and with the first worker full at 2 the second one must take work.
+      // Two workers with local caps of 2 could run 4 at once; the global cap (set to 3 by the
+      // instance opened last, as a process configured that way would) must hold across both, and
+      // reaching 3 at once needs both workers, so neither can take all the work.
       const { queue: first, prefix } = await open({ maxConcurrentSessions: 2 });
-      const { queue: second } = await open({ maxConcurrentSessions: 3 }, prefix);
+      const { queue: second } = await open({ maxConcurrentSessions: 2 }, prefix);
+      await open({ maxConcurrentSessions: 3 }, prefix);
       const recorder = createRecorder(25);
       await first.start(recorder.processor("w1"));
       await second.start(recorder.processor("w2"));
