@@ -156,4 +156,29 @@ describe("form safety", () => {
     expect(body).toContain('class="alert alert-error"');
     expect(body).not.toContain("<script>alert(1)</script>");
   });
+
+  it("lets an admin create a project, and shows a viewer the API's refusal next to the form", async () => {
+    const { cookie, token } = await csrf();
+    const form = (name: string) =>
+      new URLSearchParams({ _csrf: token, intent: "create", name, description: "from the dashboard", idempotencyKey: `create-${name}` }).toString();
+    const created = await page("/projects", {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: form("billing"),
+    });
+    expect(created.response.status).toBe(200);
+    expect(created.body).toContain("Project billing created.");
+    const projects = (await (await fetch(`${site.url}/api/projects`)).json()) as { items: Array<{ name: string }> };
+    expect(projects.items.map((p) => p.name)).toContain("billing");
+
+    const asViewer = await page("/projects", {
+      method: "POST",
+      headers: { cookie: `${cookie}; cloudops_role=viewer`, "content-type": "application/x-www-form-urlencoded" },
+      body: form("ledger"),
+    });
+    expect(asViewer.response.status).toBe(422);
+    expect(asViewer.body).toContain('class="alert alert-error"');
+    const after = (await (await fetch(`${site.url}/api/projects`)).json()) as { items: Array<{ name: string }> };
+    expect(after.items.map((p) => p.name)).not.toContain("ledger");
+  });
 });

@@ -38,21 +38,28 @@ function css(variable: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(variable).trim() || fallback;
 }
 
+// Follow the page theme (dark or light) so card text keeps its contrast in every container style.
+const foregroundColors = {
+  default: { default: css("--text", "#eef2fb"), subtle: css("--muted", "#b7c0d6") },
+  dark: { default: css("--text", "#eef2fb"), subtle: css("--muted", "#b7c0d6") },
+  light: { default: css("--text", "#eef2fb"), subtle: css("--muted", "#b7c0d6") },
+  good: { default: css("--ok", "#5fe3a1"), subtle: css("--ok", "#5fe3a1") },
+  attention: { default: css("--danger", "#ff8a8a"), subtle: css("--danger", "#ff8a8a") },
+  warning: { default: css("--warn", "#ffd166"), subtle: css("--warn", "#ffd166") },
+  accent: { default: css("--accent", "#7cb7ff"), subtle: css("--accent", "#7cb7ff") },
+};
+const containerStyle = (backgroundColor: string) => ({ backgroundColor, foregroundColors });
+
 const hostConfig = new HostConfig({
   fontFamily: "inherit",
   spacing: { small: 4, default: 8, medium: 16, large: 20, extraLarge: 28, padding: 12 },
   containerStyles: {
-    default: {
-      backgroundColor: "#00000000",
-      foregroundColors: {
-        // Follow the page theme (dark or light) so card text keeps its contrast.
-        default: { default: css("--text", "#eef2fb"), subtle: css("--muted", "#b7c0d6") },
-        good: { default: "#2fbf71", subtle: "#2fbf71" },
-        attention: { default: "#e5484d", subtle: "#e5484d" },
-        warning: { default: "#d39b00", subtle: "#d39b00" },
-        accent: { default: "#4f8cff", subtle: "#4f8cff" },
-      },
-    },
+    default: containerStyle("#00000000"),
+    emphasis: containerStyle("#8080801f"),
+    accent: containerStyle("#4f8cff26"),
+    good: containerStyle("#2fbf7126"),
+    attention: containerStyle("#e5484d26"),
+    warning: containerStyle("#d39b0026"),
   },
   actions: { actionsOrientation: "horizontal", buttonSpacing: 8, showCard: { actionMode: "inline" } },
 });
