@@ -93,7 +93,12 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
 
   it("gives another waiting entity a turn after maxMessagesPerSession items of one entity", async () => {
     const { queue } = await open({ maxConcurrentSessions: 1, maxMessagesPerSession: 2 });
-    const recorder = createRecorder(20);
+    const recorder = createRecorder(5);
+    const everythingQueued = gate();
+    recorder.behave(async (d) => {
+      if (d.taskId === "busy1") await everythingQueued.promise;
+      return undefined;
+    });
     await queue.start(recorder.processor());
     await enqueueAll(queue, [
       ["busy", "busy1"],
@@ -103,6 +108,7 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
       ["busy", "busy5"],
       ["other", "other1"],
     ]);
+    everythingQueued.open();
     await waitUntil(() => recorder.ends().length === 6, "every item ran");
     const order = recorder.starts();
     expect(order.indexOf("other1")).toBeLessThan(order.indexOf("busy3"));
