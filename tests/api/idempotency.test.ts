@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
+import { dialectsUnderTest } from "../support/databases";
 
-describe("Idempotency-Key on mutating requests", () => {
+describe.each(dialectsUnderTest())("Idempotency-Key on mutating requests (%s)", (dialect) => {
   let api: TestApi;
   let body: Record<string, unknown>;
 
   beforeAll(async () => {
-    api = await createTestApi({ env: { RATE_LIMIT_PER_MINUTE: "1000" } });
+    api = await createTestApi({ engine: { dialect }, env: { RATE_LIMIT_PER_MINUTE: "1000" } });
     const { project, env } = await seedProject(api);
     body = { projectId: project.id, envId: env.id, templateId: "web-app", params: { replicas: 2 } };
   });

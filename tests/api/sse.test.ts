@@ -1,13 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskEvent } from "../../db/model/events";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
+import type { TestEngineOptions } from "../support/engine-harness";
 import { listen } from "../support/http-server";
+import { postgresUrl, redisUrl } from "../support/services";
 import { readSse, type SseEvent } from "../support/sse-reader";
 
 const isDone = (e: SseEvent) => e.event === "done";
 const seqs = (events: SseEvent[]) => events.filter((e) => e.event !== "done").map((e) => Number(e.id));
 
-describe("task event streams over a real socket", () => {
+// Always on SQLite with ioredis-mock; also on PostgreSQL and real Redis pub/sub when they are configured.
+const backends: Array<[string, TestEngineOptions]> = [["SQLite and ioredis-mock", {}]];
+if (postgresUrl || redisUrl) {
+  backends.push([
+    `${postgresUrl ? "PostgreSQL" : "SQLite"} and ${redisUrl ? "Redis" : "ioredis-mock"}`,
+    { dialect: postgresUrl ? "postgres" : "sqlite", redisUrl },
+  ]);
+}
+
+describe.each(backends)("task event streams over a real socket (%s)", (_name, engine) => {
   let api: TestApi;
   let server: Awaited<ReturnType<typeof listen>>;
   let body: Record<string, unknown>;
@@ -15,6 +26,7 @@ describe("task event streams over a real socket", () => {
   beforeAll(async () => {
     api = await createTestApi({
       startWorker: true,
+      engine,
       env: { RATE_LIMIT_PER_MINUTE: "1000" },
       sse: { heartbeatMs: 100 },
     });
