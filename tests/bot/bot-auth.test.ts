@@ -30,10 +30,20 @@ describe("Bot Framework authentication", () => {
   });
 
   it("answers 401 to an activity with a token from an issuer the Bot Framework does not use", async () => {
-    const activity = channelMessage({ serviceUrl: bot.connector.url, conversationId: "19:auth@thread.tacv2", text: "tasks" });
-    const header = Buffer.from(JSON.stringify({ alg: "RS256", typ: "JWT", kid: "forged" })).toString("base64url");
+    const activity = channelMessage({
+      serviceUrl: bot.connector.url,
+      conversationId: "19:auth@thread.tacv2",
+      text: "tasks",
+    });
+    const header = Buffer.from(JSON.stringify({ alg: "RS256", typ: "JWT", kid: "forged" })).toString(
+      "base64url",
+    );
     const claims = Buffer.from(
-      JSON.stringify({ iss: "https://sts.forged.example.com/", aud: "00000000-0000-4000-8000-00000000b07d", exp: 4102444800 }),
+      JSON.stringify({
+        iss: "https://sts.forged.example.com/",
+        aud: "00000000-0000-4000-8000-00000000b07d",
+        exp: 4102444800,
+      }),
     ).toString("base64url");
     const answer = await bot.post(activity, { authorization: `Bearer ${header}.${claims}.c2lnbmF0dXJl` });
     expect(answer.status).toBe(401);

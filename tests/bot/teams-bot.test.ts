@@ -233,6 +233,25 @@ describe("Teams bot over the Bot Framework protocol", () => {
     expect(JSON.stringify(list.card)).toContain("Recent tasks");
   });
 
+  it("refuses a viewer's Cancel on the card, tells them why and leaves the task running", async () => {
+    const conv = nextConversation();
+    const reply = await bot.command(conv, "restart prod/viewer-click");
+    const taskId = taskIdOnCard(reply.card);
+    const answer = await bot.post(
+      cardActionInvoke({
+        serviceUrl: bot.connector.url,
+        conversationId: conv,
+        replyToId: reply.activityId,
+        verb: "cancel",
+        data: { taskId },
+        user: VIEWER,
+      }),
+    );
+    expect(JSON.stringify(answer.body)).toContain("You can't cancel tasks: your role is viewer");
+    await bot.connector.waitFor(isUpdateOf(reply.activityId, "Succeeded"));
+    expect(await taskStatus(taskId)).toBe("succeeded");
+  });
+
   it("creates one task when Teams redelivers the same message", async () => {
     const conv = nextConversation();
     const first = await bot.command(conv, "backup azure-postgres orders-db", {

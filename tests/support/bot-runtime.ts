@@ -10,6 +10,7 @@ import { channelMessage, type TeamsUser } from "./teams-activities";
 export interface BotRuntime {
   runtime: Runtime;
   url: string;
+  dataDir: string;
   connector: FakeConnector;
   /** POSTs an activity to /api/messages as the Teams service would. */
   post(activity: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
@@ -26,10 +27,20 @@ export interface Reply {
   status: number;
 }
 
+export interface BotRuntimeOptions {
+  /** Reuse a data directory (a "restarted process"); it is then left in place on stop. */
+  dataDir?: string;
+  /** Reuse a fake connector; it is then left running on stop. */
+  connector?: FakeConnector;
+}
+
 /** The whole process (API, worker, bot) on a loopback port with a fake Bot Connector and short steps. */
-export async function startBotRuntime(env: Record<string, string> = {}): Promise<BotRuntime> {
-  const dataDir = mkdtempSync(join(tmpdir(), "cloudops-bot-"));
-  const connector = await startFakeConnector();
+export async function startBotRuntime(
+  env: Record<string, string> = {},
+  options: BotRuntimeOptions = {},
+): Promise<BotRuntime> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "cloudops-bot-"));
+  const connector = options.connector ?? (await startFakeConnector());
   const config = {
     ...loadConfig({
       DEMO_MODE: "true",
@@ -60,6 +71,7 @@ export async function startBotRuntime(env: Record<string, string> = {}): Promise
   return {
     runtime,
     url,
+    dataDir,
     connector,
     post,
     async command(conversationId, text, options = {}) {
@@ -83,8 +95,8 @@ export async function startBotRuntime(env: Record<string, string> = {}): Promise
       }),
     async stop() {
       await runtime.stop();
-      await connector.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.connector) await connector.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
