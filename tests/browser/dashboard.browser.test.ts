@@ -98,6 +98,28 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
     await close();
   });
 
+  it("adds a new task to /tasks and updates its row live", async () => {
+    const { page, errors, close } = await openPage(browser);
+    await page.goto(`${site.url}/tasks`);
+    await textOf(page.locator("#live-status"), /^Live$/);
+    await page.evaluate(() => {
+      (window as unknown as { stayed: boolean }).stayed = true;
+    });
+    const response = await fetch(`${site.url}/api/k8s/workloads/shop/web:restart`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": `tasks-live-${Date.now()}` },
+      body: "{}",
+    });
+    const { taskId } = (await response.json()) as { taskId: string };
+    await page.locator(`#row-${taskId}`).waitFor({ timeout: 15_000 });
+    await page.locator(`#row-${taskId} .chip-succeeded`).waitFor({ timeout: 30_000 });
+    expect(await page.locator(`#row-${taskId}`).count()).toBe(1);
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+    await screenshot(page, "tasks-live");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it("puts an injected failure in the dead-letter queue and retries it to success", async () => {
     const { page, errors, close } = await openPage(browser);
     const taskId = await startDeploy(page, "plan");
