@@ -48,6 +48,7 @@ const foregroundColors = {
   warning: { default: css("--warn", "#ffd166"), subtle: css("--warn", "#ffd166") },
   accent: { default: css("--accent", "#7cb7ff"), subtle: css("--accent", "#7cb7ff") },
 };
+// Adaptive Cards colours are #AARRGGBB.
 const containerStyle = (backgroundColor: string) => ({ backgroundColor, foregroundColors });
 
 const hostConfig = new HostConfig({
@@ -55,11 +56,11 @@ const hostConfig = new HostConfig({
   spacing: { small: 4, default: 8, medium: 16, large: 20, extraLarge: 28, padding: 12 },
   containerStyles: {
     default: containerStyle("#00000000"),
-    emphasis: containerStyle("#8080801f"),
-    accent: containerStyle("#4f8cff26"),
-    good: containerStyle("#2fbf7126"),
-    attention: containerStyle("#e5484d26"),
-    warning: containerStyle("#d39b0026"),
+    emphasis: containerStyle("#1f808080"),
+    accent: containerStyle("#264f8cff"),
+    good: containerStyle("#262fbf71"),
+    attention: containerStyle("#26e5484d"),
+    warning: containerStyle("#26d39b00"),
   },
   actions: { actionsOrientation: "horizontal", buttonSpacing: 8, showCard: { actionMode: "inline" } },
 });
