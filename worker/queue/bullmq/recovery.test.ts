@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../logger";
 import { createRecorder, waitUntil } from "../../../tests/support/queue-recorder";
 import { deleteRedisKeys } from "../../../tests/support/redis-keys";
@@ -13,7 +13,10 @@ describe.skipIf(!redisUrl)("BullMQ engine recovery paths", () => {
   const suitePrefix = `cloudops-test:${uniqueSuffix()}`;
   let n = 0;
   const url = redisUrl ?? "";
-  const redis = new Redis(url);
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(url);
+  });
   afterAll(async () => {
     await deleteRedisKeys(url, suitePrefix);
     await redis.quit();
