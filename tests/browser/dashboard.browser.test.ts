@@ -56,6 +56,7 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
       await form.locator("summary").click();
       await form.locator("select[name=failAt]").selectOption(failAt);
     }
+    if (!failAt) await screenshot(page, "quick-deploy");
     await form.getByRole("button", { name: "Start" }).click();
     // Either the task page opens, or the form shows the API's problem: fail with its text then.
     const landed = page.waitForURL(/\/tasks\/tsk_[a-z0-9]+$/).then(() => null);
