@@ -151,12 +151,23 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
     await textOf(section.locator("[aria-live]"), "Saved.");
     await section.getByRole("button", { name: "Send test notification" }).click();
     await textOf(section.locator("[aria-live]"), "Test notification sent");
-    await textOf(section.locator("[aria-live]"), "teams");
+    await textOf(section.locator("[aria-live]"), /teams → 127\.0\.0\.1[^:]*: delivered/);
+    expect(hookCalls.length).toBeGreaterThan(0);
     await page.reload();
     expect(await page.locator("section[data-project=shop] input[name=teamsWebhookUrl]").inputValue()).toBe(
       webhook,
     );
     await screenshot(page, "settings");
+    // The demo role switch: a viewer sees the quick form but cannot start it.
+    await page.locator("#role select[name=role]").selectOption("viewer");
+    await page.locator("#role").getByRole("button", { name: "Switch role" }).click();
+    await textOf(page.locator(".role-pill"), "role: viewer");
+    await page.goto(`${site.url}/actions/deploy`);
+    expect(await page.getByRole("button", { name: "Start" }).isDisabled()).toBe(true);
+    await page.goto(`${site.url}/settings`);
+    await page.locator("#role select[name=role]").selectOption("admin");
+    await page.locator("#role").getByRole("button", { name: "Switch role" }).click();
+    await textOf(page.locator(".role-pill"), "role: admin");
     expect(errors).toEqual([]);
     await close();
   });

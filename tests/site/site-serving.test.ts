@@ -139,6 +139,18 @@ describe("form safety", () => {
     expect(response.headers.get("location")).toMatch(/^\/tasks\/tsk_/);
     const task = await page(response.headers.get("location") ?? "");
     expect(task.body).toContain("sandbox.create");
+    const taskId = (response.headers.get("location") ?? "").split("/").pop() ?? "";
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${site.url}/api/tasks/${taskId}`)).json()) as { status: string }).status,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe("succeeded");
+    const home = await page("/");
+    expect(home.body).toMatch(/<span class="muted" data-expires="[^"]+">(2\d|30)m \d\ds left<\/span>/);
   });
 
   it("shows the API's problem with its hint next to the form, escaped", async () => {
@@ -160,7 +172,13 @@ describe("form safety", () => {
   it("lets an admin create a project, and shows a viewer the API's refusal next to the form", async () => {
     const { cookie, token } = await csrf();
     const form = (name: string) =>
-      new URLSearchParams({ _csrf: token, intent: "create", name, description: "from the dashboard", idempotencyKey: `create-${name}` }).toString();
+      new URLSearchParams({
+        _csrf: token,
+        intent: "create",
+        name,
+        description: "from the dashboard",
+        idempotencyKey: `create-${name}`,
+      }).toString();
     const created = await page("/projects", {
       method: "POST",
       headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
@@ -168,17 +186,24 @@ describe("form safety", () => {
     });
     expect(created.response.status).toBe(200);
     expect(created.body).toContain("Project billing created.");
-    const projects = (await (await fetch(`${site.url}/api/projects`)).json()) as { items: Array<{ name: string }> };
+    const projects = (await (await fetch(`${site.url}/api/projects`)).json()) as {
+      items: Array<{ name: string }>;
+    };
     expect(projects.items.map((p) => p.name)).toContain("billing");
 
     const asViewer = await page("/projects", {
       method: "POST",
-      headers: { cookie: `${cookie}; cloudops_role=viewer`, "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        cookie: `${cookie}; cloudops_role=viewer`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: form("ledger"),
     });
     expect(asViewer.response.status).toBe(422);
     expect(asViewer.body).toContain('class="alert alert-error"');
-    const after = (await (await fetch(`${site.url}/api/projects`)).json()) as { items: Array<{ name: string }> };
+    const after = (await (await fetch(`${site.url}/api/projects`)).json()) as {
+      items: Array<{ name: string }>;
+    };
     expect(after.items.map((p) => p.name)).not.toContain("ledger");
   });
 });
