@@ -7,6 +7,7 @@ import { createSseChannel, SSE_HEADERS, type SseChannel } from "./sse-channel";
 
 export const SSE_DEFAULTS = { heartbeatMs: 15_000, maxBufferBytes: 256 * 1024 } as const;
 const REPLAY_WAIT_MS = 30_000;
+const FINAL_EVENT_GRACE_MS = 1000;
 
 function channelFor(deps: ApiDeps, onClose: () => void): SseChannel {
   return createSseChannel({
@@ -55,13 +56,19 @@ export function streamTask(deps: ApiDeps, task: TaskRow, afterSeq: number): Resp
     return true;
   };
 
-  // The row may say "ended" before its last event is readable; read once more, then end.
-  const endIfFinished = async () => {
+  // The row turns terminal a moment before its closing status event is stored: end the stream on that
+  // event when it comes (through the feed), and only give up waiting for it after a grace period.
+  const endIfFinished = async (graceOver = false): Promise<void> => {
     if (ended || !feed) return;
     const row = await deps.stores.tasks.get(task.id);
     if (!row || !isTerminal(row.status as TaskStatus)) return;
     if (row.eventSeq > feed.last) await feed.catchUp();
-    finish(row.status);
+    if (ended) return;
+    const [lastEvent] =
+      feed.last > 0 ? await deps.stores.taskEvents.listForTask(task.id, feed.last - 1, 1) : [];
+    const closed = lastEvent?.data.kind === "status" && isTerminal(lastEvent.data.status);
+    if (closed || graceOver) return finish(row.status);
+    setTimeout(() => void endIfFinished(true).catch(() => undefined), FINAL_EVENT_GRACE_MS).unref();
   };
 
   void openEventFeed(afterSeq, {
@@ -81,7 +88,7 @@ export function streamTask(deps: ApiDeps, task: TaskRow, afterSeq: number): Resp
       poll = setInterval(() => {
         void feed
           ?.catchUp()
-          .then(endIfFinished)
+          .then(() => endIfFinished())
           .catch(() => undefined);
       }, deps.sse?.heartbeatMs ?? SSE_DEFAULTS.heartbeatMs);
       poll.unref?.();

@@ -50,6 +50,16 @@ describe.each(backends)("task event streams over a real socket (%s)", (_name, en
     return ((await res.json()) as { taskId: string }).taskId;
   };
 
+  /** Waits until the task's closing status event is in the database (it follows the row's status). */
+  const finalEventStored = async (taskId: string) => {
+    await api.t.waitForStatus(taskId, ["succeeded"]);
+    for (;;) {
+      const last = (await api.t.stores.taskEvents.listForTask(taskId)).at(-1);
+      if (last?.data.kind === "status" && last.data.status === "succeeded") return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
   const open = (path: string, headers: Record<string, string> = {}) =>
     fetch(`${server.url}${path}`, { headers: { "x-demo-role": "viewer", ...headers } });
 
@@ -107,9 +117,10 @@ describe.each(backends)("task event streams over a real socket (%s)", (_name, en
   it("replays and ends at once for a task that has already finished", async () => {
     const taskId = await deploy();
     await api.t.waitForStatus(taskId, ["succeeded"]);
-    const stored = (await api.t.stores.taskEvents.listForTask(taskId)).map((e) => e.seq);
     const reader = readSse(await open(`/api/tasks/${taskId}/sse`));
     const events = await reader.until(isDone);
+    // Read after the stream: the row turns "succeeded" a moment before its status event is stored.
+    const stored = (await api.t.stores.taskEvents.listForTask(taskId)).map((e) => e.seq);
     expect(seqs(events)).toEqual(stored);
     expect(await reader.ended()).toBe(true);
 
@@ -122,8 +133,8 @@ describe.each(backends)("task event streams over a real socket (%s)", (_name, en
     const since = await api.t.stores.taskEvents.latestId();
     const a = await deploy();
     const b = await deploy();
-    await api.t.waitForStatus(a, ["succeeded"]);
-    await api.t.waitForStatus(b, ["succeeded"]);
+    await finalEventStored(a);
+    await finalEventStored(b);
     const stored = (await api.t.stores.taskEvents.listSince(since)).map((e) => e.id);
     const reader = readSse(await open("/api/tasks/sse", { "last-event-id": String(since) }));
     const events = await reader.until((e) => Number(e.id) === stored.at(-1), stored.length);
@@ -202,5 +213,53 @@ describe("a slow client", () => {
     const delivered = events.filter((e) => e.event === "log").length;
     expect(delivered).toBeGreaterThan(0);
     expect(delivered).toBeLessThan(200);
+  });
+});
+
+describe("the end of a task stream", () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+  });
+  afterAll(async () => api?.close());
+
+  const finishedWithoutItsEvent = async () => {
+    const { task } = await api.t.engine.tasks.submit({
+      type: "k8s.restart",
+      entityId: "shop/web",
+      payload: { namespace: "shop", name: "web" },
+      requestedBy: "t",
+      source: "api",
+    });
+    // The row is final, but the closing status event has not been written yet.
+    await api.t.stores.tasks.transition(task.id, "running");
+    await api.t.stores.tasks.transition(task.id, "succeeded");
+    return task.id;
+  };
+
+  it("waits for the closing status event of a task whose row already says it ended", async () => {
+    const taskId = await finishedWithoutItsEvent();
+    const reader = readSse(await api.as("viewer")(`/api/tasks/${taskId}/sse`));
+    const first = await reader.next();
+    expect(first?.event).toBe("status");
+    await new Promise((r) => setTimeout(r, 50));
+    await api.t.engine.journal.emit(taskId, {
+      kind: "status",
+      status: "succeeded",
+      attempts: 1,
+      error: null,
+    });
+    const rest = await reader.until(isDone);
+    expect(rest.map((e) => e.event)).toEqual(["status", "done"]);
+    expect((JSON.parse(rest[0]?.data ?? "{}") as TaskEvent).data).toMatchObject({ status: "succeeded" });
+  });
+
+  it("still ends when the closing event never comes", async () => {
+    const taskId = await finishedWithoutItsEvent();
+    const reader = readSse(await api.as("viewer")(`/api/tasks/${taskId}/sse`));
+    const events = await reader.until(isDone);
+    expect(events.map((e) => e.event)).toEqual(["status", "done"]);
+    expect(JSON.parse(events[1]?.data ?? "{}")).toEqual({ taskId, status: "succeeded" });
   });
 });
