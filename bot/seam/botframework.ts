@@ -108,7 +108,8 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
   return {
     async process(request, handler) {
       // The SDK would reject this too, but prints a stack for every such request: answer it here.
-      if (appId && !/^Bearer\s+\S+/i.test(request.headers.authorization ?? "")) return { status: 401, body: undefined };
+      if (appId && !/^Bearer\s+\S+/i.test(request.headers.authorization ?? ""))
+        return { status: 401, body: undefined };
       let status = 200;
       let body: unknown;
       const response = {
