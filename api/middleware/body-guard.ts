@@ -33,6 +33,12 @@ export function bodyGuard(maxBytes: number): MiddlewareHandler {
         "Send the body as application/json",
       );
     }
+    if (length === "0" && type) {
+      // Many clients label an empty POST as JSON; treat it as no body, so an optional body defaults.
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("content-type");
+      c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers, signal: c.req.raw.signal });
+    }
     return limit(c, next);
   };
 }

@@ -165,6 +165,23 @@ describe("validation", () => {
     }
   });
 
+  it("treats an empty body labelled JSON as no body", async () => {
+    const { task } = await api.t.engine.tasks.submit({
+      type: "db.backup",
+      entityId: "azure-sql/empty-body",
+      payload: { engine: "azure-sql", instanceId: "empty-body" },
+      requestedBy: "t",
+      source: "api",
+    });
+    await api.t.stores.tasks.transition(task.id, "running");
+    await api.t.stores.tasks.transition(task.id, "failed");
+    const headers = { "content-type": "application/json", "content-length": "0", "x-demo-role": "operator" };
+    const retry = await api.app.request(`/api/tasks/${task.id}/retry`, { method: "POST", headers });
+    expect(retry.status).toBe(202);
+    const sandbox = await api.app.request("/api/sandboxes", { method: "POST", headers });
+    await expectProblem(sandbox, 400, "validation_failed");
+  });
+
   it("answers 400 for malformed JSON", async () => {
     const res = await api.app.request("/api/sandboxes", {
       method: "POST",

@@ -19,6 +19,8 @@ export const getHealthRoute = createRoute({
   operationId: "getHealth",
   tags: ["Health"],
   summary: "Service health and what it runs on",
+  // Open to probes and status pages: no sign-in.
+  security: [],
   responses: {
     200: {
       description: "The service is up",
