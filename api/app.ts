@@ -94,11 +94,18 @@ export function buildApi(deps: ApiDeps) {
     description:
       "The bot and the site, acting for a user named by X-Acting-User, X-Acting-Role and X-Acting-Source.",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "demoRole", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Demo-Role",
+    description:
+      "Demo mode only (DEMO_MODE=true): viewer, operator or admin (the default); X-Demo-User names the demo user. Ignored in production.",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: OPENAPI_INFO,
     servers: [{ url: deps.config.publicUrl }],
-    security: [{ bearer: [] }, { internal: [] }],
+    security: [{ bearer: [] }, { internal: [] }, { demoRole: [] }],
   });
   const reference = Scalar({ url: "/openapi.json", pageTitle: "CloudOps API reference" });
   app.get("/docs", reference);
