@@ -1,15 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { NOTIFY_ON } from "../../../db/model/notify-on";
 import type { NotificationSettingsRow } from "../../../db/model/types";
 import { iso, PROJECT_ID_EXAMPLE } from "../shared";
-
-// The same outcomes the notifier classifies tasks into (db/model/notify-on.ts, being added with issue #7).
-export const NOTIFY_ON = [
-  "failed",
-  "cancelled",
-  "succeeded",
-  "prod-deploy-succeeded",
-  "sandbox-expired",
-] as const;
 
 export const NotificationSettingsSchema = z
   .object({
