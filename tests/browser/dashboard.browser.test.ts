@@ -121,21 +121,53 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
     await close();
   });
 
-  it("puts an injected failure in the dead-letter queue and retries it to success", async () => {
+  it("passes the deploy form's failure injection to the task (failAt)", async () => {
+    // Needs the API to accept the demo failure fields (README "Failure injection") on POST /api/deployments.
     const { page, errors, close } = await openPage(browser);
-    const taskId = await startDeploy(page, "plan");
+    await startDeploy(page, "plan");
     await page.locator("#task-summary .chip-failed").waitFor({ timeout: 30_000 });
     await textOf(page.locator("#task-summary .alert-error"), "injected_failure");
     await screenshot(page, "task-failed");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("finds a failed task in /dlq, retries it and watches it succeed", async () => {
+    const { page, errors, close } = await openPage(browser);
+    // The failure is injected below the API (payload failAt, once, permanently) so this flow does
+    // not depend on the form test above.
+    const environments = await site.runtime.stores.environments.listByProject(
+      (await site.runtime.stores.projects.byName("shop"))?.id ?? "",
+    );
+    const stage = environments.find((e) => e.name === "stage");
+    const { task } = await site.runtime.engine.tasks.submit({
+      type: "deploy",
+      entityId: stage?.id ?? "",
+      projectId: stage?.projectId ?? null,
+      payload: {
+        projectId: stage?.projectId,
+        envId: stage?.id,
+        templateId: "web-app",
+        params: {},
+        failAt: "plan",
+        failTimes: 1,
+        failPermanently: true,
+      },
+      requestedBy: "browser-test",
+      source: "site",
+    });
+    await page.goto(`${site.url}/tasks/${task.id}`);
+    await page.locator("#task-summary .chip-failed").waitFor({ timeout: 30_000 });
     await page.goto(`${site.url}/dlq`);
-    const row = page.locator("tr", { has: page.locator(`a[href="/tasks/${taskId}"]`) });
+    const row = page.locator("tr", { has: page.locator(`a[href="/tasks/${task.id}"]`) });
     await textOf(row, "Injected failure");
     await screenshot(page, "dlq");
     await row.getByRole("button", { name: /Retry/ }).click();
-    await page.waitForURL(new RegExp(`/tasks/${taskId}$`));
+    await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
     await page.locator("#task-summary .chip-succeeded").waitFor({ timeout: 30_000 });
+    await screenshot(page, "task-retried");
     await page.goto(`${site.url}/dlq`);
-    expect(await page.locator(`a[href="/tasks/${taskId}"]`).count()).toBe(0);
+    expect(await page.locator(`a[href="/tasks/${task.id}"]`).count()).toBe(0);
     expect(errors).toEqual([]);
     await close();
   });

@@ -80,4 +80,39 @@ describe("live task stream", () => {
     const later = await collect(`${site.url}/live/tasks/${taskId}?after=${cut}`, {});
     expect(logSeqs(later).every((s) => s > cut)).toBe(true);
   });
+
+  it("keeps streaming a retried task past the failure of its earlier attempt", async () => {
+    const { stores, engine } = site.runtime;
+    const shop = await stores.projects.byName("shop");
+    const stage = (await stores.environments.listByProject(shop?.id ?? "")).find((e) => e.name === "stage");
+    const { task } = await engine.tasks.submit({
+      type: "deploy",
+      entityId: stage?.id ?? "",
+      projectId: stage?.projectId ?? null,
+      payload: {
+        projectId: stage?.projectId,
+        envId: stage?.id,
+        templateId: "web-app",
+        params: {},
+        failAt: "validate",
+        failTimes: 1,
+        failPermanently: true,
+      },
+      requestedBy: "live-test",
+      source: "site",
+    });
+    await expect
+      .poll(async () => (await stores.tasks.get(task.id))?.status, { timeout: 20_000 })
+      .toBe("failed");
+    const retried = await fetch(`${site.url}/api/tasks/${task.id}/retry`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": `retry-${task.id}` },
+      body: "{}",
+    });
+    expect(retried.status).toBe(202);
+    const messages = await collect(`${site.url}/live/tasks/${task.id}`, {});
+    expect(messages.at(-1)?.event).toBe("done");
+    const lastFragment = [...messages].reverse().find((m) => m.data.includes('hx-target="#task-summary"'));
+    expect(lastFragment?.data).toContain("chip-succeeded");
+  });
 });

@@ -1,6 +1,8 @@
 import type { ApiClient } from "./api-client";
 import { readSse, type SseMessage, sseMessage } from "./sse-reader";
 
+const UPSTREAM_ROUNDS = 5;
+
 export interface Relay {
   /** Turns one upstream API event into zero or more outgoing SSE messages. */
   onMessage(
@@ -42,15 +44,23 @@ export function relayStream(
       // Ask the browser to wait a little before reconnecting; comment lines keep proxies from idling out.
       controller.enqueue(encoder.encode("retry: 1000\n: connected\n\n"));
       try {
-        const upstream = await api.stream(path, lastId, upstreamAbort.signal);
-        if (!upstream.ok || !upstream.body) {
-          relay.onFailure(send);
-          return close();
+        // The API may end its stream early (its `done` can come from a replayed earlier attempt): open
+        // it again from the last id seen, a few times, before leaving the reconnect to the browser.
+        let resumeFrom = lastId;
+        for (let round = 0; round < UPSTREAM_ROUNDS; round++) {
+          if (round > 0) await new Promise((r) => setTimeout(r, 200 * round));
+          if (upstreamAbort.signal.aborted) return;
+          const upstream = await api.stream(path, resumeFrom, upstreamAbort.signal);
+          if (!upstream.ok || !upstream.body) {
+            relay.onFailure(send);
+            return close();
+          }
+          for await (const message of readSse(upstream.body)) {
+            if (message.id) resumeFrom = message.id;
+            if ((await relay.onMessage(message, send)) === "end") return close();
+          }
         }
-        for await (const message of readSse(upstream.body)) {
-          if ((await relay.onMessage(message, send)) === "end") return close();
-        }
-        // The API closed the stream without a terminal event: let htmx reconnect and resume.
+        // Still not finished: end this response and let htmx reconnect with Last-Event-ID.
         open = false;
         controller.close();
       } catch {

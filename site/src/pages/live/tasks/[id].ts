@@ -20,14 +20,19 @@ export const GET: APIRoute = ({ params, request, locals, url }) => {
   const after = /^\d+$/.test(url.searchParams.get("after") ?? "") ? Number(url.searchParams.get("after")) : 0;
   const { api, role, csrfToken } = locals;
 
-  const snapshot = async (): Promise<string> => {
+  // The task as it is now: fragments plus whether it has really finished. Replayed events can be from an
+  // earlier attempt (a failed status before a retry), so `done` follows the current status only.
+  const snapshot = async (): Promise<{ html: string; finished: boolean }> => {
     const detail = await api.get<TaskDetail>(`/api/tasks/${encodeURIComponent(id)}`);
-    if (!detail.ok) return "";
+    if (!detail.ok) return { html: "", finished: detail.problem.status === 404 };
     const t = detail.data;
-    return html`<hx-partial hx-target="#task-summary" hx-swap="outerHTML">${taskSummary(t)}</hx-partial>
+    return {
+      finished: isFinished(t.status),
+      html: html`<hx-partial hx-target="#task-summary" hx-swap="outerHTML">${taskSummary(t)}</hx-partial>
 <hx-partial hx-target="#task-actions" hx-swap="outerHTML">${taskActions(t, role, csrfToken, newIdempotencyKey())}</hx-partial>
 <hx-partial hx-target="#timeline" hx-swap="innerHTML">${t.steps.map(stepCard)}</hx-partial>
-<hx-partial hx-target="#announce" hx-swap="innerHTML">Status: ${t.status}</hx-partial>`.value;
+<hx-partial hx-target="#announce" hx-swap="innerHTML">Status: ${t.status}</hx-partial>`.value,
+    };
   };
 
   return relayStream(
@@ -38,8 +43,9 @@ export const GET: APIRoute = ({ params, request, locals, url }) => {
     {
       async onMessage(message, send) {
         if (message.event === "done") {
-          const last = await snapshot();
-          if (last) send({ id: message.id, data: last });
+          const now = await snapshot();
+          if (now.html) send({ id: message.id, data: now.html });
+          if (!now.finished) return "continue";
           send({ event: "done", data: "end" });
           return "end";
         }
@@ -64,9 +70,9 @@ export const GET: APIRoute = ({ params, request, locals, url }) => {
           });
           return "continue";
         }
-        const fragments = await snapshot();
-        if (fragments) send({ id: message.id, data: fragments });
-        if (event.data.kind === "status" && isFinished(event.data.status)) {
+        const now = await snapshot();
+        if (now.html) send({ id: message.id, data: now.html });
+        if (event.data.kind === "status" && isFinished(event.data.status) && now.finished) {
           send({ event: "done", data: "end" });
           return "end";
         }
