@@ -253,4 +253,15 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
       await close();
     }
   });
+
+  // Last on purpose: it stops the server.
+  it("offers a refresh link when the live stream cannot be kept", async () => {
+    const { page, close } = await openPage(browser);
+    await page.goto(`${site.url}/tasks`);
+    await textOf(page.locator("#live-status"), /^Live$/);
+    await site.runtime.stop();
+    await page.locator("#live-status a", { hasText: "Refresh" }).waitFor({ timeout: 60_000 });
+    await textOf(page.locator("#live-status"), /Live updates stopped/);
+    await close();
+  });
 });
