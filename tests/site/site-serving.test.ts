@@ -206,4 +206,34 @@ describe("form safety", () => {
     };
     expect(after.items.map((p) => p.name)).not.toContain("ledger");
   });
+
+  it("cancels a queued task from its page, and shows why it cannot be retried", async () => {
+    const { cookie, token } = await csrf();
+    const restart = async () => {
+      const response = await fetch(`${site.url}/api/k8s/workloads/shop/cart:restart`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": `cancel-${Math.random()}` },
+        body: "{}",
+      });
+      return ((await response.json()) as { taskId: string }).taskId;
+    };
+    await restart();
+    const queued = await restart(); // same workload: waits behind the first one
+    const post = (path: string, key: string) =>
+      page(path, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: token, idempotencyKey: key }).toString(),
+      });
+    const cancelled = await post(`/tasks/${queued}/cancel`, `cancel-form-${queued}`);
+    expect(cancelled.response.status).toBe(303);
+    expect(cancelled.response.headers.get("location")).toBe(`/tasks/${queued}`);
+    const task = await page(`/tasks/${queued}`);
+    expect(task.body).toContain("chip-cancelled");
+
+    const retried = await post(`/tasks/${queued}/retry`, `retry-form-${queued}`);
+    expect(retried.response.status).toBeGreaterThanOrEqual(400);
+    expect(retried.body).toContain('class="alert alert-error"');
+    expect(retried.body).toContain("Back to the task");
+  });
 });
