@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { createApi } from "./api/app";
+import { buildApi } from "./api/app";
 import { createErrorHandler } from "./api/error-handler";
 import { requestId } from "./api/middleware/request-id";
 import { problem } from "./api/problem";
@@ -98,7 +98,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   };
   // The bot's endpoint (and the demo Teams emulator) before the API routes; the bot calls the API over HTTP.
   const bot = serves(config, "bot") ? mountBot(app, config, logger) : null;
-  if (serves(config, "api")) app.route("/", createApi(apiDeps));
+  const api = serves(config, "api") ? buildApi(apiDeps) : null;
+  if (api) app.route("/", api.app);
   // The dashboard answers what the routes above did not (it calls the API in this process; site/mount.ts).
   if (serves(config, "api")) await mountSite(app, config, logger);
   app.notFound((c) =>
@@ -143,7 +144,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         await engine.stop(config.shutdownGraceMs);
         await notifications.dispatcher.stop();
         await closing;
-        await Promise.allSettled([queue.close(), bus.close()]);
+        await Promise.allSettled([queue.close(), bus.close(), api?.close()]);
         await database.close();
       })();
       return stopping;

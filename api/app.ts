@@ -40,10 +40,6 @@ export function createOpenApiApp() {
 }
 
 /** The HTTP API: every /api route, the OpenAPI document and the Scalar reference. */
-export function createApi(deps: ApiDeps) {
-  return buildApi(deps).app;
-}
-
 /** The API plus `close()` for the connections it opened (rate-limit Redis, event bus warm-up). */
 export function buildApi(deps: ApiDeps) {
   const app = createOpenApiApp();

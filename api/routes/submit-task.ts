@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import type { TaskType } from "../../db/model/task-types";
+import { ApiError } from "../problem";
 import type { RouteKit } from "../route-kit";
 import type { AppEnv } from "../types";
+import { FAILURE_INJECTION_KEYS } from "./failure-injection";
 import { accepted } from "./shared";
 
 /** Hands a new task to the task service as the caller and answers 202 {taskId} with Location. */
@@ -11,6 +13,14 @@ export async function submitTask(
   input: { type: TaskType; entityId: string; payload: Record<string, unknown>; projectId?: string | null },
 ) {
   const user = c.get("user");
+  if (!kit.deps.config.demoMode && FAILURE_INJECTION_KEYS.some((k) => k in input.payload)) {
+    throw new ApiError(
+      400,
+      "failure_injection_disabled",
+      "Failure injection is off",
+      "failAt, failTimes and failPermanently are accepted in demo mode only (DEMO_MODE=true).",
+    );
+  }
   const { task } = await kit.deps.engine.tasks.submit({
     type: input.type,
     entityId: input.entityId,

@@ -63,16 +63,14 @@ export function createTaskEventsStore(database: Database) {
       const row = inserted[0];
       if (!row) throw new Error("task event insert returned no row");
       if (data.kind === "log") {
-        await db
-          .insert(taskLogs)
-          .values({
-            taskId,
-            seq: head.seq,
-            at: now,
-            level: data.level,
-            step: data.step ?? null,
-            message: data.message,
-          });
+        await db.insert(taskLogs).values({
+          taskId,
+          seq: head.seq,
+          at: now,
+          level: data.level,
+          step: data.step ?? null,
+          message: data.message,
+        });
         if (head.seq % PRUNE_EVERY === 0) await prune(taskId);
       }
       return toEvent(row, { type: head.type, entityId: head.entityId, status: head.status as TaskStatus });

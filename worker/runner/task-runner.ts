@@ -66,7 +66,6 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
         task,
         new PermanentError("unknown_task_type", `No handler for task type ${task.type}`),
         null,
-        null,
       );
     }
     if (task.cancelRequested) {
@@ -131,19 +130,14 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
         );
         return { kind: "retry", delayMs };
       }
-      return fail(task, error, current?.index ?? null, current?.name ?? null);
+      return fail(task, error, current?.name ?? null);
     } catch (inner) {
       logger.error("task failure handling failed", { taskId: task.id, error: inner });
       return { kind: "retry", delayMs: 1000 };
     }
   }
 
-  async function fail(
-    task: TaskRow,
-    error: unknown,
-    _index: number | null,
-    stepName: string | null,
-  ): Promise<ProcessResult> {
+  async function fail(task: TaskRow, error: unknown, stepName: string | null): Promise<ProcessResult> {
     const permanent = error instanceof PermanentError;
     const message = errorMessage(error);
     const code = errorCode(error);
@@ -154,17 +148,21 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       "error",
       stepName ?? undefined,
     );
+    // The dead letter first: a reader that sees the task failed always finds its dead letter too.
+    // A redelivery after a crash between the two writes finds the letter already there.
+    const existing = await stores.deadLetters.openForTask(task.id);
+    if (!existing)
+      await stores.deadLetters.create({
+        taskId: task.id,
+        taskType: task.type,
+        entityId: task.entityId,
+        reason: permanent ? "permanent_error" : "attempts_exhausted",
+        attempts: task.attempts,
+        lastError: message,
+      });
     await journal.status(task.id, "failed", {
       finishedAt: new Date(),
       error: hint ? { code, message, hint } : { code, message },
-    });
-    await stores.deadLetters.create({
-      taskId: task.id,
-      taskType: task.type,
-      entityId: task.entityId,
-      reason: permanent ? "permanent_error" : "attempts_exhausted",
-      attempts: task.attempts,
-      lastError: message,
     });
     return { kind: "done" };
   }

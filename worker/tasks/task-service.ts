@@ -107,6 +107,16 @@ export function createTaskService(deps: TaskServiceDeps) {
       by: string,
       options: { fromScratch?: boolean } = {},
     ): Promise<{ letter: DeadLetterRow; task: TaskRow }> {
+      const open = await stores.deadLetters.get(id);
+      if (!open) throw new NotFoundError("dead_letter_not_found", `No dead letter has the id ${id}`);
+      // Check the task before closing the letter, so a refused retry leaves the letter open.
+      const current = await mustGet(open.taskId);
+      if (current.status !== "failed") {
+        throw new ConflictError(
+          "task_not_retryable",
+          `The task is ${current.status}; only failed tasks can be retried`,
+        );
+      }
       const letter = await stores.deadLetters.resolve(id, "retried", by);
       const task = await this.retry(letter.taskId, options);
       return { letter, task };

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { failureInjectionOf } from "../failure-injection";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
 import { InstanceParams, RestoreRequestSchema } from "./schemas";
@@ -56,7 +57,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
     return submitTask(c, kit, {
       type: "db.restore",
       entityId: `${engine}/${instanceId}`,
-      payload: { engine, instanceId, artifactId: body.artifactId, target },
+      payload: { engine, instanceId, artifactId: body.artifactId, target, ...failureInjectionOf(body) },
     });
   });
 }

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { DB_ENGINES } from "../../../db/model/task-types";
 import type { ArtifactRow } from "../../../db/model/types";
+import { FailureInjectionFields } from "../failure-injection";
 import { dnsLabel, idSchema } from "../shared";
 
 export const InstanceParams = z.object({
@@ -16,6 +17,7 @@ export const RestoreRequestSchema = z
     target: dnsLabel("orders-copy")
       .optional()
       .openapi({ description: "The instance to restore into; defaults to the instance in the path" }),
+    ...FailureInjectionFields,
   })
   .openapi("RestoreRequest");
 

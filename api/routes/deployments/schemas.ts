@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DEPLOY_TEMPLATES } from "../../../worker/handlers/deploy";
+import { FailureInjectionFields } from "../failure-injection";
 import { ENV_ID_EXAMPLE, idSchema, PROJECT_ID_EXAMPLE } from "../shared";
 
 const ParamValue = z.union([z.string().max(1000), z.number(), z.boolean()]);
@@ -14,5 +15,6 @@ export const DeploymentRequestSchema = z
       .refine((p) => Object.keys(p).length <= 50, "at most 50 parameters")
       .default({})
       .openapi({ example: { image: "shop/web:1.4.2", replicas: 2 } }),
+    ...FailureInjectionFields,
   })
   .openapi("DeploymentRequest");

@@ -3,6 +3,7 @@ import { newId } from "../../../db/model/ids";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { failureInjectionOf } from "../failure-injection";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
 import { SandboxRequestSchema } from "./schemas";
@@ -53,7 +54,13 @@ export function register(app: ApiApp, kit: RouteKit): void {
       type: "sandbox.create",
       entityId: environmentId,
       projectId: project.id,
-      payload: { projectId: project.id, ttlMinutes: body.ttlMinutes, environmentId, name },
+      payload: {
+        projectId: project.id,
+        ttlMinutes: body.ttlMinutes,
+        environmentId,
+        name,
+        ...failureInjectionOf(body),
+      },
     });
   });
 }

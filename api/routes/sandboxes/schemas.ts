@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { FailureInjectionFields } from "../failure-injection";
 import { dnsLabel, idSchema, PROJECT_ID_EXAMPLE } from "../shared";
 
 /** A sandbox lives at least 5 minutes and at most 7 days (10080 minutes). */
@@ -16,5 +17,6 @@ export const SandboxRequestSchema = z
     name: dnsLabel("sbx-feature-x")
       .optional()
       .openapi({ description: "Environment name (DNS-1123 label); generated when left out" }),
+    ...FailureInjectionFields,
   })
   .openapi("SandboxRequest");
