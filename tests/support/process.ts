@@ -32,7 +32,15 @@ export async function startAppProcess(env: Record<string, string>, timeoutMs = 2
   let out = "";
   const child = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, CI: "", LOG_LEVEL: "info", ...env, PORT: String(port), HOST: "127.0.0.1" },
+    // A clean environment: the app must not pick up the test run's DATABASE_URL, REDIS_URL, etc.
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      LOG_LEVEL: "info",
+      ...env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (d) => (out += d));
