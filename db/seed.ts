@@ -1,7 +1,13 @@
 import type { EnvironmentType } from "./model/task-types";
 import type { Stores } from "./stores/index";
 
-const DEMO: Array<{ name: string; description: string; environments: Array<[string, EnvironmentType]> }> = [
+const DEMO: Array<{
+  name: string;
+  description: string;
+  environments: Array<[string, EnvironmentType]>;
+  /** Demo email route, so a failure in a fresh demo prints its email on the console. */
+  emailList?: string[];
+}> = [
   {
     name: "shop",
     description: "Customer-facing web shop",
@@ -10,6 +16,7 @@ const DEMO: Array<{ name: string; description: string; environments: Array<[stri
       ["stage", "stage"],
       ["prod", "prod"],
     ],
+    emailList: ["oncall@shop.example.com"],
   },
   {
     name: "payments",
@@ -37,7 +44,10 @@ export async function seedDemoData(stores: Stores): Promise<{ projects: number; 
     let project = await stores.projects.byName(spec.name);
     if (!project) {
       project = await stores.projects.create({ name: spec.name, description: spec.description });
-      await stores.notificationSettings.put(project.id, { teamsWebhookUrl: null, emailList: [] });
+      await stores.notificationSettings.put(project.id, {
+        teamsWebhookUrl: null,
+        emailList: spec.emailList ?? [],
+      });
       projects++;
     }
     for (const [name, type] of spec.environments) {
