@@ -1,56 +1,13 @@
-import type { TaskStatus } from "../../../db/model/task-status";
-import type { StepStatus } from "../../../db/model/task-types";
+import type { TaskLogView, TaskStepView, TaskSummaryView, TaskView } from "../../../cards/task-view";
 
-// The JSON shapes of /tmp/api-contract (dates are ISO strings on the wire).
+// The JSON shapes of the HTTP API (dates are ISO strings on the wire). Task shapes are the ones the
+// cards room already declares for the same API answers.
 
-export interface TaskError {
-  code: string;
-  message: string;
-  hint?: string;
-}
-
-export interface Task {
-  id: string;
-  type: string;
-  status: TaskStatus;
-  entityId: string;
-  projectId: string | null;
-  requestedBy: string;
-  source: string;
-  payload: Record<string, unknown>;
-  result: Record<string, unknown> | null;
-  error: TaskError | null;
-  attempts: number;
-  maxAttempts: number;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface Step {
-  index: number;
-  name: string;
-  status: StepStatus;
-  percent: number;
-  message: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface LogLine {
-  seq: number;
-  at: string;
-  level: string;
-  step: string | null;
-  message: string;
-}
-
-export interface TaskDetail extends Task {
-  steps: Step[];
-  logs: LogLine[];
-  queuePosition: number | null;
-}
+export type Task = TaskSummaryView;
+export type TaskError = NonNullable<Task["error"]>;
+export type Step = TaskStepView;
+export type LogLine = TaskLogView;
+export type TaskDetail = TaskView;
 
 export interface Environment {
   id: string;
