@@ -59,20 +59,28 @@ export function createBot(deps: BotDeps): Bot {
 
   const app = new Hono();
   app.post("/api/messages", async (c) => {
-    if (Number(c.req.header("content-length") ?? 0) > MAX_ACTIVITY_BYTES) return c.body(null, 413);
+    if (Number(c.req.header("content-length") ?? 0) > MAX_ACTIVITY_BYTES) {
+      return activityProblem(
+        413,
+        "activity_too_large",
+        `An activity may be at most ${MAX_ACTIVITY_BYTES} bytes`,
+      );
+    }
     let body: unknown;
     try {
       body = await c.req.json();
     } catch {
-      return c.json(
-        { error: { code: "invalid_activity", message: "The body is not an Activity JSON" } },
-        400,
-      );
+      return activityProblem(400, "invalid_activity", "The body is not JSON");
     }
     if (!body || typeof body !== "object" || Array.isArray(body)) {
-      return c.json(
-        { error: { code: "invalid_activity", message: "The body is not an Activity JSON" } },
+      return activityProblem(400, "invalid_activity", "The body is not a Bot Framework Activity object");
+    }
+    const { type } = body as { type?: unknown };
+    if (typeof type !== "string" || type.trim() === "") {
+      return activityProblem(
         400,
+        "invalid_activity",
+        'The activity has no type (expected e.g. "message" or "invoke")',
       );
     }
     const result = await seam.process({ body, headers: c.req.header() }, handleTurn);
@@ -85,4 +93,13 @@ export function createBot(deps: BotDeps): Bot {
     start: () => updater.start(),
     stop: () => updater.stop(),
   };
+}
+
+/** Refusals of malformed activities, in the same problem+json shape as the rest of the HTTP surface. */
+function activityProblem(status: 400 | 413, code: string, detail: string): Response {
+  const title = status === 413 ? "Activity too large" : "Not a valid activity";
+  return new Response(
+    JSON.stringify({ type: `https://cloudops.dev/problems/${code}`, title, status, code, detail }),
+    { status, headers: { "content-type": "application/problem+json" } },
+  );
 }
