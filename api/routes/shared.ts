@@ -156,6 +156,12 @@ export const acceptedResponse = {
   202: {
     description:
       "Queued. The Location header names the task (/api/tasks/{taskId}); follow it or its SSE stream",
+    headers: {
+      Location: {
+        description: "The new task: /api/tasks/{taskId}",
+        schema: { type: "string" as const, example: `/api/tasks/${TASK_ID_EXAMPLE}` },
+      },
+    },
     content: { "application/json": { schema: TaskAcceptedSchema, example: { taskId: TASK_ID_EXAMPLE } } },
   },
 };

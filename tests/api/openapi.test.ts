@@ -85,6 +85,28 @@ describe("the OpenAPI document", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it("documents the Location header of every 202 that creates a task", () => {
+    const accepted = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        // A cancel answers about the task the caller already named; every other 202 queues a task.
+        .filter(([, op]) => op.responses["202"] && op.operationId !== "cancelTask")
+        .map(([method, op]) => ({
+          at: `${method} ${path}`,
+          response: op.responses["202"] as { headers?: Record<string, unknown> },
+        })),
+    );
+    expect(accepted.map((a) => a.at)).toEqual(
+      expect.arrayContaining([
+        "post /api/deployments",
+        "post /api/sandboxes",
+        "post /api/k8s/workloads/{ns}/{name}:restart",
+      ]),
+    );
+    for (const { at, response } of accepted) {
+      expect(response.headers?.Location, at).toMatchObject({ schema: { type: "string" } });
+    }
+  });
+
   it("documents the paths of the contract exactly as written", () => {
     for (const path of [
       "/api/deployments",
