@@ -44,7 +44,7 @@ const foregroundColors = {
   dark: { default: css("--text", "#eef2fb"), subtle: css("--muted", "#b7c0d6") },
   light: { default: css("--text", "#eef2fb"), subtle: css("--muted", "#b7c0d6") },
   good: { default: css("--ok", "#5fe3a1"), subtle: css("--ok", "#5fe3a1") },
-  attention: { default: css("--danger", "#ff8a8a"), subtle: css("--danger", "#ff8a8a") },
+  attention: { default: css("--danger", "#ff9494"), subtle: css("--danger", "#ff8a8a") },
   warning: { default: css("--warn", "#ffd166"), subtle: css("--warn", "#ffd166") },
   accent: { default: css("--accent", "#7cb7ff"), subtle: css("--accent", "#7cb7ff") },
 };
