@@ -1,4 +1,4 @@
-import type { TaskSummaryView, TaskView } from "../cards/task-view";
+import type { DeadLetterView, TaskSummaryView, TaskView } from "../cards/task-view";
 import type { ConversationRef } from "./activity";
 import type { Actor } from "./identity";
 
@@ -31,17 +31,7 @@ export interface Environment {
   type: string;
   status: string;
 }
-export interface DeadLetter {
-  id: string;
-  taskId: string;
-  taskType: string;
-  entityId: string;
-  reason: string;
-  attempts: number;
-  lastError: string;
-  status: string;
-  createdAt: string;
-}
+export type DeadLetter = DeadLetterView;
 export interface TaskOrigin {
   conversationRef: Record<string, unknown> | null;
   cardActivityId: string | null;

@@ -46,3 +46,16 @@ export interface TaskView extends TaskSummaryView {
   logs: TaskLogView[];
   queuePosition: number | null;
 }
+
+/** A dead letter as the HTTP API returns it (GET /api/dlq). */
+export interface DeadLetterView {
+  id: string;
+  taskId: string;
+  taskType: string;
+  entityId: string;
+  reason: string;
+  attempts: number;
+  lastError: string;
+  status: string;
+  createdAt: string;
+}

@@ -1,4 +1,10 @@
-import type { TaskLogView, TaskStepView, TaskSummaryView, TaskView } from "../../../cards/task-view";
+import type {
+  DeadLetterView,
+  TaskLogView,
+  TaskStepView,
+  TaskSummaryView,
+  TaskView,
+} from "../../../cards/task-view";
 
 // The JSON shapes of the HTTP API (dates are ISO strings on the wire). Task shapes are the ones the
 // cards room already declares for the same API answers.
@@ -26,17 +32,7 @@ export interface Project {
   environments?: Environment[];
 }
 
-export interface DeadLetter {
-  id: string;
-  taskId: string;
-  taskType: string;
-  entityId: string;
-  reason: string;
-  attempts: number;
-  lastError: string;
-  status: string;
-  createdAt: string;
-}
+export type DeadLetter = DeadLetterView;
 
 export interface NotificationSettings {
   teamsWebhookUrl: string | null;
