@@ -12,11 +12,14 @@ import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/client";
 import { seedIfEmpty } from "./db/seed";
 import { createStores, type Stores } from "./db/stores/index";
-import type { Logger } from "./logger";
+import { createJournal, type Journal } from "./domain/journal";
+import type { TaskQueue } from "./domain/queue-port";
+import { createTaskEventBus, type TaskEventBus } from "./domain/task-event-bus";
+import { createTaskService, type TaskService } from "./domain/task-service";
+import type { Logger } from "./platform/logger";
+import { createRedisFactory, type RedisFactory } from "./platform/redis";
 import { mountSite } from "./site/mount";
-import { createTaskEngine, type TaskEngine } from "./worker/engine";
-import { createRedisFactory, type RedisFactory } from "./worker/events/redis-factory";
-import { createTaskEventBus, type TaskEventBus } from "./worker/events/task-event-bus";
+import { createWorker, type Worker } from "./worker/create-worker";
 import { createNotifications } from "./worker/notifications/index";
 import { createQueue } from "./worker/queue/create-queue";
 
@@ -28,7 +31,11 @@ export interface Runtime {
   config: Config;
   database: Database;
   stores: Stores;
-  engine: TaskEngine;
+  queue: TaskQueue;
+  journal: Journal;
+  tasks: TaskService;
+  /** The consumer, reconciler and expiry scheduler; null for roles that run no tasks. */
+  worker: Worker | null;
   bus: TaskEventBus;
   redis: RedisFactory;
   app: Hono;
@@ -65,15 +72,24 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   );
   // Every role writes the outbox when it finishes a task (the API cancels queued ones); workers deliver.
   const notifications = createNotifications({ config, stores, logger });
-  const engine = createTaskEngine({
+  const journal = createJournal({
     stores,
-    queue,
     bus,
     logger,
-    dataDir: config.dataDir,
-    stepDelayMs: config.demoStepDelayMs,
-    onTaskFinished: (task) => notifications.trigger.onTaskFinished(task),
+    onTerminal: (task) => notifications.trigger.onTaskFinished(task),
   });
+  const tasks = createTaskService({ stores, queue, journal, logger });
+  const worker = serves(config, "worker")
+    ? createWorker({
+        stores,
+        queue,
+        journal,
+        tasks,
+        logger,
+        dataDir: config.dataDir,
+        stepDelayMs: config.demoStepDelayMs,
+      })
+    : null;
 
   const app = new Hono();
   app.use("*", requestId());
@@ -88,7 +104,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     config,
     database,
     stores,
-    engine,
+    tasks,
+    queue,
     bus,
     redis,
     logger,
@@ -113,12 +130,15 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     config,
     database,
     stores,
-    engine,
+    queue,
+    journal,
+    tasks,
+    worker,
     bus,
     redis,
     app,
     async start() {
-      if (serves(config, "worker")) await engine.startWorker();
+      await worker?.start();
       bot?.start();
       if (serves(config, "worker")) notifications.dispatcher.start();
       return new Promise<number>((resolve, reject) => {
@@ -141,7 +161,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
             })
           : Promise.resolve();
         await bot?.stop();
-        await engine.stop(config.shutdownGraceMs);
+        await worker?.stop(config.shutdownGraceMs);
         await notifications.dispatcher.stop();
         await closing;
         await Promise.allSettled([queue.close(), bus.close(), api?.close()]);

@@ -1,6 +1,6 @@
 import { createRuntime } from "./compose";
 import { type Config, ConfigError, loadConfig } from "./config";
-import { createLogger } from "./logger";
+import { createLogger } from "./platform/logger";
 
 // Process entry: parse configuration once, wire the rooms for ROLE, serve, and stop cleanly.
 let config: Config;
@@ -21,7 +21,7 @@ logger.info("CloudOps is up", {
   url: `http://localhost:${port}`,
   role: config.role,
   db: runtime.database.dialect,
-  queue: runtime.engine.queue.kind,
+  queue: runtime.queue.kind,
   demoMode: config.demoMode,
 });
 if (config.role === "all" || config.role === "api") {

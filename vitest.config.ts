@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["{api,bot,cards,db,worker,tests,site/src}/**/*.test.ts", "*.test.ts"],
+    include: ["{domain,platform,contracts,api,bot,cards,db,worker,tests,site/src}/**/*.test.ts", "*.test.ts"],
     exclude: ["node_modules/**", "dist/**", "site/dist/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

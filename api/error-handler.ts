@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConflictError, NotFoundError, StoreError } from "../db/errors";
-import { IllegalTransitionError } from "../db/model/task-status";
-import type { Logger } from "../logger";
+import { IllegalTransitionError } from "../domain/model/task-status";
+import type { Logger } from "../platform/logger";
 import { ApiError, problem } from "./problem";
 
 /** The one onError: typed errors keep their code; anything else is a 500 that reveals nothing. */

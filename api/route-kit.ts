@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { RedisConnection } from "../worker/events/redis-factory";
+import type { RedisConnection } from "../platform/redis";
 import { audit } from "./middleware/audit";
 import { idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";

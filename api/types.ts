@@ -2,11 +2,12 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Stores } from "../db/stores/index";
-import type { Logger } from "../logger";
-import type { TaskEngine } from "../worker/engine";
-import type { RedisFactory } from "../worker/events/redis-factory";
-import type { TaskEventBus } from "../worker/events/task-event-bus";
-import type { NotifierPort } from "../worker/notifications/port";
+import type { TaskQueue } from "../domain/queue-port";
+import type { TaskEventBus } from "../domain/task-event-bus";
+import type { TaskService } from "../domain/task-service";
+import type { Logger } from "../platform/logger";
+import type { RedisFactory } from "../platform/redis";
+import type { NotifierPort } from "../domain/notifier-port";
 
 export type Role = "viewer" | "operator" | "admin";
 
@@ -37,7 +38,8 @@ export interface ApiDeps {
   config: Config;
   database: Database;
   stores: Stores;
-  engine: Pick<TaskEngine, "tasks" | "queue">;
+  tasks: TaskService;
+  queue: TaskQueue;
   bus: TaskEventBus;
   redis: RedisFactory;
   logger: Logger;

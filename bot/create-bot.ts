@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { Config } from "../config";
-import type { Logger } from "../logger";
+import type { Logger } from "../platform/logger";
 import { createApiClient } from "./api-client";
 import { createTurnHandler } from "./handle-turn";
 import { createBotFrameworkSeam } from "./seam/botframework";

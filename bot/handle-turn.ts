@@ -2,7 +2,7 @@ import { buildErrorCard } from "../cards/error-card";
 import type { CardJson } from "../cards/expand";
 import { buildHelpCard } from "../cards/help-card";
 import { buildTaskCard } from "../cards/task-card";
-import type { Logger } from "../logger";
+import type { Logger } from "../platform/logger";
 import { cardMessage, commandText, conversationRefOf } from "./activity";
 import { type ApiClient, ApiProblem, type CallContext } from "./api-client";
 import { COMMANDS } from "./commands/catalog";

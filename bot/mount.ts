@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { Config } from "../config";
-import type { Logger } from "../logger";
+import type { Logger } from "../platform/logger";
 import { type Bot, createBot } from "./create-bot";
 import { createEmulator } from "./emulator/create-emulator";
 

@@ -1,5 +1,5 @@
-import type { TaskStatus } from "../db/model/task-status";
-import type { StepStatus } from "../db/model/task-types";
+import type { TaskStatus } from "../domain/model/task-status";
+import type { StepStatus } from "../domain/model/task-types";
 
 /** Adaptive Card text colours, as the schema names them. */
 export type CardColor = "Default" | "Accent" | "Good" | "Warning" | "Attention";

@@ -1,4 +1,4 @@
-import { isTerminal } from "../db/model/task-status";
+import { isTerminal } from "../domain/model/task-status";
 import { STATUS_COLOR, STATUS_LABEL, STEP_COLOR, STEP_ICON, typeLabel } from "./colors";
 import { type CardJson, expandTemplate, loadTemplate } from "./expand";
 import type { TaskView } from "./task-view";

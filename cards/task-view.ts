@@ -1,6 +1,6 @@
-import type { LogLevel } from "../db/model/events";
-import type { TaskStatus } from "../db/model/task-status";
-import type { StepStatus } from "../db/model/task-types";
+import type { LogLevel } from "../domain/model/events";
+import type { TaskStatus } from "../domain/model/task-status";
+import type { StepStatus } from "../domain/model/task-types";
 
 // The task as the HTTP API returns it (GET /api/tasks/{id}): plain JSON with ISO dates, not a db row.
 

@@ -1,4 +1,4 @@
-import type { EnvironmentType } from "./model/task-types";
+import type { EnvironmentType } from "../domain/model/task-types";
 import type { Stores } from "./stores/index";
 
 const DEMO: Array<{

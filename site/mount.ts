@@ -4,7 +4,7 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Hono } from "hono";
 import type { Config } from "../config";
-import type { Logger } from "../logger";
+import type { Logger } from "../platform/logger";
 import { SITE_CLIENT_DIR, SITE_ENTRY } from "./build-state";
 import type { SiteLocals } from "./src/lib/site-locals";
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AuditStore } from "../../db/stores/audit-store";
-import type { Logger } from "../../logger";
+import type { Logger } from "../../platform/logger";
 import type { AppEnv } from "../types";
 
 /** The outcome recorded for a response status. */

@@ -1,4 +1,4 @@
-import type { RedisConnection } from "../../worker/events/redis-factory";
+import type { RedisConnection } from "../../platform/redis";
 
 export interface RateDecision {
   allowed: boolean;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type IdKind, idPattern } from "../../db/model/ids";
+import { type IdKind, idPattern } from "../../domain/model/ids";
 import { ProblemSchema } from "../problem";
 
 const problemContent = (example: { code: string; title: string; status: number; detail: string }) => ({

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { TaskType } from "../../db/model/task-types";
+import type { TaskType } from "../../domain/model/task-types";
 import { ApiError } from "../problem";
 import type { RouteKit } from "../route-kit";
 import type { AppEnv } from "../types";
@@ -21,7 +21,7 @@ export async function submitTask(
       "failAt, failTimes and failPermanently are accepted in demo mode only (DEMO_MODE=true).",
     );
   }
-  const { task } = await kit.deps.engine.tasks.submit({
+  const { task } = await kit.deps.tasks.submit({
     type: input.type,
     entityId: input.entityId,
     payload: input.payload,

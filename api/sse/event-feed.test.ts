@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { TaskEvent } from "../../db/model/events";
-import type { TaskEventBus, TaskEventListener } from "../../worker/events/task-event-bus";
+import type { TaskEvent } from "../../domain/model/events";
+import type { TaskEventBus, TaskEventListener } from "../../domain/task-event-bus";
 import { openEventFeed } from "./event-feed";
 
 const ev = (seq: number): TaskEvent => ({

@@ -1,5 +1,5 @@
-import type { TaskEvent } from "../../db/model/events";
-import type { TaskEventBus } from "../../worker/events/task-event-bus";
+import type { TaskEvent } from "../../domain/model/events";
+import type { TaskEventBus } from "../../domain/task-event-bus";
 
 export interface EventFeedOptions {
   bus: TaskEventBus;

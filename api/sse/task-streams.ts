@@ -1,6 +1,6 @@
-import type { TaskEvent } from "../../db/model/events";
-import { isTerminal, type TaskStatus } from "../../db/model/task-status";
-import type { TaskRow } from "../../db/model/types";
+import type { TaskRow } from "../../db/rows";
+import type { TaskEvent } from "../../domain/model/events";
+import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
 import type { ApiDeps } from "../types";
 import { type EventFeed, openEventFeed } from "./event-feed";
 import { createSseChannel, SSE_HEADERS, type SseChannel } from "./sse-channel";

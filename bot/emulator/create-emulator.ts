@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { Logger } from "../../logger";
+import type { Logger } from "../../platform/logger";
 import { type EmulatorUser, emulatedInvoke, emulatedMessage } from "./build-activities";
 import { createEmulatorStore, type EmulatorEvent } from "./emulator-store";
 

@@ -8,7 +8,7 @@ import {
   TeamsInfo,
   type TurnContext,
 } from "botbuilder";
-import type { Logger } from "../../logger";
+import type { Logger } from "../../platform/logger";
 import type { ConversationRef, IncomingActivity, OutgoingActivity } from "../activity";
 
 export interface BotCredentials {

@@ -1,5 +1,5 @@
 import { buildTaskCard } from "../../cards/task-card";
-import type { Logger } from "../../logger";
+import type { Logger } from "../../platform/logger";
 import { type ConversationRef, cardMessage, isConversationRef } from "../activity";
 import { type ApiClient, ApiProblem } from "../api-client";
 import type { Actor } from "../identity";

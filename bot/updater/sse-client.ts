@@ -1,4 +1,4 @@
-import type { Logger } from "../../logger";
+import type { Logger } from "../../platform/logger";
 import { jitteredBackoff } from "./coalescer";
 
 export interface SseMessage {

@@ -1,7 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
+import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
-import { newId } from "../model/ids";
-import type { ArtifactRow } from "../model/types";
+import type { ArtifactRow } from "../rows";
 
 export type NewArtifact = Omit<ArtifactRow, "id" | "createdAt"> & { id?: string };
 

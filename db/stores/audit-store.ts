@@ -1,7 +1,7 @@
 import { desc } from "drizzle-orm";
+import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
-import { newId } from "../model/ids";
-import type { AuditRow } from "../model/types";
+import type { AuditRow } from "../rows";
 
 export type NewAuditEntry = Omit<AuditRow, "id" | "at" | "entity" | "requestId" | "detail"> &
   Partial<Pick<AuditRow, "entity" | "requestId" | "detail">>;

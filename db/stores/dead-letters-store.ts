@@ -1,8 +1,8 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
+import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
 import { ConflictError, NotFoundError } from "../errors";
-import { newId } from "../model/ids";
-import type { DeadLetterRow, Page } from "../model/types";
+import type { DeadLetterRow, Page } from "../rows";
 import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
 
 export const DEAD_LETTER_STATUSES = ["open", "retried", "skipped"] as const;

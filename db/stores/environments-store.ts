@@ -1,9 +1,9 @@
 import { and, asc, eq, lte } from "drizzle-orm";
+import { newId } from "../../domain/model/ids";
+import type { EnvironmentType } from "../../domain/model/task-types";
 import type { Database } from "../client";
 import { ConflictError, NotFoundError } from "../errors";
-import { newId } from "../model/ids";
-import type { EnvironmentType } from "../model/task-types";
-import type { EnvironmentRow } from "../model/types";
+import type { EnvironmentRow } from "../rows";
 
 export interface EnvironmentInput {
   name: string;

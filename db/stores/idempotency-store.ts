@@ -1,6 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "../client";
-import type { IdempotencyRow } from "../model/types";
+import type { IdempotencyRow } from "../rows";
 
 export type Reservation =
   | { state: "reserved" }

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lt, lte, max, sql } from "drizzle-orm";
+import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
-import { newId } from "../model/ids";
-import type { NotificationOutboxRow } from "../model/types";
+import type { NotificationOutboxRow } from "../rows";
 
 export const OUTBOX_STATUSES = ["pending", "sending", "delivered", "failed"] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];

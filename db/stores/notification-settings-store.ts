@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../client";
-import type { NotificationSettingsRow } from "../model/types";
+import type { NotificationSettingsRow } from "../rows";
 
 export interface NotificationSettingsInput {
   teamsWebhookUrl: string | null;

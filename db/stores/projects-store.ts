@@ -1,8 +1,8 @@
 import { asc, eq } from "drizzle-orm";
+import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
 import { ConflictError, NotFoundError } from "../errors";
-import { newId } from "../model/ids";
-import type { ProjectRow } from "../model/types";
+import type { ProjectRow } from "../rows";
 
 export interface ProjectInput {
   name: string;

@@ -1,9 +1,9 @@
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import type { TaskEvent, TaskEventData } from "../../domain/model/events";
+import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database } from "../client";
 import { NotFoundError } from "../errors";
-import type { TaskEvent, TaskEventData } from "../model/events";
-import type { TaskStatus } from "../model/task-status";
-import type { TaskLogRow } from "../model/types";
+import type { TaskLogRow } from "../rows";
 
 /** Log lines kept per task; older lines (and their events) are dropped. */
 export const MAX_LOG_LINES_PER_TASK = 500;

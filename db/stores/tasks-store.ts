@@ -1,10 +1,15 @@
 import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { newId } from "../../domain/model/ids";
+import {
+  IllegalTransitionError,
+  isTaskStatus,
+  sourcesOf,
+  type TaskStatus,
+} from "../../domain/model/task-status";
+import { type StepStatus, stepsOf, type TaskSource, type TaskType } from "../../domain/model/task-types";
 import type { Database } from "../client";
 import { ConflictError, NotFoundError } from "../errors";
-import { newId } from "../model/ids";
-import { IllegalTransitionError, isTaskStatus, sourcesOf, type TaskStatus } from "../model/task-status";
-import { type StepStatus, stepsOf, type TaskSource, type TaskType } from "../model/task-types";
-import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../model/types";
+import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../rows";
 import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
 
 export interface NewTask {

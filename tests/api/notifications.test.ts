@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NotifierPort, RouteOutcome } from "../../worker/notifications/port";
+import type { NotifierPort, RouteOutcome } from "../../domain/notifier-port";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
 
 const URL_SECRET = "https://contoso.webhook.office.com/webhookb2/secret-part";

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createRateLimiter } from "../../api/middleware/rate-limiter";
-import { createRedisFactory, type RedisConnection } from "../../worker/events/redis-factory";
+import { createRedisFactory, type RedisConnection } from "../../platform/redis";
 import { redisUrl, uniqueSuffix } from "../support/services";
 
 const backends: Array<[string, string | undefined]> = [["ioredis-mock", undefined]];

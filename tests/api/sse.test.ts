@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TaskEvent } from "../../db/model/events";
+import type { TaskEvent } from "../../domain/model/events";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
 import type { TestEngineOptions } from "../support/engine-harness";
 import { listen } from "../support/http-server";

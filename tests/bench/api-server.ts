@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRuntime } from "../../compose";
 import { loadConfig } from "../../config";
-import { newId } from "../../db/model/ids";
-import { stepsOf, TASK_TYPE_NAMES, type TaskType } from "../../db/model/task-types";
-import { createLogger } from "../../logger";
+import { newId } from "../../domain/model/ids";
+import { stepsOf, TASK_TYPE_NAMES, type TaskType } from "../../domain/model/task-types";
+import { createLogger } from "../../platform/logger";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), "cloudops-bench-"));

@@ -1,4 +1,4 @@
-import { silentLogger } from "../../logger";
+import { silentLogger } from "../../platform/logger";
 import { createQueue } from "../../worker/queue/create-queue";
 import { createOrderCheck, rounds, until, type Workload } from "./workload";
 

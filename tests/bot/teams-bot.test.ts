@@ -145,7 +145,7 @@ describe("Teams bot over the Bot Framework protocol", () => {
   it("retries a failed task from its card and the same card runs again to succeeded", async () => {
     const conv = nextConversation();
     // The bot cannot ask for failure injection, so the failing task is submitted to the engine.
-    const { task } = await bot.runtime.engine.tasks.submit({
+    const { task } = await bot.runtime.tasks.submit({
       type: "k8s.restart",
       entityId: "prod/flaky",
       payload: { namespace: "prod", name: "flaky", failAt: "connect", failTimes: 1, failPermanently: true },
@@ -189,7 +189,7 @@ describe("Teams bot over the Bot Framework protocol", () => {
     });
     const shown = await bot.command(conv, `status ${task.id}`);
     expect((await storeOrigin(conv, task.id, shown.activityId)).status).toBe(200);
-    const journal = bot.runtime.engine.journal;
+    const journal = bot.runtime.journal;
     await journal.status(task.id, "running", { startedAt: new Date() });
     const steps = ["connect", "rollout restart", "wait until ready"];
     for (let i = 0; i < 50; i++) {

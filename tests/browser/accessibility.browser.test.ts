@@ -46,7 +46,7 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard accessibility in a browser", 
     const stage = (await site.runtime.stores.environments.listByProject(shop?.id ?? "")).find(
       (e) => e.name === "stage",
     );
-    const { task: failing } = await site.runtime.engine.tasks.submit({
+    const { task: failing } = await site.runtime.tasks.submit({
       type: "deploy",
       entityId: stage?.id ?? "",
       projectId: stage?.projectId ?? null,

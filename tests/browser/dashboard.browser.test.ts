@@ -140,7 +140,7 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
       (await site.runtime.stores.projects.byName("shop"))?.id ?? "",
     );
     const stage = environments.find((e) => e.name === "stage");
-    const { task } = await site.runtime.engine.tasks.submit({
+    const { task } = await site.runtime.tasks.submit({
       type: "deploy",
       entityId: stage?.id ?? "",
       projectId: stage?.projectId ?? null,

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../../logger";
+import type { QueueKind, QueueOptions, TaskQueue } from "../../domain/queue-port";
+import { silentLogger } from "../../platform/logger";
 import { createQueue } from "../../worker/queue/create-queue";
-import type { QueueKind, QueueOptions, TaskQueue } from "../../worker/queue/port";
 import { createRecorder, gate, waitUntil } from "../support/queue-recorder";
 import { deleteRedisKeys } from "../support/redis-keys";
 import { redisUrl, uniqueSuffix } from "../support/services";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IllegalTransitionError } from "../../db/model/task-status";
 import { createStores, type Stores } from "../../db/stores/index";
 import { MAX_LOG_LINES_PER_TASK } from "../../db/stores/task-events-store";
+import { IllegalTransitionError } from "../../domain/model/task-status";
 import { createTestDatabase, dialectsUnderTest, type TestDatabase } from "../support/databases";
 
 const newTask = (entityId: string, extra: Record<string, unknown> = {}) => ({

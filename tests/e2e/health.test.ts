@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRuntime, type Runtime } from "../../compose";
 import { loadConfig } from "../../config";
-import { silentLogger } from "../../logger";
+import { silentLogger } from "../../platform/logger";
 
 describe("health endpoints", () => {
   let runtime: Runtime | null = null;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TaskType } from "../../db/model/task-types";
+import type { TaskType } from "../../domain/model/task-types";
 import { createTestEngine, queueEnginesUnderTest, type TestEngine } from "../support/engine-harness";
 import { createScriptedHandlers, stepStarts } from "../support/scripted-handlers";
 import { postgresUrl } from "../support/services";

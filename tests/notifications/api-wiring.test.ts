@@ -1,7 +1,7 @@
 import { HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { NotifierPort } from "../../worker/notifications/port";
+import type { NotifierPort } from "../../domain/notifier-port";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
 import { fakeEndpoints, manualClock, notificationsFor, WEBHOOK } from "./support";
 

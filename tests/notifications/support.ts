@@ -1,11 +1,11 @@
 import { HttpResponse, http } from "msw";
 import type { SetupServer } from "msw/node";
 import type { Config } from "../../config";
-import type { TaskStatus } from "../../db/model/task-status";
-import type { TaskType } from "../../db/model/task-types";
-import type { TaskRow } from "../../db/model/types";
+import type { TaskRow } from "../../db/rows";
 import type { Stores } from "../../db/stores/index";
-import { createLogger, type Logger } from "../../logger";
+import type { TaskStatus } from "../../domain/model/task-status";
+import type { TaskType } from "../../domain/model/task-types";
+import { createLogger, type Logger } from "../../platform/logger";
 import { createNotifications, type NotificationsOptions } from "../../worker/notifications/index";
 
 export const PUBLIC_URL = "https://ops.contoso.com";

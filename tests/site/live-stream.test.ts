@@ -82,10 +82,10 @@ describe("live task stream", () => {
   });
 
   it("keeps streaming a retried task past the failure of its earlier attempt", async () => {
-    const { stores, engine } = site.runtime;
+    const { stores, tasks } = site.runtime;
     const shop = await stores.projects.byName("shop");
     const stage = (await stores.environments.listByProject(shop?.id ?? "")).find((e) => e.name === "stage");
-    const { task } = await engine.tasks.submit({
+    const { task } = await tasks.submit({
       type: "deploy",
       entityId: stage?.id ?? "",
       projectId: stage?.projectId ?? null,

@@ -1,9 +1,9 @@
 import { buildApi } from "../../api/app";
 import type { ApiDeps, Role } from "../../api/types";
 import { type Config, loadConfig } from "../../config";
-import { silentLogger } from "../../logger";
-import { createRedisFactory } from "../../worker/events/redis-factory";
-import type { NotifierPort } from "../../worker/notifications/port";
+import { silentLogger } from "../../platform/logger";
+import { createRedisFactory } from "../../platform/redis";
+import type { NotifierPort } from "../../domain/notifier-port";
 import { createTestEngine, type TestEngine, type TestEngineOptions } from "./engine-harness";
 
 export const TEST_INTERNAL_TOKEN = "test-internal-token-0123456789abcdef";
@@ -45,7 +45,8 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     config,
     database: t.testDb.database,
     stores: t.stores,
-    engine: t.engine,
+    tasks: t.engine.tasks,
+    queue: t.engine.queue,
     bus: t.bus,
     redis: createRedisFactory(options.engine?.redisUrl),
     logger: silentLogger,

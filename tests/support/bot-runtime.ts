@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRuntime, type Runtime } from "../../compose";
 import { loadConfig } from "../../config";
-import { createLogger } from "../../logger";
+import { createLogger } from "../../platform/logger";
 import { type FakeConnector, startFakeConnector } from "./fake-connector";
 import { channelMessage, type TeamsUser } from "./teams-activities";
 

@@ -1,4 +1,4 @@
-import type { Delivery, Processor, ProcessResult } from "../../worker/queue/port";
+import type { Delivery, Processor, ProcessResult } from "../../domain/queue-port";
 
 export interface DeliveryRecord {
   event: "start" | "end";

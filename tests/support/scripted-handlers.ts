@@ -1,5 +1,5 @@
-import { stepsOf, TASK_TYPE_NAMES } from "../../db/model/task-types";
 import type { Stores } from "../../db/stores/index";
+import { stepsOf, TASK_TYPE_NAMES } from "../../domain/model/task-types";
 import type { HandlerDeps } from "../../worker/handlers/deps";
 import type { TaskHandler } from "../../worker/handlers/handler";
 

@@ -6,11 +6,11 @@
  */
 import { openDatabase } from "../../db/client";
 import { createStores } from "../../db/stores/index";
-import { createLogger } from "../../logger";
-import { createTaskEngine } from "../../worker/engine";
-import { createRedisFactory } from "../../worker/events/redis-factory";
-import { createTaskEventBus } from "../../worker/events/task-event-bus";
+import { createTaskEventBus } from "../../domain/task-event-bus";
+import { createLogger } from "../../platform/logger";
+import { createRedisFactory } from "../../platform/redis";
 import { createQueue } from "../../worker/queue/create-queue";
+import { composeEngine as createTaskEngine } from "./compose-engine";
 
 export interface WorkerSettings {
   databaseUrl: string;

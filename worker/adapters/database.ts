@@ -1,4 +1,4 @@
-import type { DbEngine } from "../../db/model/task-types";
+import type { DbEngine } from "../../domain/model/task-types";
 
 /** Dump and restore of managed databases: pg_dump/pg_restore for Azure PostgreSQL, SqlPackage for Azure SQL. */
 export interface DatabaseAdapter {

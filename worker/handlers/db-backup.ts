@@ -1,11 +1,11 @@
-import type { DbEngine } from "../../db/model/task-types";
+import { type DbEngine, TASK_TYPES } from "../../domain/model/task-types";
 import { artifactIdFor, type HandlerDeps, simulate, str } from "./deps";
 import type { TaskHandler } from "./handler";
 
 /** Backup of an Azure PostgreSQL or Azure SQL instance into DATA_DIR/backups with size and sha256. */
 export const dbBackupHandler: TaskHandler<HandlerDeps> = {
   type: "db.backup",
-  retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 30_000 },
+  retry: TASK_TYPES["db.backup"].retry,
   steps: [
     {
       name: "prepare",

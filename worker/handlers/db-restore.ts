@@ -1,4 +1,4 @@
-import type { DbEngine } from "../../db/model/task-types";
+import { type DbEngine, TASK_TYPES } from "../../domain/model/task-types";
 import { sha256Of } from "../adapters/artifact-storage";
 import { PermanentError } from "../runner/errors";
 import { type HandlerDeps, simulate, str } from "./deps";
@@ -7,7 +7,7 @@ import type { TaskHandler } from "./handler";
 /** Restore from a backup artifact: validate it (exists, same engine, checksum), import, verify. */
 export const dbRestoreHandler: TaskHandler<HandlerDeps> = {
   type: "db.restore",
-  retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 30_000 },
+  retry: TASK_TYPES["db.restore"].retry,
   steps: [
     {
       name: "validate artifact",

@@ -1,13 +1,13 @@
+import { DEPLOY_TEMPLATES, isDeployTemplate } from "../../domain/model/deploy-templates";
+import { TASK_TYPES } from "../../domain/model/task-types";
 import { PermanentError } from "../runner/errors";
 import { artifactIdFor, type HandlerDeps, simulate, str } from "./deps";
 import type { TaskHandler } from "./handler";
 
-export const DEPLOY_TEMPLATES = ["web-app", "api-service", "worker", "static-site", "function-app"] as const;
-
 /** One-click deployment: validate inputs, plan (a plan file with its sha256), apply. */
 export const deployHandler: TaskHandler<HandlerDeps> = {
   type: "deploy",
-  retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 },
+  retry: TASK_TYPES.deploy.retry,
   steps: [
     {
       name: "validate",
@@ -31,7 +31,7 @@ export const deployHandler: TaskHandler<HandlerDeps> = {
         if (env.status !== "active")
           throw new PermanentError("environment_expired", `The environment ${env.name} has expired`);
         const template = str(ctx.payload, "templateId");
-        if (!(DEPLOY_TEMPLATES as readonly string[]).includes(template)) {
+        if (!isDeployTemplate(template)) {
           throw new PermanentError(
             "unknown_template",
             `Unknown template ${template}`,

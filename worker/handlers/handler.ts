@@ -1,6 +1,6 @@
-import type { TaskType } from "../../db/model/task-types";
-import type { TaskRow } from "../../db/model/types";
-import type { RetryPolicy } from "../runner/backoff";
+import type { TaskRow } from "../../db/rows";
+import type { TaskType } from "../../domain/model/task-types";
+import type { RetryPolicy } from "../../platform/backoff";
 
 /** What a step sees. Everything it does to the outside world goes through `deps` adapters. */
 export interface StepContext<Deps> {

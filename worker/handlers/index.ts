@@ -1,5 +1,5 @@
-import { TASK_TYPES } from "../../db/model/task-types";
-import type { RetryPolicy } from "../runner/backoff";
+import { TASK_TYPES } from "../../domain/model/task-types";
+import type { RetryPolicy } from "../../platform/backoff";
 import { dbBackupHandler } from "./db-backup";
 import { dbRestoreHandler } from "./db-restore";
 import { deployHandler } from "./deploy";

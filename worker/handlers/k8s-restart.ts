@@ -1,3 +1,4 @@
+import { TASK_TYPES } from "../../domain/model/task-types";
 import { TransientError } from "../runner/errors";
 import { type HandlerDeps, str } from "./deps";
 import type { TaskHandler } from "./handler";
@@ -5,7 +6,7 @@ import type { TaskHandler } from "./handler";
 /** Rollout restart of a Kubernetes workload, waiting until every replica is ready again. */
 export const k8sRestartHandler: TaskHandler<HandlerDeps> = {
   type: "k8s.restart",
-  retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 20_000 },
+  retry: TASK_TYPES["k8s.restart"].retry,
   steps: [
     {
       name: "connect",

@@ -1,3 +1,4 @@
+import { TASK_TYPES } from "../../domain/model/task-types";
 import { PermanentError } from "../runner/errors";
 import { type HandlerDeps, simulate, str } from "./deps";
 import type { TaskHandler } from "./handler";
@@ -5,7 +6,7 @@ import type { TaskHandler } from "./handler";
 /** Creates an ephemeral environment with a TTL; the expiry scheduler turns its expiry into a task. */
 export const sandboxCreateHandler: TaskHandler<HandlerDeps> = {
   type: "sandbox.create",
-  retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 },
+  retry: TASK_TYPES["sandbox.create"].retry,
   steps: [
     {
       name: "create environment",
@@ -40,7 +41,7 @@ export const sandboxCreateHandler: TaskHandler<HandlerDeps> = {
 /** Marks an expired sandbox as expired (the real teardown of its resources plugs in here). */
 export const sandboxExpireHandler: TaskHandler<HandlerDeps> = {
   type: "sandbox.expire",
-  retry: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 60_000 },
+  retry: TASK_TYPES["sandbox.expire"].retry,
   steps: [
     {
       name: "expire environment",

@@ -1,5 +1,5 @@
-import { DEFAULT_NOTIFY_ON, type NotifyOn } from "../../db/model/notify-on";
-import type { EnvironmentRow, TaskRow } from "../../db/model/types";
+import type { EnvironmentRow, TaskRow } from "../../db/rows";
+import { DEFAULT_NOTIFY_ON, type NotifyOn } from "../../domain/model/notify-on";
 
 /** Which notify-on outcome a finished task is; null for a status that is not terminal. */
 export function classify(

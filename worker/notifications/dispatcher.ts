@@ -1,9 +1,9 @@
 import { notificationCard } from "../../cards/notification-card";
 import type { NotificationItem } from "../../cards/notification-text";
-import type { NotificationOutboxRow } from "../../db/model/types";
+import type { NotificationOutboxRow } from "../../db/rows";
 import type { NotificationOutboxStore, OutboxGroup } from "../../db/stores/notification-outbox-store";
-import type { Logger } from "../../logger";
-import { backoffDelay, type RetryPolicy } from "../runner/backoff";
+import { backoffDelay, type RetryPolicy } from "../../platform/backoff";
+import type { Logger } from "../../platform/logger";
 import { notificationEmail } from "./email-content";
 import type { EmailSender } from "./email-sender";
 import { type OutboxPayload, readPayload } from "./outbox-payload";

@@ -1,6 +1,6 @@
 import type { Config } from "../../config";
 import type { Stores } from "../../db/stores/index";
-import type { Logger } from "../../logger";
+import type { Logger } from "../../platform/logger";
 import { createOutboxDispatcher, type DispatcherDeps } from "./dispatcher";
 import { createEmailSender } from "./email-sender";
 import { createNotifier } from "./notifier";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { NotificationSettingsRow } from "../../db/model/types";
+import type { NotificationSettingsRow } from "../../db/rows";
 import { maskUrl } from "./url-policy";
 
 export type Route =

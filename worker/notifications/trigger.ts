@@ -1,9 +1,9 @@
 import type { NotificationItem } from "../../cards/notification-text";
-import { idPattern } from "../../db/model/ids";
-import { isTerminal, type TaskStatus } from "../../db/model/task-status";
-import type { EnvironmentRow, TaskRow } from "../../db/model/types";
+import type { EnvironmentRow, TaskRow } from "../../db/rows";
 import type { Stores } from "../../db/stores/index";
-import type { Logger } from "../../logger";
+import { idPattern } from "../../domain/model/ids";
+import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
+import type { Logger } from "../../platform/logger";
 import { classify, wants } from "./classify";
 import { payloadFor } from "./outbox-payload";
 import { resolveRoutes } from "./routes";

@@ -1,4 +1,4 @@
-import type { WebhookUrlCheck } from "./port";
+import type { WebhookUrlCheck } from "../../domain/notifier-port";
 
 /**
  * Microsoft's webhook hosts (https only, default port):

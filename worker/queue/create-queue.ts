@@ -1,6 +1,6 @@
-import type { Logger } from "../../logger";
+import type { QueueKind, QueueOptions, TaskQueue } from "../../domain/queue-port";
+import type { Logger } from "../../platform/logger";
 import { createMemoryQueue } from "./memory-engine";
-import type { QueueKind, QueueOptions, TaskQueue } from "./port";
 import type { ServiceBusConnect } from "./servicebus/sdk";
 
 export interface QueueConfig extends QueueOptions {

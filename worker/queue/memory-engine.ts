@@ -1,4 +1,3 @@
-import type { Logger } from "../../logger";
 import {
   ABORT_REASON,
   type EntityQueueState,
@@ -7,7 +6,8 @@ import {
   type QueueItem,
   type QueueOptions,
   type TaskQueue,
-} from "./port";
+} from "../../domain/queue-port";
+import type { Logger } from "../../platform/logger";
 
 interface EntityLane {
   id: string;

@@ -1,6 +1,6 @@
 import type { Stores } from "../../db/stores/index";
-import type { Logger } from "../../logger";
-import type { TaskService } from "../tasks/task-service";
+import type { TaskService } from "../../domain/task-service";
+import type { Logger } from "../../platform/logger";
 
 /**
  * Turns due sandbox expiries into `sandbox.expire` tasks. The idempotency key per environment makes

@@ -1,6 +1,6 @@
 import type { Stores } from "../../db/stores/index";
-import type { Logger } from "../../logger";
-import type { TaskQueue } from "../queue/port";
+import type { TaskQueue } from "../../domain/queue-port";
+import type { Logger } from "../../platform/logger";
 
 /**
  * Re-publishes unfinished tasks the queue does not hold: a crash between writing the task row and

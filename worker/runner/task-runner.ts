@@ -1,12 +1,12 @@
-import { isTerminal, type TaskStatus } from "../../db/model/task-status";
-import type { TaskRow } from "../../db/model/types";
+import type { TaskRow } from "../../db/rows";
 import type { Stores } from "../../db/stores/index";
-import type { Logger } from "../../logger";
+import type { Journal } from "../../domain/journal";
+import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
+import { ABORT_REASON, type Delivery, type ProcessResult } from "../../domain/queue-port";
+import { backoffDelay } from "../../platform/backoff";
+import type { Logger } from "../../platform/logger";
 import type { StepContext, TaskHandler } from "../handlers/handler";
-import { ABORT_REASON, type Delivery, type ProcessResult } from "../queue/port";
-import { backoffDelay } from "./backoff";
 import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
-import type { Journal } from "./journal";
 
 export interface RunnerDeps<Deps> {
   stores: Stores;

@@ -1,4 +1,4 @@
-import { loadPricing } from "../../../worker/cost/pricing";
+import { loadPricing } from "../../../domain/cost/pricing";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import * as getEstimate from "./get-estimate";

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Pricing } from "../../../worker/cost/pricing";
+import type { Pricing } from "../../../domain/cost/pricing";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";

@@ -3,8 +3,8 @@ import {
   estimateMonthlyCost,
   type ResourcePlan,
   UnknownRegionError,
-} from "../../../worker/cost/estimate";
-import type { Pricing } from "../../../worker/cost/pricing";
+} from "../../../domain/cost/estimate";
+import type { Pricing } from "../../../domain/cost/pricing";
 import { ApiError } from "../../problem";
 
 /** The estimate, with an unknown region turned into a 422 that lists the known ones. */

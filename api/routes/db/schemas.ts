@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { DB_ENGINES } from "../../../db/model/task-types";
-import type { ArtifactRow } from "../../../db/model/types";
+import type { ArtifactRow } from "../../../db/rows";
+import { DB_ENGINES } from "../../../domain/model/task-types";
 import { FailureInjectionFields } from "../failure-injection";
 import { dnsLabel, idSchema } from "../shared";
 

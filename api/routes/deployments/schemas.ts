@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { DEPLOY_TEMPLATES } from "../../../worker/handlers/deploy";
+import { DEPLOY_TEMPLATES } from "../../../domain/model/deploy-templates";
 import { FailureInjectionFields } from "../failure-injection";
 import { ENV_ID_EXAMPLE, idSchema, PROJECT_ID_EXAMPLE } from "../shared";
 

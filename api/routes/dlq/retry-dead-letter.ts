@@ -27,7 +27,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("operator", "dlq.retry") }, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const { task } = await kit.deps.engine.tasks.retryDeadLetter(id, c.get("user").id, {
+    const { task } = await kit.deps.tasks.retryDeadLetter(id, c.get("user").id, {
       fromScratch: body.fromScratch ?? false,
     });
     c.set("audit", { entity: task.entityId, detail: { deadLetterId: id, taskId: task.id } });

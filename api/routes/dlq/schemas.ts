@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { DeadLetterRow } from "../../../db/model/types";
+import type { DeadLetterRow } from "../../../db/rows";
 import { DEAD_LETTER_STATUSES } from "../../../db/stores/dead-letters-store";
 import { idSchema, iso } from "../shared";
 

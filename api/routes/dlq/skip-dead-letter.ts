@@ -33,7 +33,7 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("admin", "dlq.skip") }, async (c) => {
     const { id } = c.req.valid("param");
-    const letter = await kit.deps.engine.tasks.skipDeadLetter(id, c.get("user").id);
+    const letter = await kit.deps.tasks.skipDeadLetter(id, c.get("user").id);
     c.set("audit", { entity: letter.entityId, detail: { deadLetterId: id, taskId: letter.taskId } });
     return c.json(toDeadLetter(letter), 200);
   });

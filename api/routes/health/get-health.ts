@@ -44,7 +44,7 @@ export const getHealthRoute = createRoute({
 
 export function register(app: ApiApp, deps: ApiDeps): void {
   app.openapi(getHealthRoute, async (c) => {
-    const healthy = await Promise.all([deps.database.ping(), deps.engine.queue.ping()]).then(
+    const healthy = await Promise.all([deps.database.ping(), deps.queue.ping()]).then(
       () => true,
       () => false,
     );
@@ -53,7 +53,7 @@ export function register(app: ApiApp, deps: ApiDeps): void {
         status: healthy ? ("ok" as const) : ("degraded" as const),
         version: deps.version,
         db: deps.database.dialect,
-        queue: deps.engine.queue.kind,
+        queue: deps.queue.kind,
         role: deps.config.role,
         demoMode: deps.config.demoMode,
         uptimeSeconds: Math.floor((Date.now() - deps.startedAt.getTime()) / 1000),

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { NOTIFY_ON } from "../../../db/model/notify-on";
-import type { NotificationSettingsRow } from "../../../db/model/types";
+import type { NotificationSettingsRow } from "../../../db/rows";
+import { NOTIFY_ON } from "../../../domain/model/notify-on";
 import { iso, PROJECT_ID_EXAMPLE } from "../shared";
 
 export const NotificationSettingsSchema = z

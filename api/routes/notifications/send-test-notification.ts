@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { RouteOutcome } from "../../../worker/notifications/port";
+import type { RouteOutcome } from "../../../domain/notifier-port";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { mustGetProject } from "../projects/lookup";

@@ -1,4 +1,4 @@
-import type { EnvironmentRow, ProjectRow } from "../../../db/model/types";
+import type { EnvironmentRow, ProjectRow } from "../../../db/rows";
 import type { Stores } from "../../../db/stores/index";
 import { ApiError } from "../../problem";
 

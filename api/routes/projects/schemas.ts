@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ENVIRONMENT_TYPES } from "../../../db/model/task-types";
-import type { EnvironmentRow, ProjectRow } from "../../../db/model/types";
+import type { EnvironmentRow, ProjectRow } from "../../../db/rows";
+import { ENVIRONMENT_TYPES } from "../../../domain/model/task-types";
 import { SANDBOX_TTL_MINUTES } from "../sandboxes/schemas";
 import { dnsLabel, ENV_ID_EXAMPLE, idSchema, iso, PROJECT_ID_EXAMPLE } from "../shared";
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { TASK_STATUSES } from "../../../db/model/task-status";
+import { TASK_STATUSES } from "../../../domain/model/task-status";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
@@ -55,12 +55,12 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
     const [entities, tasksByStatus] = await Promise.all([
-      kit.deps.engine.queue.snapshot(),
+      kit.deps.queue.snapshot(),
       kit.deps.stores.tasks.countByStatus(),
     ]);
     return c.json(
       {
-        engine: kit.deps.engine.queue.kind,
+        engine: kit.deps.queue.kind,
         depth: entities.reduce((n, e) => n + e.depth, 0),
         entities,
         tasksByStatus,

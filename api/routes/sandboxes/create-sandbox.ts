@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { newId } from "../../../db/model/ids";
+import { newId } from "../../../domain/model/ids";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";

@@ -37,7 +37,7 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("operator", "task.cancel") }, async (c) => {
     const { id } = c.req.valid("param");
-    const { task, outcome } = await kit.deps.engine.tasks.cancel(id);
+    const { task, outcome } = await kit.deps.tasks.cancel(id);
     c.set("audit", { entity: task.entityId, detail: { taskId: id, outcome } });
     c.header("location", `/api/tasks/${id}`);
     return c.json({ taskId: id, outcome }, 202);

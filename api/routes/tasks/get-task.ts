@@ -74,7 +74,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
     if (!detail) throw new ApiError(404, "task_not_found", "Task not found", `No task has the id ${id}`);
     const queuePosition =
       detail.task.status === "queued" || detail.task.status === "running"
-        ? await kit.deps.engine.tasks.positionOf(id).catch(() => null)
+        ? await kit.deps.tasks.positionOf(id).catch(() => null)
         : null;
     return c.json(
       {

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { TASK_STATUSES } from "../../../db/model/task-status";
-import { TASK_TYPE_NAMES } from "../../../db/model/task-types";
 import { decodeCursor } from "../../../db/stores/cursor";
 import { MAX_PAGE_SIZE } from "../../../db/stores/tasks-store";
+import { TASK_STATUSES } from "../../../domain/model/task-status";
+import { TASK_TYPE_NAMES } from "../../../domain/model/task-types";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";

@@ -34,7 +34,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("operator", "task.retry") }, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const task = await kit.deps.engine.tasks.retry(id, { fromScratch: body.fromScratch ?? false });
+    const task = await kit.deps.tasks.retry(id, { fromScratch: body.fromScratch ?? false });
     c.set("audit", { entity: task.entityId, detail: { taskId: id, fromScratch: body.fromScratch ?? false } });
     return accepted(c, task.id);
   });

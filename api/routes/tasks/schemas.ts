@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { TASK_STATUSES } from "../../../db/model/task-status";
-import { STEP_STATUSES, TASK_SOURCES, TASK_TYPE_NAMES } from "../../../db/model/task-types";
-import type { TaskLogRow, TaskRow, TaskStepRow } from "../../../db/model/types";
+import type { TaskLogRow, TaskRow, TaskStepRow } from "../../../db/rows";
+import { TASK_STATUSES } from "../../../domain/model/task-status";
+import { STEP_STATUSES, TASK_SOURCES, TASK_TYPE_NAMES } from "../../../domain/model/task-types";
 import { idSchema, iso, TASK_ID_EXAMPLE } from "../shared";
 
 export const TaskIdParams = z.object({ id: idSchema("task", TASK_ID_EXAMPLE) });

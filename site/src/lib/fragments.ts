@@ -1,4 +1,4 @@
-import { TERMINAL_STATUSES } from "../../../db/model/task-status";
+import { TERMINAL_STATUSES } from "../../../domain/model/task-status";
 import type { LogLine, Step, Task, TaskDetail } from "./api-types";
 import { html, type SafeHtml } from "./escape";
 import { ago, clock, durationBetween } from "./format";

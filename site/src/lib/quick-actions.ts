@@ -1,4 +1,5 @@
-import { DB_ENGINES, TASK_TYPES } from "../../../db/model/task-types";
+import { DEPLOY_TEMPLATES } from "../../../domain/model/deploy-templates";
+import { DB_ENGINES, TASK_TYPES } from "../../../domain/model/task-types";
 import type { Project } from "./api-types";
 import { html, type SafeHtml } from "./escape";
 import { problemBox } from "./fragments";
@@ -15,8 +16,6 @@ export type QuickAction = keyof typeof QUICK_ACTIONS;
 export function isQuickAction(value: unknown): value is QuickAction {
   return typeof value === "string" && Object.hasOwn(QUICK_ACTIONS, value);
 }
-
-export const DEPLOY_TEMPLATES = ["web-app", "api-service", "worker", "static-site", "function-app"];
 
 const STEPS: Record<QuickAction, readonly string[]> = {
   deploy: TASK_TYPES.deploy.steps,

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { Logger } from "../../../logger";
+import type { Logger } from "../../../platform/logger";
 
 /**
  * Cancel requests travel over Redis pub/sub: the process that asks (often an API process) is not the

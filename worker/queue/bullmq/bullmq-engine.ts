@@ -1,6 +1,5 @@
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import type { Logger } from "../../../logger";
 import {
   ABORT_REASON,
   type EntityQueueState,
@@ -8,7 +7,8 @@ import {
   type ProcessResult,
   type QueueOptions,
   type TaskQueue,
-} from "../port";
+} from "../../../domain/queue-port";
+import type { Logger } from "../../../platform/logger";
 import { createAbortChannel } from "./abort-channel";
 import { createFifoStore, type HeadRef } from "./fifo-store";
 import { fifoKeys, headJobId } from "./keys";

@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../logger";
+import { silentLogger } from "../../../platform/logger";
 import { createRecorder, waitUntil } from "../../../tests/support/queue-recorder";
 import { deleteRedisKeys } from "../../../tests/support/redis-keys";
 import { redisUrl, uniqueSuffix } from "../../../tests/support/services";

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../logger";
+import { silentLogger } from "../../../platform/logger";
 import { createRecorder, gate, waitUntil } from "../../../tests/support/queue-recorder";
 import { deleteRedisKeys } from "../../../tests/support/redis-keys";
 import { redisUrl, uniqueSuffix } from "../../../tests/support/services";

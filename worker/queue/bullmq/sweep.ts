@@ -1,6 +1,6 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Logger } from "../../../logger";
+import type { Logger } from "../../../platform/logger";
 import type { FifoStore, HeadRef } from "./fifo-store";
 import { headJobId } from "./keys";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ABORT_REASON } from "../port";
-import { createFakeServiceBus } from "./fake-service-bus";
+import { ABORT_REASON } from "../../../domain/queue-port";
+import { createFakeServiceBus } from "../../../tests/doubles/fake-service-bus";
 import {
   closeAfterEach,
   createRecorder,
@@ -9,7 +9,7 @@ import {
   newBus,
   QUEUE,
   waitUntil,
-} from "./test-support";
+} from "../../../tests/support/servicebus";
 
 // Service Bus engine against an in-memory namespace with real session semantics (fake-service-bus.ts):
 // no Azure namespace is reachable from CI, so this is the SDK boundary, not the broker.

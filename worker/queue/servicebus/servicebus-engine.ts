@@ -1,5 +1,10 @@
-import type { Logger } from "../../../logger";
-import { ABORT_REASON, type EntityQueueState, type QueueOptions, type TaskQueue } from "../port";
+import {
+  ABORT_REASON,
+  type EntityQueueState,
+  type QueueOptions,
+  type TaskQueue,
+} from "../../../domain/queue-port";
+import type { Logger } from "../../../platform/logger";
 import { createBoundedSet } from "./bounded-set";
 import { connectServiceBus, type SenderLike, type ServiceBusConnect } from "./sdk";
 import { type Consumer, type LocalDelivery, startConsumer } from "./session-consumer";

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../config";
-import { silentLogger } from "../../../logger";
-import { createQueue } from "../create-queue";
-import { ABORT_REASON } from "../port";
-import { ensureServiceBusQueue } from "./ensure-queue";
-import { createFakeServiceBus, serviceBusError } from "./fake-service-bus";
+import { ABORT_REASON } from "../../../domain/queue-port";
+import { silentLogger } from "../../../platform/logger";
+import { createFakeServiceBus, serviceBusError } from "../../../tests/doubles/fake-service-bus";
 import {
   closeAfterEach,
   createRecorder,
@@ -13,7 +11,9 @@ import {
   newBus,
   QUEUE,
   waitUntil,
-} from "./test-support";
+} from "../../../tests/support/servicebus";
+import { createQueue } from "../create-queue";
+import { ensureServiceBusQueue } from "./ensure-queue";
 
 // Errors, shutdown, local knowledge and wiring of the Service Bus engine, on the in-memory namespace.
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stepsOf } from "../../../db/model/task-types";
+import { stepsOf } from "../../../domain/model/task-types";
 import { createTestEngine, type TestEngine } from "../../../tests/support/engine-harness";
+import { newBus, QUEUE, waitUntil } from "../../../tests/support/servicebus";
 import type { HandlerDeps } from "../../handlers/deps";
 import type { TaskHandler } from "../../handlers/handler";
-import { newBus, QUEUE, waitUntil } from "./test-support";
 
 // The whole task engine (task service, runner, journal) on the Service Bus engine over the in-memory
 // namespace: what a user sees through task statuses when the queue is Service Bus.

@@ -1,5 +1,5 @@
-import type { Logger } from "../../../logger";
-import { ABORT_REASON, type Processor, type ProcessResult, type QueueItem } from "../port";
+import { ABORT_REASON, type Processor, type ProcessResult, type QueueItem } from "../../../domain/queue-port";
+import type { Logger } from "../../../platform/logger";
 import type { BoundedSet } from "./bounded-set";
 import {
   hasCode,

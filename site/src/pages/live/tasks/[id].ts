@@ -1,5 +1,5 @@
 import type { APIRoute } from "astro";
-import type { TaskEvent } from "../../../../../db/model/events";
+import type { TaskEvent } from "../../../../../domain/model/events";
 import type { TaskDetail } from "../../../lib/api-types";
 import { html } from "../../../lib/escape";
 import { newIdempotencyKey } from "../../../lib/forms";

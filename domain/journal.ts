@@ -1,10 +1,10 @@
-import type { TaskEvent, TaskEventData } from "../../db/model/events";
-import { isTerminal, type TaskStatus } from "../../db/model/task-status";
-import type { TaskRow } from "../../db/model/types";
-import type { Stores } from "../../db/stores/index";
-import type { TaskPatch } from "../../db/stores/tasks-store";
-import type { Logger } from "../../logger";
-import type { TaskEventBus } from "../events/task-event-bus";
+import type { TaskRow } from "../db/rows";
+import type { Stores } from "../db/stores/index";
+import type { TaskPatch } from "../db/stores/tasks-store";
+import type { Logger } from "../platform/logger";
+import type { TaskEvent, TaskEventData } from "./model/events";
+import { isTerminal, type TaskStatus } from "./model/task-status";
+import type { TaskEventBus } from "./task-event-bus";
 
 const TERMINAL_HOOK_LIMIT_MS = 5000;
 

@@ -1,24 +1,24 @@
-import type { TaskRow } from "../db/model/types";
 import type { Stores } from "../db/stores/index";
-import type { Logger } from "../logger";
+import type { Journal } from "../domain/journal";
+import type { TaskQueue } from "../domain/queue-port";
+import type { TaskService } from "../domain/task-service";
+import type { Logger } from "../platform/logger";
 import { createLocalArtifactStorage } from "./adapters/artifact-storage";
 import { createDemoDatabaseAdapter } from "./adapters/database";
 import { createDemoKubernetesAdapter } from "./adapters/kubernetes";
-import type { TaskEventBus } from "./events/task-event-bus";
 import type { HandlerDeps } from "./handlers/deps";
 import type { TaskHandler } from "./handlers/handler";
-import { builtInHandlers, handlerRegistry, retryPolicies } from "./handlers/index";
-import type { TaskQueue } from "./queue/port";
+import { builtInHandlers, handlerRegistry } from "./handlers/index";
 import { createExpiryScheduler } from "./runner/expiry-scheduler";
-import { createJournal } from "./runner/journal";
 import { createReconciler } from "./runner/reconciler";
 import { createTaskRunner } from "./runner/task-runner";
-import { createTaskService } from "./tasks/task-service";
 
-export interface EngineDeps {
+export interface WorkerDeps {
   stores: Stores;
   queue: TaskQueue;
-  bus: TaskEventBus;
+  journal: Journal;
+  /** The task service of this process (the expiry scheduler submits through it). */
+  tasks: TaskService;
   logger: Logger;
   dataDir: string;
   stepDelayMs: number;
@@ -27,19 +27,15 @@ export interface EngineDeps {
   handlerDeps?: Partial<HandlerDeps>;
   reconcileIntervalMs?: number;
   expiryIntervalMs?: number;
-  /** Called after a task reaches succeeded, failed or cancelled (writes the notification outbox). */
-  onTaskFinished?: (task: TaskRow) => Promise<unknown>;
 }
 
 /**
- * The task engine: the task service every front door uses, and (for worker roles) the consumer
- * that runs handlers, the reconciler and the sandbox expiry scheduler.
+ * The worker side of the engine, for worker roles only: the consumer that runs handlers, the
+ * reconciler that re-publishes unfinished work, and the sandbox expiry scheduler.
  */
-export function createTaskEngine(deps: EngineDeps) {
-  const { stores, queue, bus, logger } = deps;
-  const journal = createJournal({ stores, bus, logger, onTerminal: deps.onTaskFinished });
+export function createWorker(deps: WorkerDeps) {
+  const { stores, queue, journal, logger } = deps;
   const handlers = handlerRegistry(deps.handlers ?? builtInHandlers);
-  const tasks = createTaskService({ stores, queue, journal, policies: retryPolicies(handlers), logger });
   const handlerDeps: HandlerDeps = {
     stores,
     storage: createLocalArtifactStorage(deps.dataDir),
@@ -50,18 +46,20 @@ export function createTaskEngine(deps: EngineDeps) {
   };
   const runner = createTaskRunner({ stores, journal, handlers, handlerDeps, logger });
   const reconciler = createReconciler({ stores, queue, logger, intervalMs: deps.reconcileIntervalMs });
-  const expiry = createExpiryScheduler({ stores, tasks, logger, intervalMs: deps.expiryIntervalMs });
+  const expiry = createExpiryScheduler({
+    stores,
+    tasks: deps.tasks,
+    logger,
+    intervalMs: deps.expiryIntervalMs,
+  });
   let consuming = false;
 
   return {
-    queue,
-    journal,
-    tasks,
     handlers,
     reconciler,
     expiry,
     /** Starts consuming: re-publishes unfinished work first, then runs tasks. */
-    async startWorker(): Promise<void> {
+    async start(): Promise<void> {
       await reconciler.reconcileAll();
       await queue.start((delivery) => runner.run(delivery));
       reconciler.start();
@@ -79,4 +77,4 @@ export function createTaskEngine(deps: EngineDeps) {
   };
 }
 
-export type TaskEngine = ReturnType<typeof createTaskEngine>;
+export type Worker = ReturnType<typeof createWorker>;

@@ -1,7 +1,7 @@
 import { getTableColumns, getTableName } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import * as pgSchema from "../schema/pg/index";
-import * as sqliteSchema from "../schema/sqlite/index";
+import * as pgSchema from "./pg/index";
+import * as sqliteSchema from "./sqlite/index";
 
 const pg: Record<string, unknown> = { ...pgSchema };
 const sqlite: Record<string, unknown> = { ...sqliteSchema };

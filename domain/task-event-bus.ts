@@ -1,6 +1,6 @@
-import type { TaskEvent } from "../../db/model/events";
-import type { Logger } from "../../logger";
-import type { RedisConnection, RedisFactory } from "./redis-factory";
+import type { Logger } from "../platform/logger";
+import type { RedisConnection, RedisFactory } from "../platform/redis";
+import type { TaskEvent } from "./model/events";
 
 export type TaskEventListener = (event: TaskEvent) => void;
 

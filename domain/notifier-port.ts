@@ -1,5 +1,5 @@
 /**
- * What the API needs from notifications. Implemented in worker/notifications (issue #7); the API
+ * What the API needs from notifications. Implemented in worker/notifications; the API
  * receives it through ApiDeps.notifier and must work (with a "would send" answer) when it is absent.
  */
 export type WebhookUrlCheck = { ok: true } | { ok: false; reason: string };

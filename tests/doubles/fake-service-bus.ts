@@ -1,5 +1,5 @@
 import { ServiceBusError, type ServiceBusErrorCode } from "@azure/service-bus";
-import type { ServiceBusAdminLike } from "./ensure-queue";
+import type { ServiceBusAdminLike } from "../../worker/queue/servicebus/ensure-queue";
 import type {
   AcceptOptions,
   IncomingMessage,
@@ -7,7 +7,7 @@ import type {
   ServiceBusClientLike,
   ServiceBusConnect,
   SessionReceiverLike,
-} from "./sdk";
+} from "../../worker/queue/servicebus/sdk";
 
 /**
  * An in-memory Service Bus namespace for tests, with the session semantics the engine relies on:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { OutgoingMessage } from "../../worker/queue/servicebus/sdk";
 import { createFakeServiceBus } from "./fake-service-bus";
-import type { OutgoingMessage } from "./sdk";
 
 // The engine's suites are only as good as this fake: check the session rules it claims to model.
 

@@ -1,8 +1,11 @@
 import { afterEach } from "vitest";
-import { silentLogger } from "../../../logger";
-import type { Delivery, Processor, ProcessResult, QueueItem, TaskQueue } from "../port";
-import { createFakeServiceBus, type FakeServiceBus } from "./fake-service-bus";
-import { createServiceBusQueue, type ServiceBusQueueOptions } from "./servicebus-engine";
+import type { Delivery, Processor, ProcessResult, QueueItem, TaskQueue } from "../../domain/queue-port";
+import { silentLogger } from "../../platform/logger";
+import {
+  createServiceBusQueue,
+  type ServiceBusQueueOptions,
+} from "../../worker/queue/servicebus/servicebus-engine";
+import { createFakeServiceBus, type FakeServiceBus } from "../doubles/fake-service-bus";
 
 /** Helpers shared by the Service Bus engine suites (not a test file itself). */
 

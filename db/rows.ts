@@ -1,4 +1,4 @@
-import type * as schema from "../schema/pg/index";
+import type * as schema from "./schema/pg/index";
 
 export type TaskRow = typeof schema.tasks.$inferSelect;
 export type TaskStepRow = typeof schema.taskSteps.$inferSelect;

@@ -1,19 +1,20 @@
-import { ConflictError, NotFoundError } from "../../db/errors";
-import { IllegalTransitionError } from "../../db/model/task-status";
-import type { TaskType } from "../../db/model/task-types";
-import type { DeadLetterRow, TaskRow } from "../../db/model/types";
-import type { Stores } from "../../db/stores/index";
-import type { NewTask } from "../../db/stores/tasks-store";
-import type { Logger } from "../../logger";
-import type { TaskQueue } from "../queue/port";
-import type { RetryPolicy } from "../runner/backoff";
-import type { Journal } from "../runner/journal";
+import { ConflictError, NotFoundError } from "../db/errors";
+import type { DeadLetterRow, TaskRow } from "../db/rows";
+import type { Stores } from "../db/stores/index";
+import type { NewTask } from "../db/stores/tasks-store";
+import type { RetryPolicy } from "../platform/backoff";
+import type { Logger } from "../platform/logger";
+import type { Journal } from "./journal";
+import { IllegalTransitionError } from "./model/task-status";
+import { defaultRetryPolicies, type TaskType } from "./model/task-types";
+import type { TaskQueue } from "./queue-port";
 
 export interface TaskServiceDeps {
   stores: Stores;
   queue: TaskQueue;
   journal: Journal;
-  policies: ReadonlyMap<string, RetryPolicy>;
+  /** Retry policy per task type; defaults to the task model's (tests pass their handlers'). */
+  policies?: ReadonlyMap<string, RetryPolicy>;
   logger: Logger;
 }
 
@@ -26,7 +27,8 @@ export type SubmitInput = Omit<NewTask, "maxAttempts">;
  */
 export function createTaskService(deps: TaskServiceDeps) {
   const { stores, queue, journal, logger } = deps;
-  const attemptsFor = (type: string) => deps.policies.get(type)?.maxAttempts ?? 3;
+  const policies = deps.policies ?? defaultRetryPolicies();
+  const attemptsFor = (type: string) => policies.get(type)?.maxAttempts ?? 3;
 
   async function publish(task: TaskRow): Promise<void> {
     try {
@@ -131,7 +133,7 @@ export function createTaskService(deps: TaskServiceDeps) {
     },
 
     isTaskType(type: string): type is TaskType {
-      return deps.policies.has(type);
+      return policies.has(type);
     },
   };
 }

@@ -1,0 +1,37 @@
+import type { TaskRow } from "../../db/rows";
+import { createJournal } from "../../domain/journal";
+import type { TaskEventBus } from "../../domain/task-event-bus";
+import { createTaskService } from "../../domain/task-service";
+import { createWorker, type WorkerDeps } from "../../worker/create-worker";
+import { builtInHandlers, handlerRegistry, retryPolicies } from "../../worker/handlers/index";
+
+export type EngineDeps = Omit<WorkerDeps, "journal" | "tasks"> & {
+  bus: TaskEventBus;
+  /** Called after a task reaches succeeded, failed or cancelled (what compose wires to the outbox). */
+  onTaskFinished?: (task: TaskRow) => Promise<unknown>;
+};
+
+/**
+ * The task service and the worker in one object, wired as compose.ts wires a `ROLE=all` process, for
+ * suites that drive the engine directly. The task service takes its retry policies from the handlers
+ * under test, so scripted handlers with their own attempt budgets behave as they would in a worker.
+ */
+export function composeEngine(deps: EngineDeps) {
+  const { stores, queue, bus, logger } = deps;
+  const journal = createJournal({ stores, bus, logger, onTerminal: deps.onTaskFinished });
+  const policies = retryPolicies(handlerRegistry(deps.handlers ?? builtInHandlers));
+  const tasks = createTaskService({ stores, queue, journal, policies, logger });
+  const worker = createWorker({ ...deps, journal, tasks });
+  return {
+    queue,
+    journal,
+    tasks,
+    handlers: worker.handlers,
+    reconciler: worker.reconciler,
+    expiry: worker.expiry,
+    startWorker: () => worker.start(),
+    stop: (graceMs: number) => worker.stop(graceMs),
+  };
+}
+
+export type TaskEngine = ReturnType<typeof composeEngine>;
