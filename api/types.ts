@@ -2,12 +2,12 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Stores } from "../db/stores/index";
+import type { NotifierPort } from "../domain/notifier-port";
 import type { TaskQueue } from "../domain/queue-port";
 import type { TaskEventBus } from "../domain/task-event-bus";
 import type { TaskService } from "../domain/task-service";
 import type { Logger } from "../platform/logger";
 import type { RedisFactory } from "../platform/redis";
-import type { NotifierPort } from "../domain/notifier-port";
 
 export type Role = "viewer" | "operator" | "admin";
 

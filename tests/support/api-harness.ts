@@ -1,9 +1,9 @@
 import { buildApi } from "../../api/app";
 import type { ApiDeps, Role } from "../../api/types";
 import { type Config, loadConfig } from "../../config";
+import type { NotifierPort } from "../../domain/notifier-port";
 import { silentLogger } from "../../platform/logger";
 import { createRedisFactory } from "../../platform/redis";
-import type { NotifierPort } from "../../domain/notifier-port";
 import { createTestEngine, type TestEngine, type TestEngineOptions } from "./engine-harness";
 
 export const TEST_INTERNAL_TOKEN = "test-internal-token-0123456789abcdef";

@@ -1,10 +1,10 @@
 import { testNotificationCard } from "../../cards/notification-card";
 import { NotFoundError } from "../../db/errors";
 import type { Stores } from "../../db/stores/index";
+import type { NotifierPort, RouteOutcome } from "../../domain/notifier-port";
 import type { Logger } from "../../platform/logger";
 import { testEmail } from "./email-content";
 import type { EmailSender } from "./email-sender";
-import type { NotifierPort, RouteOutcome } from "../../domain/notifier-port";
 import { resolveRoutes } from "./routes";
 import type { SendResult } from "./send-result";
 import type { TeamsSender } from "./teams-sender";
