@@ -69,8 +69,7 @@ export function createWorker(deps: WorkerDeps) {
     },
     /** Stops taking work; running steps get `graceMs`, then hand their task back to the queue. */
     async stop(graceMs: number): Promise<void> {
-      expiry.stop();
-      await reconciler.stop();
+      await Promise.all([expiry.stop(), reconciler.stop()]);
       if (consuming) await queue.stop(graceMs);
       consuming = false;
     },

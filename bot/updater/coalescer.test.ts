@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createCoalescer, type DeliveryOutcome, jitteredBackoff } from "./coalescer";
+import { createCoalescer, type DeliveryOutcome } from "./coalescer";
 
 describe("card update coalescer", () => {
   beforeEach(() => {
@@ -130,14 +130,5 @@ describe("card update coalescer", () => {
     }
     await vi.advanceTimersByTimeAsync(3000);
     expect(maxRunning).toBe(1);
-  });
-});
-
-describe("jittered backoff", () => {
-  it("doubles up to 30 s and stays within half and all of the cap", () => {
-    expect(jitteredBackoff(1, () => 0)).toBe(250);
-    expect(jitteredBackoff(1, () => 1)).toBe(500);
-    expect(jitteredBackoff(3, () => 1)).toBe(2000);
-    expect(jitteredBackoff(20, () => 1)).toBe(30_000);
   });
 });

@@ -1,3 +1,4 @@
+import { backoffDelay } from "../../platform/backoff";
 /** What became of one delivery attempt. */
 export type DeliveryOutcome =
   | { kind: "done" }
@@ -29,11 +30,8 @@ interface Entry {
   failures: number;
 }
 
-/** Exponential backoff with full jitter: 0.5 s, 1 s, 2 s … capped at 30 s, times a random factor. */
-export function jitteredBackoff(attempt: number, random: () => number = Math.random): number {
-  const cap = Math.min(30_000, 500 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(cap / 2 + random() * (cap / 2));
-}
+/** Card deliveries back off from 0.5 s, doubling up to 30 s, with full jitter. */
+export const CARD_DELIVERY_BACKOFF = { baseDelayMs: 500, maxDelayMs: 30_000 } as const;
 
 /**
  * Coalesces many "key changed" signals into few deliveries: per key at most one delivery every
@@ -42,7 +40,7 @@ export function jitteredBackoff(attempt: number, random: () => number = Math.ran
  */
 export function createCoalescer(options: CoalescerOptions) {
   const now = options.now ?? Date.now;
-  const backoff = options.backoffMs ?? ((attempt: number) => jitteredBackoff(attempt));
+  const backoff = options.backoffMs ?? ((attempt: number) => backoffDelay(attempt, CARD_DELIVERY_BACKOFF));
   const maxAttempts = options.maxAttempts ?? 10;
   const entries = new Map<string, Entry>();
   let stopped = false;

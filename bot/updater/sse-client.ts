@@ -1,5 +1,6 @@
+import { backoffDelay } from "../../platform/backoff";
 import type { Logger } from "../../platform/logger";
-import { jitteredBackoff } from "./coalescer";
+import { CARD_DELIVERY_BACKOFF } from "./coalescer";
 
 export interface SseMessage {
   id: string | undefined;
@@ -55,7 +56,7 @@ export function followEventStream(options: {
         });
       }
       if (controller.signal.aborted) break;
-      await sleep(jitteredBackoff(Math.min(failures + 1, 7)), controller.signal);
+      await sleep(backoffDelay(Math.min(failures + 1, 7), CARD_DELIVERY_BACKOFF), controller.signal);
     }
   })();
 

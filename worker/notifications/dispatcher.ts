@@ -4,6 +4,7 @@ import type { NotificationOutboxRow } from "../../db/rows";
 import type { NotificationOutboxStore, OutboxGroup } from "../../db/stores/notification-outbox-store";
 import { backoffDelay, type RetryPolicy } from "../../platform/backoff";
 import type { Logger } from "../../platform/logger";
+import { createPeriodicJob } from "../../platform/periodic-job";
 import { notificationEmail } from "./email-content";
 import type { EmailSender } from "./email-sender";
 import { type OutboxPayload, readPayload } from "./outbox-payload";
@@ -47,9 +48,7 @@ export function createOutboxDispatcher(deps: DispatcherDeps) {
   const random = deps.random ?? Math.random;
   const leaseMs = deps.leaseMs ?? 60_000;
   const retry = deps.retry ?? DEFAULT_RETRY;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<number> | null = null;
-  let again = false;
+  let started = false;
   let lastPurge = 0;
 
   async function send(
@@ -172,45 +171,32 @@ export function createOutboxDispatcher(deps: DispatcherDeps) {
     return sent;
   }
 
-  /** One pass over the outbox (tests call it with a controlled clock); overlapping calls share a pass. */
-  async function tick(): Promise<number> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      let sent = 0;
-      do {
-        again = false;
-        sent += await runTick().catch((error: unknown) => {
-          logger.warn("notification outbox pass failed", { error });
-          return 0;
-        });
-      } while (again);
-      return sent;
-    })();
-    try {
-      return await running;
-    } finally {
-      running = null;
-    }
-  }
+  // A pass asked for while one runs (rows written meanwhile) runs right after it.
+  const job = createPeriodicJob({
+    intervalMs: deps.pollMs ?? 1000,
+    rerunAfterCurrent: true,
+    runOnStart: true,
+    pass: runTick,
+    onError: (error) => {
+      logger.warn("notification outbox pass failed", { error });
+      return 0;
+    },
+  });
 
   return {
-    tick,
+    /** One pass over the outbox (tests call it with a controlled clock); overlapping calls share a pass. */
+    tick: () => job.runOnce(),
     /** Starts polling; `kick` asks for a pass now (after rows were written in this process). */
     start() {
-      timer ??= setInterval(() => void tick(), deps.pollMs ?? 1000);
-      timer.unref();
-      void tick();
+      started = true;
+      job.start();
     },
     kick() {
-      if (timer) void tick();
+      if (started) void job.runOnce();
     },
     async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
+      started = false;
+      await job.stop();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Stores } from "../../db/stores/index";
 import type { TaskService } from "../../domain/task-service";
 import type { Logger } from "../../platform/logger";
+import { createPeriodicJob } from "../../platform/periodic-job";
 
 /**
  * Turns due sandbox expiries into `sandbox.expire` tasks. The idempotency key per environment makes
@@ -12,8 +13,6 @@ export function createExpiryScheduler(deps: {
   logger: Logger;
   intervalMs?: number;
 }) {
-  let timer: NodeJS.Timeout | null = null;
-
   async function runDue(now = new Date()): Promise<number> {
     let submitted = 0;
     for (const env of await deps.stores.environments.listDueExpiries(now)) {
@@ -31,17 +30,15 @@ export function createExpiryScheduler(deps: {
     return submitted;
   }
 
-  return {
-    runDue,
-    start() {
-      const tick = () => void runDue().catch((error) => deps.logger.warn("expiry scan failed", { error }));
-      tick();
-      timer ??= setInterval(tick, deps.intervalMs ?? 5000);
-      timer.unref();
+  const job = createPeriodicJob({
+    intervalMs: deps.intervalMs ?? 5000,
+    runOnStart: true,
+    pass: () => runDue(),
+    onError: (error) => {
+      deps.logger.warn("expiry scan failed", { error });
+      return 0;
     },
-    stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-    },
-  };
+  });
+
+  return { runDue, start: () => job.start(), stop: () => job.stop() };
 }

@@ -1,6 +1,7 @@
 import type { Stores } from "../../db/stores/index";
 import type { TaskQueue } from "../../domain/queue-port";
 import type { Logger } from "../../platform/logger";
+import { createPeriodicJob } from "../../platform/periodic-job";
 
 /**
  * Re-publishes unfinished tasks the queue does not hold: a crash between writing the task row and
@@ -17,8 +18,7 @@ export function createReconciler(deps: {
 }) {
   const intervalMs = deps.intervalMs ?? 15_000;
   const staleAfterMs = deps.staleAfterMs ?? 30_000;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<number> | null = null;
+  let fullScanRequested = false;
 
   async function pass(before: Date): Promise<number> {
     let republished = 0;
@@ -34,30 +34,30 @@ export function createReconciler(deps: {
     return republished;
   }
 
-  function runOnce(before: Date): Promise<number> {
-    running ??= pass(before)
-      .catch((error) => {
-        deps.logger.warn("reconciler pass failed", { error });
-        return 0;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
+  // One job for both kinds of pass, so they never overlap; a full scan asked for during a periodic
+  // pass runs right after it.
+  const job = createPeriodicJob({
+    intervalMs,
+    rerunAfterCurrent: true,
+    pass: () => {
+      const full = fullScanRequested;
+      fullScanRequested = false;
+      return pass(new Date(full ? Date.now() + 1000 : Date.now() - staleAfterMs));
+    },
+    onError: (error) => {
+      deps.logger.warn("reconciler pass failed", { error });
+      return 0;
+    },
+  });
 
   return {
     /** One pass over every unfinished task; used at start-up. */
-    reconcileAll: () => runOnce(new Date(Date.now() + 1000)),
-    reconcileStale: () => runOnce(new Date(Date.now() - staleAfterMs)),
-    start() {
-      timer ??= setInterval(() => void runOnce(new Date(Date.now() - staleAfterMs)), intervalMs);
-      timer.unref();
+    reconcileAll: () => {
+      fullScanRequested = true;
+      return job.runOnce();
     },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
+    reconcileStale: () => job.runOnce(),
+    start: () => job.start(),
+    stop: () => job.stop(),
   };
 }

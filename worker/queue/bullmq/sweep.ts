@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../../platform/logger";
+import { createPeriodicJob } from "../../../platform/periodic-job";
 import type { FifoStore, HeadRef } from "./fifo-store";
 import { headJobId } from "./keys";
 
@@ -18,9 +19,6 @@ export function createSweep(deps: {
   logger: Logger;
   intervalMs: number;
 }) {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<number> | null = null;
-
   async function pass(): Promise<number> {
     const heads = await deps.fifo.heads();
     const pipeline = deps.redis.pipeline();
@@ -36,28 +34,12 @@ export function createSweep(deps: {
     return readded;
   }
 
-  function runOnce(): Promise<number> {
-    running ??= pass()
-      .catch((error) => {
-        deps.logger.warn("queue sweep failed", { error });
-        return 0;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-
-  return {
-    runOnce,
-    start() {
-      timer ??= setInterval(() => void runOnce(), deps.intervalMs);
-      timer.unref();
+  return createPeriodicJob({
+    intervalMs: deps.intervalMs,
+    pass,
+    onError: (error) => {
+      deps.logger.warn("queue sweep failed", { error });
+      return 0;
     },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
-  };
+  });
 }

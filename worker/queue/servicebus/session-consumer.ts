@@ -1,4 +1,5 @@
 import { ABORT_REASON, type Processor, type ProcessResult, type QueueItem } from "../../../domain/queue-port";
+import { backoffDelay } from "../../../platform/backoff";
 import type { Logger } from "../../../platform/logger";
 import type { BoundedSet } from "./bounded-set";
 import {
@@ -191,8 +192,8 @@ export function startConsumer(deps: ConsumerDeps): Consumer {
   }
 
   function backoff(failures: number): number {
-    const ceiling = Math.min(deps.errorBackoff.maxMs, deps.errorBackoff.baseMs * 2 ** (failures - 1));
-    return Math.round(deps.random() * ceiling);
+    const { baseMs, maxMs } = deps.errorBackoff;
+    return backoffDelay(failures, { baseDelayMs: baseMs, maxDelayMs: maxMs }, deps.random);
   }
 
   function logFailure(log: Logger, msg: string, error: unknown, failures: number, sessionId?: string): void {
