@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from "hono";
+import { createFixedWindowLimiter } from "../platform/rate-limit/fixed-window-limiter";
 import type { RedisConnection } from "../platform/redis";
 import { audit } from "./middleware/audit";
 import { idempotency } from "./middleware/idempotency";
-import { rateLimit } from "./middleware/rate-limit";
-import { createRateLimiter } from "./middleware/rate-limiter";
+import { limitWritesPerUser } from "./middleware/limit-writes-per-user";
 import { requireRole } from "./middleware/require-role";
 import type { ApiDeps, AppEnv, Role } from "./types";
 
@@ -36,12 +36,12 @@ export function createRouteKit(deps: ApiDeps): RouteKit {
     redis ??= deps.redis.open();
     return redis;
   };
-  const limiter = createRateLimiter({
+  const limiter = createFixedWindowLimiter({
     redis: connection,
     prefix: deps.config.redisPrefix,
     limitPerMinute: deps.config.api.rateLimitPerMinute,
   });
-  const limit = rateLimit(limiter);
+  const limit = limitWritesPerUser(limiter);
   const idem = idempotency({ store: deps.stores.idempotency, ttlMs: deps.config.api.idempotencyTtlMs });
   return {
     deps,

@@ -1,12 +1,13 @@
 import { buildTaskCard } from "../../cards/task-card";
 import type { Logger } from "../../platform/logger";
+import { createSlidingWindowLimiter } from "../../platform/rate-limit/sliding-window-limiter";
 import { type ConversationRef, cardMessage, isConversationRef } from "../activity";
 import { type ApiClient, ApiProblem } from "../api-client";
 import type { Actor } from "../identity";
 import { ConnectorCallError } from "../seam/botframework";
 import { createCoalescer, type DeliveryOutcome } from "./coalescer";
-import { createConversationLimiter } from "./rate-limiter";
 import { followEventStream, type SseSubscription } from "./sse-client";
+import { TEAMS_CONVERSATION_LIMITS } from "./teams-limits";
 
 export interface CardUpdaterDeps {
   api: ApiClient;
@@ -33,7 +34,7 @@ const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
 export function createCardUpdater(deps: CardUpdaterDeps) {
   const { api, logger } = deps;
   const ctx = { actor: UPDATER };
-  const limiter = createConversationLimiter();
+  const limiter = createSlidingWindowLimiter(TEAMS_CONVERSATION_LIMITS);
   // Origins never change once stored, so one read per task and process is enough.
   const origins = new Map<string, { ref: ConversationRef; cardActivityId: string }>();
   let subscription: SseSubscription | null = null;

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
+import { defineScripts } from "../../../platform/redis-scripts";
 import type { FifoKeys } from "./keys";
-import { runScript, type ScriptName } from "./scripts";
+import { SCRIPTS, type ScriptName } from "./scripts";
 
 export interface HeadRef {
   entityId: string;
@@ -18,8 +19,9 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
     keys.pending(entityId),
     keys.head(entityId),
   ];
+  const runScript = defineScripts(redis, "cloudopsFifo", SCRIPTS);
   const run = (name: ScriptName, entityId: string, args: (string | number)[]) =>
-    runScript(redis, name, keysOf(entityId), args);
+    runScript(name, keysOf(entityId), args);
 
   return {
     /** "duplicate", "queued" (behind others) or the head it became (its job must be added). */
@@ -43,7 +45,6 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
       lock: { key: string; token: string } | null,
     ): Promise<{ popped: boolean; next: HeadRef | null }> {
       const result = await runScript(
-        redis,
         "popHead",
         [...keysOf(ref.entityId), lock?.key ?? keys.items],
         [ref.taskId, ref.seq, ref.entityId, lock?.token ?? ""],
@@ -91,7 +92,7 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
 
     /** Every entity's head, in one round trip. */
     async heads(): Promise<HeadRef[]> {
-      const flat = (await runScript(redis, "heads", keysOf(""), [keys.entityBase])) as string[];
+      const flat = (await runScript("heads", keysOf(""), [keys.entityBase])) as string[];
       const refs: HeadRef[] = [];
       for (let i = 0; i + 2 < flat.length; i += 3) {
         const [entityId, taskId, seq] = [flat[i], flat[i + 1], flat[i + 2]];

@@ -1,6 +1,3 @@
-import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
-
 /**
  * The FIFO layer's Lua scripts. Each one is atomic on Redis, which is what keeps one head per entity
  * across any number of worker processes. KEYS: items, seqs, seq, entities, pending(entity), head(entity).
@@ -73,35 +70,13 @@ end
 return out
 `;
 
+// Every script takes the six lane keys; popHead also the BullMQ lock key of the delivery.
 export const SCRIPTS = {
-  enqueue: ENQUEUE,
-  isHead: IS_HEAD,
-  popHead: POP_HEAD,
-  removeWaiting: REMOVE_WAITING,
-  heads: HEADS,
+  enqueue: { lua: ENQUEUE, numberOfKeys: 6 },
+  isHead: { lua: IS_HEAD, numberOfKeys: 6 },
+  popHead: { lua: POP_HEAD, numberOfKeys: 7 },
+  removeWaiting: { lua: REMOVE_WAITING, numberOfKeys: 6 },
+  heads: { lua: HEADS, numberOfKeys: 6 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
-
-const shas = new Map<ScriptName, string>(
-  Object.entries(SCRIPTS).map(([name, lua]) => [
-    name as ScriptName,
-    createHash("sha1").update(lua).digest("hex"),
-  ]),
-);
-
-/** EVALSHA with a fallback to EVAL when Redis does not have the script cached yet (or was flushed). */
-export async function runScript(
-  redis: Redis,
-  name: ScriptName,
-  keys: string[],
-  args: (string | number)[],
-): Promise<unknown> {
-  const sha = shas.get(name) ?? "";
-  try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
-    return redis.eval(SCRIPTS[name], keys.length, ...keys, ...args);
-  }
-}

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createRateLimiter } from "../../api/middleware/rate-limiter";
+import { createFixedWindowLimiter } from "../../platform/rate-limit/fixed-window-limiter";
 import { createRedisFactory, type RedisConnection } from "../../platform/redis";
 import { redisUrl, uniqueSuffix } from "../support/services";
 
@@ -16,7 +16,7 @@ describe.each(backends)("per-user rate limit on %s", (_name, url) => {
   });
 
   const limiter = (limitPerMinute: number) =>
-    createRateLimiter({ redis: () => connection, prefix, limitPerMinute });
+    createFixedWindowLimiter({ redis: () => connection, prefix, limitPerMinute });
 
   it("allows the budget, then refuses with the seconds left in the window", async () => {
     const l = limiter(3);
@@ -43,7 +43,12 @@ describe.each(backends)("per-user rate limit on %s", (_name, url) => {
   });
 
   it("starts a fresh budget in the next window", async () => {
-    const l = createRateLimiter({ redis: () => connection, prefix, limitPerMinute: 1, windowMs: 60_000 });
+    const l = createFixedWindowLimiter({
+      redis: () => connection,
+      prefix,
+      limitPerMinute: 1,
+      windowMs: 60_000,
+    });
     const now = Date.now();
     expect((await l.hit("eve", now)).allowed).toBe(true);
     expect((await l.hit("eve", now)).allowed).toBe(false);

@@ -1,4 +1,5 @@
-import type { RedisConnection } from "../../platform/redis";
+import type { RedisConnection } from "../redis";
+import { defineScripts } from "../redis-scripts";
 
 export interface RateDecision {
   allowed: boolean;
@@ -16,8 +17,11 @@ local ttl = redis.call('PTTL', KEYS[1])
 return {n, ttl}
 `;
 
-/** A fixed one-minute window per user, counted in Redis (real or ioredis-mock). */
-export function createRateLimiter(options: {
+/**
+ * At most `limitPerMinute` hits per key in a fixed window (a minute unless `windowMs`), counted in
+ * Redis (real or ioredis-mock) so every process shares one counter per key and window.
+ */
+export function createFixedWindowLimiter(options: {
   redis: () => RedisConnection;
   prefix: string;
   limitPerMinute: number;
@@ -25,10 +29,13 @@ export function createRateLimiter(options: {
 }) {
   const windowMs = options.windowMs ?? 60_000;
   return {
-    async hit(userId: string, now = Date.now()): Promise<RateDecision> {
+    async hit(subject: string, now = Date.now()): Promise<RateDecision> {
       const window = Math.floor(now / windowMs);
-      const key = `${options.prefix}:ratelimit:${userId}:${window}`;
-      const raw = (await options.redis().eval(FIXED_WINDOW, 1, key, String(windowMs))) as [number, number];
+      const key = `${options.prefix}:ratelimit:${subject}:${window}`;
+      const run = defineScripts(options.redis(), "cloudopsRateLimit", {
+        fixedWindow: { lua: FIXED_WINDOW, numberOfKeys: 1 },
+      });
+      const raw = (await run("fixedWindow", [key], [String(windowMs)])) as [number, number];
       const count = Number(raw[0]);
       const ttl = Number(raw[1]);
       const resetMs = ttl > 0 ? ttl : windowMs - (now % windowMs);
@@ -42,4 +49,4 @@ export function createRateLimiter(options: {
   };
 }
 
-export type RateLimiter = ReturnType<typeof createRateLimiter>;
+export type FixedWindowLimiter = ReturnType<typeof createFixedWindowLimiter>;

@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from "hono";
+import type { FixedWindowLimiter } from "../../platform/rate-limit/fixed-window-limiter";
 import { problem } from "../problem";
 import type { AppEnv } from "../types";
-import type { RateLimiter } from "./rate-limiter";
 
 /** Refuses a user's mutating requests beyond the per-minute budget with 429 and Retry-After. */
-export function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
+export function limitWritesPerUser(limiter: FixedWindowLimiter): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const decision = await limiter.hit(c.get("user").id);
     c.header("ratelimit-limit", String(decision.limit));
