@@ -33,7 +33,7 @@ export function chain(middleware: MiddlewareHandler<AppEnv>[]): MiddlewareHandle
 export function createRouteKit(deps: ApiDeps): RouteKit {
   let redis: RedisConnection | null = null;
   const connection = () => {
-    redis ??= deps.redis.open();
+    redis ??= deps.redis.open("request");
     return redis;
   };
   const limiter = createFixedWindowLimiter({

@@ -27,7 +27,7 @@ export function createTaskEventBus(deps: {
 
   function ensureSubscriber(): void {
     if (subscriber) return;
-    subscriber = deps.redis.open();
+    subscriber = deps.redis.open("subscriber");
     subscriber.on("error", (error) => deps.logger.warn("event bus subscriber error", { error }));
     subscriber.on("message", (ch: string, raw: string) => {
       if (ch !== channel) return;
@@ -53,7 +53,7 @@ export function createTaskEventBus(deps: {
 
   return {
     async publish(event) {
-      publisher ??= deps.redis.open();
+      publisher ??= deps.redis.open("request");
       await publisher.publish(channel, JSON.stringify(event));
     },
     subscribe(listener) {

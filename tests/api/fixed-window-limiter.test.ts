@@ -7,7 +7,7 @@ const backends: Array<[string, string | undefined]> = [["ioredis-mock", undefine
 if (redisUrl) backends.push(["Redis", redisUrl]);
 
 describe.each(backends)("per-user rate limit on %s", (_name, url) => {
-  const connection: RedisConnection = createRedisFactory(url).open();
+  const connection: RedisConnection = createRedisFactory(url).open("request");
   const prefix = `cloudops-test:${uniqueSuffix()}`;
   afterAll(async () => {
     const keys = await connection.keys(`${prefix}:*`);

@@ -1,5 +1,5 @@
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import {
   ABORT_REASON,
   type EntityQueueState,
@@ -9,6 +9,7 @@ import {
   type TaskQueue,
 } from "../../../domain/queue-port";
 import type { Logger } from "../../../platform/logger";
+import { openRedis } from "../../../platform/redis";
 import { createAbortChannel } from "./abort-channel";
 import { createFifoStore, type HeadRef } from "./fifo-store";
 import { fifoKeys, headJobId } from "./keys";
@@ -41,7 +42,7 @@ export async function createBullmqQueue(
   logger: Logger,
 ): Promise<TaskQueue> {
   const keys = fifoKeys(options.prefix);
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const redis = openRedis(options.redisUrl, "bullmq");
   redis.on("error", (error) => logger.warn("queue redis error", { error }));
   const fifo = createFifoStore(redis, keys);
   const queue = new Queue<JobData>(keys.queueName, {
@@ -162,7 +163,7 @@ export async function createBullmqQueue(
     async start(processor) {
       if (worker) return;
       await abortChannel.listen((taskId) => controllers.get(taskId)?.abort(ABORT_REASON.cancelled));
-      workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+      workerRedis = openRedis(options.redisUrl, "bullmq");
       workerRedis.on("error", (error) => logger.warn("queue worker redis error", { error }));
       worker = new Worker<JobData>(keys.queueName, processWith(processor), {
         connection: workerRedis,
