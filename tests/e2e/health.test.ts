@@ -25,6 +25,23 @@ describe("health endpoints", () => {
     return runtime;
   }
 
+  it("gives a request one id: the x-request-id header is the problem body's requestId", async () => {
+    const rt = await start();
+    const missing = await rt.app.request("/api/tasks/tsk_nope");
+    const body = (await missing.json()) as { requestId: string };
+    expect(body.requestId).toMatch(/^req_[0-9a-f]{16}$/);
+    expect(missing.headers.get("x-request-id")).toBe(body.requestId);
+
+    const invalid = await rt.app.request("/api/projects", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "client-chosen-id-42" },
+      body: JSON.stringify({ name: "" }),
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get("x-request-id")).toBe("client-chosen-id-42");
+    expect(((await invalid.json()) as { requestId: string }).requestId).toBe("client-chosen-id-42");
+  });
+
   it("reports status, version, database, queue and uptime at /api/health", async () => {
     const rt = await start();
     const res = await rt.app.request("/api/health");
