@@ -1,4 +1,5 @@
-const encoder = new TextEncoder();
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
 
 export interface SseMessage {
   id?: string | number;
@@ -15,123 +16,127 @@ export interface SseChannelOptions {
 }
 
 export interface SseChannel {
-  readonly stream: ReadableStream<Uint8Array>;
   readonly closed: boolean;
   /** Queues a message without waiting; false when the channel is closed (or just closed for overflow). */
   send(message: SseMessage): boolean;
   /** Resolves when the client has room again (used while replaying history, where waiting is fine). */
   room(): Promise<void>;
+  /** Ends the stream once what is queued has been written. */
   close(): void;
+  /** The streaming response (Hono's streamSSE) that writes the queue to the client. */
+  respond(c: Context): Response;
 }
 
-/** Formats one SSE message; multi-line data becomes several `data:` lines. */
-export function formatSse(message: SseMessage): string {
-  let out = "";
-  if (message.event) out += `event: ${message.event}\n`;
-  if (message.id !== undefined) out += `id: ${message.id}\n`;
-  const data = typeof message.data === "string" ? message.data : JSON.stringify(message.data);
-  for (const line of data.split("\n")) out += `data: ${line}\n`;
-  return `${out}\n`;
-}
+type Queued = { kind: "message"; message: SseMessage; bytes: number } | { kind: "comment"; text: string };
+
+const SLOW_CONSUMER: SseMessage = {
+  event: "error",
+  data: { code: "slow_consumer", message: "The client fell too far behind; reconnect with Last-Event-ID" },
+};
+
+const sizeOf = (message: SseMessage) =>
+  Buffer.byteLength(typeof message.data === "string" ? message.data : JSON.stringify(message.data)) + 32;
 
 /**
- * One SSE connection with a bounded queue. Live producers never wait: when the client falls more than
- * `maxBufferBytes` behind, it gets a final `error` event (code slow_consumer) and the stream ends, so
- * a slow reader costs its own connection and never the worker. A comment line every `heartbeatMs`
- * keeps proxies from closing an idle stream.
+ * One SSE connection with a bounded queue in front of Hono's streamSSE. Live producers never wait:
+ * when the client falls more than `maxBufferBytes` behind, it gets a final `error` event (code
+ * slow_consumer) and the stream ends, so a slow reader costs its own connection and never the worker.
+ * A comment line every `heartbeatMs` keeps proxies from closing an idle stream.
  */
 export function createSseChannel(options: SseChannelOptions): SseChannel {
-  let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  const queue: Queued[] = [{ kind: "comment", text: ": connected\n\n" }];
+  let queuedBytes = 0;
   let closed = false;
-  let waiters: Array<() => void> = [];
-  let heartbeat: ReturnType<typeof setInterval> | null = null;
+  let finished = false;
+  let roomWaiters: Array<() => void> = [];
+  let wakeWriter: (() => void) | null = null;
 
-  const wake = () => {
-    const pending = waiters;
-    waiters = [];
+  const wakeRoom = () => {
+    const pending = roomWaiters;
+    roomWaiters = [];
     for (const resolve of pending) resolve();
   };
-
+  const push = (item: Queued) => {
+    queue.push(item);
+    if (item.kind === "message") queuedBytes += item.bytes;
+    wakeWriter?.();
+  };
   const finish = () => {
-    if (closed) return;
+    if (finished) return;
+    finished = true;
     closed = true;
-    if (heartbeat) clearInterval(heartbeat);
-    wake();
+    clearInterval(heartbeat);
+    wakeRoom();
+    wakeWriter?.();
     options.onClose?.();
   };
 
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-      },
-      pull() {
-        wake();
-      },
-      cancel() {
-        finish();
-      },
-    },
-    { highWaterMark: options.maxBufferBytes, size: (chunk) => chunk.byteLength },
-  );
-
-  const enqueue = (text: string): boolean => {
-    if (closed || !controller) return false;
-    try {
-      controller.enqueue(encoder.encode(text));
-      return true;
-    } catch {
-      finish();
-      return false;
-    }
-  };
+  const heartbeat = setInterval(() => {
+    if (!closed) push({ kind: "comment", text: ": heartbeat\n\n" });
+  }, options.heartbeatMs);
+  heartbeat.unref?.();
 
   const channel: SseChannel = {
-    stream,
     get closed() {
       return closed;
     },
     send(message) {
-      if (closed || !controller) return false;
-      if ((controller.desiredSize ?? 0) <= 0) {
-        enqueue(
-          formatSse({
-            event: "error",
-            data: {
-              code: "slow_consumer",
-              message: "The client fell too far behind; reconnect with Last-Event-ID",
-            },
-          }),
-        );
+      if (closed) return false;
+      const bytes = sizeOf(message);
+      if (queuedBytes + bytes > options.maxBufferBytes && queuedBytes > 0) {
+        // Drop what the client has not read and tell it why; it resumes with Last-Event-ID.
+        queue.length = 0;
+        queuedBytes = 0;
+        push({ kind: "message", message: SLOW_CONSUMER, bytes: 0 });
         channel.close();
         return false;
       }
-      return enqueue(formatSse(message));
+      push({ kind: "message", message, bytes });
+      return true;
     },
     room() {
-      if (closed || !controller || (controller.desiredSize ?? 0) > 0) return Promise.resolve();
-      return new Promise((resolve) => waiters.push(resolve));
+      if (closed || queuedBytes < options.maxBufferBytes) return Promise.resolve();
+      return new Promise((resolve) => roomWaiters.push(resolve));
     },
     close() {
       if (closed) return;
-      try {
-        controller?.close();
-      } catch {
-        // already errored or closed by the client
-      }
-      finish();
+      closed = true;
+      clearInterval(heartbeat);
+      wakeRoom();
+      wakeWriter?.();
+    },
+    respond(c) {
+      c.header("cache-control", "no-cache, no-transform");
+      c.header("x-accel-buffering", "no");
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(finish);
+        try {
+          for (;;) {
+            const item = queue.shift();
+            if (!item) {
+              if (closed || stream.aborted) break;
+              await new Promise<void>((resolve) => (wakeWriter = resolve));
+              wakeWriter = null;
+              continue;
+            }
+            if (item.kind === "comment") {
+              await stream.write(item.text);
+              continue;
+            }
+            queuedBytes -= item.bytes;
+            if (queuedBytes < options.maxBufferBytes) wakeRoom();
+            const { id, event, data } = item.message;
+            await stream.writeSSE({
+              data: typeof data === "string" ? data : JSON.stringify(data),
+              ...(event ? { event } : {}),
+              ...(id !== undefined ? { id: String(id) } : {}),
+            });
+          }
+        } finally {
+          finish();
+        }
+      });
     },
   };
-
-  enqueue(": connected\n\n");
-  heartbeat = setInterval(() => enqueue(": heartbeat\n\n"), options.heartbeatMs);
-  heartbeat.unref?.();
   return channel;
 }
-
-export const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache, no-transform",
-  connection: "keep-alive",
-  "x-accel-buffering": "no",
-} as const;

@@ -1,9 +1,10 @@
+import type { Context } from "hono";
 import type { TaskRow } from "../../db/rows";
 import type { TaskEvent } from "../../domain/model/events";
 import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
 import type { ApiDeps } from "../types";
 import { type EventFeed, openEventFeed } from "./event-feed";
-import { createSseChannel, SSE_HEADERS, type SseChannel } from "./sse-channel";
+import { createSseChannel, type SseChannel } from "./sse-channel";
 
 export const SSE_DEFAULTS = { heartbeatMs: 15_000, maxBufferBytes: 256 * 1024 } as const;
 const REPLAY_WAIT_MS = 30_000;
@@ -30,7 +31,7 @@ const asMessage = (event: TaskEvent, id: number) => ({ id, event: event.data.kin
  * One task's events after `afterSeq` (ids = per-task seq), then live, then a `done` event when the
  * task ends (at once when it already has).
  */
-export function streamTask(deps: ApiDeps, task: TaskRow, afterSeq: number): Response {
+export function streamTask(c: Context, deps: ApiDeps, task: TaskRow, afterSeq: number): Response {
   let feed: EventFeed | null = null;
   let ended = false;
   let poll: ReturnType<typeof setInterval> | null = null;
@@ -99,11 +100,11 @@ export function streamTask(deps: ApiDeps, task: TaskRow, afterSeq: number): Resp
       channel.close();
     });
 
-  return new Response(channel.stream, { status: 200, headers: SSE_HEADERS });
+  return channel.respond(c);
 }
 
 /** Every task's events (ids = global event id) from `afterId`, or from now when it is null. */
-export function streamAllTasks(deps: ApiDeps, afterId: number | null): Response {
+export function streamAllTasks(c: Context, deps: ApiDeps, afterId: number | null): Response {
   let feed: EventFeed | null = null;
   const channel = channelFor(deps, () => feed?.stop());
   const deliver = async (event: TaskEvent, phase: "replay" | "live") => {
@@ -126,5 +127,5 @@ export function streamAllTasks(deps: ApiDeps, afterId: number | null): Response 
     deps.logger.warn("task event stream failed", { error });
     channel.close();
   });
-  return new Response(channel.stream, { status: 200, headers: SSE_HEADERS });
+  return channel.respond(c);
 }

@@ -25,6 +25,6 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
     const after = resumePoint(c.req.valid("header")["last-event-id"], c.req.valid("query").lastEventId);
-    return streamAllTasks(kit.deps, after);
+    return streamAllTasks(c, kit.deps, after);
   });
 }

@@ -35,6 +35,6 @@ export function register(app: ApiApp, kit: RouteKit): void {
     const after = resumePoint(c.req.valid("header")["last-event-id"], c.req.valid("query").lastEventId) ?? 0;
     const task = await kit.deps.stores.tasks.get(id);
     if (!task) throw new ApiError(404, "task_not_found", "Task not found", `No task has the id ${id}`);
-    return streamTask(kit.deps, task, after);
+    return streamTask(c, kit.deps, task, after);
   });
 }
