@@ -7,6 +7,7 @@ import { requestId } from "./api/middleware/request-id";
 import { problem } from "./api/problem";
 import { type ReadinessCheck, registerProbes } from "./api/routes/health/probes";
 import type { ApiDeps } from "./api/types";
+import type { Bot } from "./bot/create-bot";
 import { mountBot } from "./bot/mount";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/client";
@@ -34,6 +35,8 @@ export interface Runtime {
   queue: TaskQueue;
   journal: Journal;
   tasks: TaskService;
+  /** The Teams bot; null for roles that serve no bot. */
+  bot: Bot | null;
   /** The consumer, reconciler and expiry scheduler; null for roles that run no tasks. */
   worker: Worker | null;
   bus: TaskEventBus;
@@ -134,6 +137,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     journal,
     tasks,
     worker,
+    bot,
     bus,
     redis,
     app,

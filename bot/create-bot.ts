@@ -21,6 +21,8 @@ export interface Bot {
   /** Starts the card updater (follows the API's task events). */
   start(): void;
   stop(): Promise<void>;
+  /** True when no update of the task's card is waiting, scheduled or being sent. */
+  cardUpdatesSettled(taskId: string): boolean;
 }
 
 /** Teams activities are a few KB; anything near this is not Teams. */
@@ -92,6 +94,7 @@ export function createBot(deps: BotDeps): Bot {
     app,
     start: () => updater.start(),
     stop: () => updater.stop(),
+    cardUpdatesSettled: (taskId: string) => updater.settled(taskId),
   };
 }
 

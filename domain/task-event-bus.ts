@@ -8,6 +8,10 @@ export type TaskEventListener = (event: TaskEvent) => void;
 export interface TaskEventBus {
   publish(event: TaskEvent): Promise<void>;
   subscribe(listener: TaskEventListener): () => void;
+  /** Resolves once this process's subscription is in place on Redis (events published after it arrive). */
+  ready(): Promise<void>;
+  /** Listeners in this process right now (each live SSE stream and the card updater hold one). */
+  subscribers(): number;
   close(): Promise<void>;
 }
 
@@ -24,6 +28,7 @@ export function createTaskEventBus(deps: {
   const listeners = new Set<TaskEventListener>();
   let publisher: RedisConnection | null = null;
   let subscriber: RedisConnection | null = null;
+  let subscribed: Promise<void> = Promise.resolve();
 
   function ensureSubscriber(): void {
     if (subscriber) return;
@@ -46,9 +51,10 @@ export function createTaskEventBus(deps: {
         }
       }
     });
-    void subscriber
-      .subscribe(channel)
-      .catch((error) => deps.logger.error("event bus subscribe failed", { error }));
+    subscribed = subscriber.subscribe(channel).then(
+      () => undefined,
+      (error) => deps.logger.error("event bus subscribe failed", { error }),
+    );
   }
 
   return {
@@ -61,6 +67,8 @@ export function createTaskEventBus(deps: {
       ensureSubscriber();
       return () => listeners.delete(listener);
     },
+    ready: () => subscribed,
+    subscribers: () => listeners.size,
     async close() {
       listeners.clear();
       await Promise.allSettled([publisher?.quit(), subscriber?.quit()]);

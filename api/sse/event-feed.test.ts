@@ -22,6 +22,8 @@ function fakeBus() {
       listeners.add(l);
       return () => listeners.delete(l);
     },
+    ready: async () => undefined,
+    subscribers: () => listeners.size,
     close: async () => undefined,
   };
   return bus;

@@ -104,6 +104,8 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
     track(taskId: string): void {
       coalescer.push(taskId);
     },
+    /** True when no update of this task's card is waiting, scheduled or being sent. */
+    settled: (taskId: string): boolean => coalescer.isIdle(taskId),
     /** Forgets a cached origin (e.g. the card moved to a newer message). */
     forget(taskId: string): void {
       origins.delete(taskId);

@@ -110,6 +110,11 @@ export function createCoalescer(options: CoalescerOptions) {
     },
     /** Keys with pending or recent work. */
     size: () => entries.size,
+    /** True when `key` has nothing waiting, scheduled or in flight. */
+    isIdle(key: string): boolean {
+      const entry = entries.get(key);
+      return !entry || (!entry.dirty && !entry.inFlight && !entry.timer);
+    },
     stop(): void {
       stopped = true;
       for (const entry of entries.values()) if (entry.timer) clearTimeout(entry.timer);

@@ -3,6 +3,7 @@ import type { TaskEvent } from "../../domain/model/events";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
 import type { TestEngineOptions } from "../support/engine-harness";
 import { listen } from "../support/http-server";
+import { waitUntil } from "../support/queue-recorder";
 import { postgresUrl, redisUrl } from "../support/services";
 import { readSse, type SseEvent } from "../support/sse-reader";
 
@@ -188,10 +189,11 @@ describe("a slow client", () => {
   afterAll(async () => api?.close());
 
   it("is dropped with a clear error event once it falls too far behind, and publishing never waits for it", async () => {
+    const listening = api.t.bus.subscribers();
     const res = await api.as("viewer")("/api/tasks/sse");
     expect(res.status).toBe(200);
     // Wait until the stream is live (its bus subscription is in place) before publishing.
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => api.t.bus.subscribers() > listening, "stream subscribed");
     const event = (id: number): TaskEvent => ({
       id,
       taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
@@ -202,7 +204,8 @@ describe("a slow client", () => {
     });
     // Nobody reads the response while 200 events (about 80 KB) are published.
     for (let i = 1; i <= 200; i++) await api.t.bus.publish(event(1_000_000 + i));
-    await new Promise((r) => setTimeout(r, 100));
+    // The overflow ends the stream, which lets go of its subscription.
+    await waitUntil(() => api.t.bus.subscribers() === listening, "stream dropped");
 
     const reader = readSse(res);
     const events = await reader.until(() => false);
@@ -240,10 +243,12 @@ describe("the end of a task stream", () => {
 
   it("waits for the closing status event of a task whose row already says it ended", async () => {
     const taskId = await finishedWithoutItsEvent();
+    const listening = api.t.bus.subscribers();
     const reader = readSse(await api.as("viewer")(`/api/tasks/${taskId}/sse`));
     const first = await reader.next();
     expect(first?.event).toBe("status");
-    await new Promise((r) => setTimeout(r, 50));
+    // The stream is live and has seen the final row; the closing event comes after that.
+    await waitUntil(() => api.t.bus.subscribers() > listening, "stream subscribed");
     await api.t.engine.journal.emit(taskId, {
       kind: "status",
       status: "succeeded",

@@ -8,6 +8,7 @@ import {
   verbsOnCard,
 } from "../support/bot-runtime";
 import type { ConnectorCall } from "../support/fake-connector";
+import { waitUntil } from "../support/queue-recorder";
 import { ADELE, cardActionInvoke, channelMessage, type TeamsUser } from "../support/teams-activities";
 
 // Everything goes through POST /api/messages and a local server playing the Bot Connector.
@@ -200,8 +201,8 @@ describe("Teams bot over the Bot Framework protocol", () => {
     await journal.status(task.id, "succeeded", { finishedAt: new Date() });
 
     const final = await bot.connector.waitFor(isUpdateOf(shown.activityId, "Succeeded"));
-    // Give a late extra update the chance to show up before counting.
-    await new Promise((r) => setTimeout(r, 2000));
+    // Count only once the updater has nothing left for this card (a late extra update would be sent by then).
+    await waitUntil(() => bot.runtime.bot?.cardUpdatesSettled(task.id) ?? false, "card updates settled");
     const updates = bot.connector.updatesOf(shown.activityId);
     expect(updates.length).toBeGreaterThanOrEqual(1);
     expect(updates.length).toBeLessThanOrEqual(6);

@@ -289,10 +289,11 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
       ["dup", "d2"],
     ]);
     expect((await queue.snapshot())[0]?.depth).toBe(2);
+    // A sentinel behind them: a duplicate that had been queued would run before it.
+    await enqueueAll(queue, [["dup", "d3"]]);
     hold.open();
-    await waitUntil(() => recorder.ends().length === 2, "d1 and d2 ran");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(recorder.starts()).toEqual(["d1", "d2"]);
+    await waitUntil(() => recorder.ends().length === 3, "d1, d2 and d3 ran");
+    expect(recorder.starts()).toEqual(["d1", "d2", "d3"]);
   });
 
   it("on stop aborts running deliveries with reason shutdown after the grace period; they run again on restart", async () => {

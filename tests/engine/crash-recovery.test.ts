@@ -152,15 +152,19 @@ describe.skipIf(!redisUrl)("worker processes on BullMQ", () => {
     await startWorker(30);
     const received: TaskEvent[] = [];
     const unsubscribe = bus.subscribe((event) => received.push(event));
-    // Let the subscription reach Redis before anything is published.
-    await new Promise((r) => setTimeout(r, 200));
+    await bus.ready();
     const task = await restart("stage", "worker");
 
     const done = await waitFor("the task to finish", Date.now() + 30_000, () =>
       statusOf(task.id, ["succeeded", "failed"]),
     );
     expect(done.status).toBe("succeeded");
-    const stored = await stores.taskEvents.listForTask(task.id);
+    // The row turns final a moment before its closing status event is stored: wait for that event.
+    const stored = await waitFor("the closing status event", Date.now() + 10_000, async () => {
+      const events = await stores.taskEvents.listForTask(task.id);
+      const last = events.at(-1)?.data;
+      return last?.kind === "status" && last.status === "succeeded" ? events : null;
+    });
     await waitFor("every event to arrive", Date.now() + 5_000, async () =>
       received.filter((e) => e.taskId === task.id).length >= stored.length ? true : null,
     );
