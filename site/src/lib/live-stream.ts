@@ -1,5 +1,6 @@
+import { readSse, type SseMessage } from "../../../contracts/sse-reader";
 import type { ApiClient } from "./api-client";
-import { readSse, type SseMessage, sseMessage } from "./sse-reader";
+import { sseMessage } from "./sse-message";
 
 const UPSTREAM_ROUNDS = 5;
 
@@ -55,7 +56,7 @@ export function relayStream(
             relay.onFailure(send);
             return close();
           }
-          for await (const message of readSse(upstream.body)) {
+          for await (const message of readSse(upstream.body, { lastEventId: resumeFrom ?? undefined })) {
             if (message.id) resumeFrom = message.id;
             if ((await relay.onMessage(message, send)) === "end") return close();
           }
