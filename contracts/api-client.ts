@@ -112,6 +112,7 @@ export function createApiClient(options: ApiClientOptions) {
     init: RequestOptions,
     accept: string,
     extra: Record<string, string> = {},
+    timeoutMs?: number,
   ): Promise<Response> {
     const headers: Record<string, string> = { accept, ...(await options.headers?.()), ...extra };
     if (init.body !== undefined) headers["content-type"] = "application/json";
@@ -121,20 +122,32 @@ export function createApiClient(options: ApiClientOptions) {
         method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: init.signal,
+        signal: withTimeout(init.signal, timeoutMs),
       });
     } catch (error) {
-      if (init.signal?.aborted && init.signal.reason !== TIMED_OUT) throw error;
-      const said = options.unreachable ?? { title: "The API is not reachable" };
-      throw new ApiProblem({ status: 503, code: "api_unreachable", ...said });
+      // The caller gave up: that is theirs to handle. A timeout or a refused connection is ours to say.
+      if (init.signal?.aborted) throw error;
+      throw unreachable();
     }
+  }
+
+  function unreachable(): ApiProblem {
+    const said = options.unreachable ?? { title: "The API is not reachable" };
+    return new ApiProblem({ status: 503, code: "api_unreachable", ...said });
   }
 
   /** One JSON call: the parsed answer on success, an ApiProblem otherwise. */
   async function request<T>(method: string, path: string, init: RequestOptions = {}): Promise<T> {
-    const signal = withTimeout(init.signal, options.timeoutMs);
-    const response = await send(method, path, { ...init, signal }, "application/json");
-    const body = parseJson(await response.text().catch(() => ""));
+    const response = await send(method, path, init, "application/json", {}, options.timeoutMs);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The answer broke off (timeout, dropped connection) before its body was complete.
+      if (init.signal?.aborted) throw error;
+      throw unreachable();
+    }
+    const body = parseJson(text);
     if (!response.ok) throw toProblem(response, body);
     return body as T;
   }
@@ -235,13 +248,10 @@ export function createApiClient(options: ApiClientOptions) {
 
 export type CloudOpsClient = ReturnType<typeof createApiClient>;
 
-const TIMED_OUT = Symbol("timed out");
-
 function withTimeout(signal: AbortSignal | undefined, ms: number | undefined): AbortSignal | undefined {
   if (ms === undefined) return signal;
-  const timer = new AbortController();
-  setTimeout(() => timer.abort(TIMED_OUT), ms).unref?.();
-  return signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+  const timeout = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
 function queryString(query: Query | undefined): string {

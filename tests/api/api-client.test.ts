@@ -124,6 +124,24 @@ describe("the typed API client", () => {
     });
   });
 
+  it("gives up on an API that never answers after timeoutMs, and leaves a caller's own abort to the caller", async () => {
+    const hung = await listen(() => new Promise<Response>(() => {}));
+    try {
+      const impatient = createApiClient({ baseUrl: hung.url, timeoutMs: 200 });
+      await expect(impatient.getHealth()).rejects.toMatchObject({ status: 503, code: "api_unreachable" });
+
+      const patient = createApiClient({ baseUrl: hung.url });
+      const stop = new AbortController();
+      const call = patient.getHealth({ signal: stop.signal }).catch((e: unknown) => e);
+      stop.abort();
+      const error = await call;
+      expect(error).not.toBeInstanceOf(ApiProblem);
+      expect((error as Error).name).toBe("AbortError");
+    } finally {
+      await hung.close();
+    }
+  });
+
   it("opens a task's event stream and resumes it after a Last-Event-ID without repeats or gaps", async () => {
     const operator = asSite("operator");
     const { taskId } = await operator.restartWorkload("shop", "resume", {
