@@ -1,7 +1,7 @@
+import type { TaskDetail } from "../contracts/tasks";
 import { isTerminal } from "../domain/model/task-status";
 import { STATUS_COLOR, STATUS_LABEL, STEP_COLOR, STEP_ICON, typeLabel } from "./colors";
 import { type CardJson, expandTemplate, loadTemplate } from "./expand";
-import type { TaskView } from "./task-view";
 import { between, clip } from "./text";
 
 const template = loadTemplate("task");
@@ -28,7 +28,7 @@ export interface TaskCardOptions {
 }
 
 /** The card that follows one task from queued to its end: status, steps, progress, logs and actions. */
-export function buildTaskCard(task: TaskView, options: TaskCardOptions): CardJson {
+export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJson {
   const now = options.now ?? new Date();
   const L = TASK_CARD_LIMITS;
   const steps = task.steps.slice(0, L.steps);

@@ -1,6 +1,6 @@
+import type { Task } from "../contracts/tasks";
 import { STATUS_COLOR, STATUS_LABEL, typeLabel } from "./colors";
 import { type CardJson, expandTemplate, loadTemplate } from "./expand";
-import type { TaskSummaryView } from "./task-view";
 import { clip } from "./text";
 
 const template = loadTemplate("task-list");
@@ -45,7 +45,7 @@ export function buildTaskListCard(input: TaskListCardInput): CardJson {
 }
 
 /** A task list row from an API task. */
-export function taskRow(task: TaskSummaryView): TaskListRow {
+export function taskRow(task: Task): TaskListRow {
   return {
     id: task.id,
     heading: `${typeLabel(task.type)} · ${task.entityId}`,

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type IdKind, idPattern } from "../../domain/model/ids";
-import { ProblemSchema } from "../problem";
+import { TASK_ID_EXAMPLE, TaskAcceptedSchema } from "../../contracts/common";
+import { ProblemSchema } from "../../contracts/problem";
 
 const problemContent = (example: { code: string; title: string; status: number; detail: string }) => ({
   "application/problem+json": {
@@ -132,25 +132,6 @@ export const MutationHeaders = z.object({
       example: "5f0d3c1e-deploy-shop-prod",
     }),
 });
-
-export const idSchema = (kind: IdKind, example: string) =>
-  z.string().regex(idPattern(kind), `must be a ${kind} id like ${example}`).openapi({ example });
-
-export const TASK_ID_EXAMPLE = "tsk_01jd2x5k8m0000abcdefghjkmn";
-export const PROJECT_ID_EXAMPLE = "prj_01jd2x5k8m0000abcdefghjkmn";
-export const ENV_ID_EXAMPLE = "env_01jd2x5k8m0000abcdefghjkmn";
-
-/** A DNS-1123 label: lower-case letters, digits and '-', starting and ending alphanumeric, at most 63. */
-export const dnsLabel = (example: string) =>
-  z
-    .string()
-    .max(63)
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (a-z, 0-9, '-'; at most 63)")
-    .openapi({ example });
-
-export const TaskAcceptedSchema = z
-  .object({ taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }) })
-  .openapi("TaskAccepted");
 
 export const acceptedResponse = {
   202: {

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
+import { FAILURE_INJECTION_KEYS } from "../../contracts/common";
 import type { TaskType } from "../../domain/model/task-types";
 import { ApiError } from "../problem";
 import type { RouteKit } from "../route-kit";
 import type { AppEnv } from "../types";
-import { FAILURE_INJECTION_KEYS } from "./failure-injection";
 import { accepted } from "./shared";
 
 /** Hands a new task to the task service as the caller and answers 202 {taskId} with Location. */

@@ -1,10 +1,11 @@
+import { DB_ENGINES, type DbEngine } from "../../domain/model/task-types";
 import { COMMAND_NAMES, type CommandName } from "./catalog";
 
 export type Command =
   | { name: "restart"; namespace: string; workload: string }
   | { name: "deploy"; project: string; environment: string; template: string | undefined }
-  | { name: "backup"; engine: string; instance: string }
-  | { name: "restore"; engine: string; instance: string; artifactId: string }
+  | { name: "backup"; engine: DbEngine; instance: string }
+  | { name: "restore"; engine: DbEngine; instance: string; artifactId: string }
   | { name: "sandbox"; project: string; ttlMinutes: number | undefined }
   | { name: "status"; taskId: string }
   | { name: "tasks" }
@@ -24,7 +25,6 @@ export type ParseResult = { ok: true; command: Command } | { ok: false; error: P
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const TASK_ID = /^tsk_[0-9a-hjkmnp-tv-z]{26}$/;
-export const DB_ENGINES = ["azure-postgres", "azure-sql"] as const;
 
 /** Parses the text of a message (mention already stripped). The verb is case-insensitive; arguments keep their case. */
 export function parseCommand(text: string): ParseResult {
@@ -61,7 +61,7 @@ export function parseCommand(text: string): ParseResult {
           `${verb} needs ${n === 2 ? "an engine and an instance" : "an engine, an instance and a backup artifact id"}`,
         );
       const [engine = "", instance = "", artifactId = ""] = args;
-      if (!(DB_ENGINES as readonly string[]).includes(engine))
+      if (!isDbEngine(engine))
         return fail(verb, `“${engine}” is not a database engine`, `Use ${DB_ENGINES.join(" or ")}.`);
       if (!NAME.test(instance)) return fail(verb, `“${instance}” is not a database instance name`);
       return verb === "backup"
@@ -145,4 +145,8 @@ function distance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length] ?? 0;
+}
+
+function isDbEngine(value: string): value is DbEngine {
+  return (DB_ENGINES as readonly string[]).includes(value);
 }

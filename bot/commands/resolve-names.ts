@@ -1,6 +1,7 @@
 import { buildErrorCard } from "../../cards/error-card";
 import type { CardJson } from "../../cards/expand";
-import type { ApiClient, CallContext, Environment, Project } from "../api-client";
+import type { Environment, Project } from "../../contracts/projects";
+import type { ApiClient, CallContext } from "../api-client";
 import { usageOf } from "../replies";
 
 export type Resolved<T> = { kind: "value"; value: T } | { kind: "card"; card: CardJson };

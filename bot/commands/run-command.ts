@@ -68,7 +68,7 @@ export async function runCommand(
       }
       case "dlq": {
         const page = await api.listDeadLetters(ctx);
-        const open = page.items.filter((d) => d.status === "open" || d.status === "pending" || !d.status);
+        const open = page.items.filter((d) => d.status === "open");
         return {
           card: buildTaskListCard({
             title: "Dead-letter queue",

@@ -1,12 +1,9 @@
+import { readSse, type SseMessage } from "../../contracts/sse-reader";
 import { backoffDelay } from "../../platform/backoff";
 import type { Logger } from "../../platform/logger";
 import { CARD_DELIVERY_BACKOFF } from "./coalescer";
 
-export interface SseMessage {
-  id: string | undefined;
-  event: string;
-  data: string;
-}
+export type { SseMessage };
 
 export interface SseSubscription {
   /** The id of the last event seen: where a reconnect resumes. */
@@ -34,12 +31,12 @@ export function followEventStream(options: {
         const response = await options.open(lastId, controller.signal);
         if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
         failures = 0;
-        const reader = response.body.getReader();
+        const reader = readSse(response.body, { lastEventId: lastId });
         // Aborting the request does not end an in-process stream; cancelling the reader does.
-        const cancel = () => void reader.cancel().catch(() => undefined);
+        const cancel = () => void reader.cancel();
         controller.signal.addEventListener("abort", cancel, { once: true });
-        for await (const message of readEvents(reader)) {
-          if (message.id !== undefined) lastId = message.id;
+        for await (const message of reader) {
+          lastId = message.id;
           try {
             options.onMessage(message);
           } catch (error) {
@@ -67,41 +64,6 @@ export function followEventStream(options: {
       await loop.catch(() => undefined);
     },
   };
-}
-
-/** Splits a text/event-stream body into messages (comments and retry hints ignored). */
-export async function* readEvents(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): AsyncGenerator<SseMessage> {
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let id: string | undefined;
-  let event = "message";
-  let data: string[] = [];
-  for (;;) {
-    const { done, value: chunk } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline = buffer.search(/\r?\n/);
-    while (newline >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + (buffer[newline] === "\r" ? 2 : 1));
-      newline = buffer.search(/\r?\n/);
-      if (line === "") {
-        if (data.length > 0) yield { id, event, data: data.join("\n") };
-        event = "message";
-        data = [];
-        continue;
-      }
-      if (line.startsWith(":")) continue;
-      const colon = line.indexOf(":");
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      if (field === "id") id = value;
-      else if (field === "event") event = value;
-      else if (field === "data") data.push(value);
-    }
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,12 +1,12 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
+import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from "../../domain/model/dead-letter-status";
 import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
 import { ConflictError, NotFoundError } from "../errors";
 import type { DeadLetterRow, Page } from "../rows";
 import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
 
-export const DEAD_LETTER_STATUSES = ["open", "retried", "skipped"] as const;
-export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
+export { DEAD_LETTER_STATUSES, type DeadLetterStatus };
 
 export interface NewDeadLetter {
   taskId: string;

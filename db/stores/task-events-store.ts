@@ -1,12 +1,13 @@
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { TaskEvent, TaskEventData } from "../../domain/model/events";
+import { MAX_LOG_LINES_PER_TASK } from "../../domain/model/limits";
 import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database } from "../client";
 import { NotFoundError } from "../errors";
 import type { TaskLogRow } from "../rows";
 
-/** Log lines kept per task; older lines (and their events) are dropped. */
-export const MAX_LOG_LINES_PER_TASK = 500;
+export { MAX_LOG_LINES_PER_TASK };
+
 const PRUNE_EVERY = 25;
 
 export function createTaskEventsStore(database: Database) {

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../../domain/model/ids";
+import { MAX_PAGE_SIZE } from "../../domain/model/limits";
 import {
   IllegalTransitionError,
   isTaskStatus,
@@ -43,7 +44,7 @@ export type StepPatch = Partial<
   Pick<TaskStepRow, "status" | "percent" | "message" | "startedAt" | "finishedAt">
 >;
 
-export const MAX_PAGE_SIZE = 200;
+export { MAX_PAGE_SIZE };
 
 export function createTasksStore(database: Database) {
   const { db, schema } = database;

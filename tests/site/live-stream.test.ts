@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readSse, type SseMessage } from "../../site/src/lib/sse-reader";
+import { readSse, type SseMessage } from "../../contracts/sse-reader";
 import { type SiteRuntime, startSiteRuntime } from "../support/site-runtime";
 
 // The task page's live stream: HTML fragments per event, a terminal `done`, and a reconnect that

@@ -1,44 +1,21 @@
-export interface SseEvent {
-  id?: string;
-  event: string;
-  data: string;
-}
+import { readSse as readStream, type SseMessage } from "../../contracts/sse-reader";
+
+export type SseEvent = SseMessage;
 
 /**
- * Reads Server-Sent Events from a fetch Response, as a browser's EventSource would parse them,
- * keeping comment lines too so tests can see heartbeats.
+ * The shared SSE reader (contracts/sse-reader.ts) over a fetch Response, with the conveniences tests
+ * want: the comment lines seen so far (heartbeats) and reading until a condition holds.
  */
 export function readSse(res: Response) {
   if (!res.body) throw new Error("the response has no body");
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let ended = false;
   const comments: string[] = [];
+  let ended = false;
+  const reader = readStream(res.body, { onComment: (c) => comments.push(c.trim()) });
 
   async function next(): Promise<SseEvent | null> {
-    for (;;) {
-      const boundary = buffer.indexOf("\n\n");
-      if (boundary >= 0) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        const event: SseEvent = { event: "message", data: "" };
-        const data: string[] = [];
-        for (const line of block.split("\n")) {
-          if (line.startsWith(":")) comments.push(line.slice(1).trim());
-          else if (line.startsWith("event: ")) event.event = line.slice(7);
-          else if (line.startsWith("id: ")) event.id = line.slice(4);
-          else if (line.startsWith("data: ")) data.push(line.slice(6));
-        }
-        if (data.length === 0) continue;
-        event.data = data.join("\n");
-        return event;
-      }
-      if (ended) return null;
-      const chunk = await reader.read();
-      if (chunk.done) ended = true;
-      else buffer += decoder.decode(chunk.value, { stream: true });
-    }
+    const message = await reader.next();
+    if (!message) ended = true;
+    return message;
   }
 
   return {
@@ -62,6 +39,6 @@ export function readSse(res: Response) {
       }
       return ended;
     },
-    cancel: () => reader.cancel().catch(() => undefined),
+    cancel: () => reader.cancel(),
   };
 }

@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { EstimateQuery, EstimateSchema, EXAMPLE_ESTIMATE } from "../../../contracts/cost";
 import type { Pricing } from "../../../domain/cost/pricing";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
 import { runEstimate } from "./run-estimate";
-import { EstimateQuery, EstimateSchema, EXAMPLE_ESTIMATE } from "./schemas";
 
 export const route = createRoute({
   method: "get",

@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { EstimateSchema, EXAMPLE_ESTIMATE, ResourcePlanSchema } from "../../../contracts/cost";
 import type { Pricing } from "../../../domain/cost/pricing";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
 import { runEstimate } from "./run-estimate";
-import { EstimateSchema, EXAMPLE_ESTIMATE, ResourcePlanSchema } from "./schemas";
 
 export const route = createRoute({
   method: "post",

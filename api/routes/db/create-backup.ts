@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
+import { InstanceParams } from "../../../contracts/databases";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
-import { InstanceParams } from "./schemas";
 
 export const route = createRoute({
   method: "post",

@@ -1,11 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
+import { InstanceParams, RestoreRequestSchema } from "../../../contracts/databases";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { failureInjectionOf } from "../failure-injection";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
-import { InstanceParams, RestoreRequestSchema } from "./schemas";
 
 export const route = createRoute({
   method: "post",

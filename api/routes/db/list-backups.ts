@@ -1,10 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { BackupListQuery, BackupListSchema, InstanceParams } from "../../../contracts/databases";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { BackupSchema, InstanceParams, toBackup } from "./schemas";
-
-const Query = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+import { toBackup } from "./mappers";
 
 export const route = createRoute({
   method: "get",
@@ -12,13 +11,13 @@ export const route = createRoute({
   operationId: "listBackups",
   tags: ["Operations"],
   summary: "Backups of an instance, newest first: where to find an artifactId to restore (role viewer)",
-  request: { params: InstanceParams, query: Query },
+  request: { params: InstanceParams, query: BackupListQuery },
   responses: {
     200: {
       description: "Backups",
       content: {
         "application/json": {
-          schema: z.object({ items: z.array(BackupSchema) }),
+          schema: BackupListSchema,
           example: {
             items: [
               {

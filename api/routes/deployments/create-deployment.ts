@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { DeploymentRequestSchema } from "../../../contracts/deployments";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
-import { DeploymentRequestSchema } from "./schemas";
 
 export const route = createRoute({
   method: "post",

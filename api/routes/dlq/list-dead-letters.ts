@@ -1,17 +1,15 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import {
+  DeadLetterListQuery,
+  DeadLetterPageSchema,
+  EXAMPLE_DEAD_LETTER,
+} from "../../../contracts/dead-letters";
 import { decodeCursor } from "../../../db/stores/cursor";
-import { DEAD_LETTER_STATUSES } from "../../../db/stores/dead-letters-store";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { DeadLetterSchema, EXAMPLE_DEAD_LETTER, toDeadLetter } from "./schemas";
-
-const Query = z.object({
-  status: z.enum(DEAD_LETTER_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-});
+import { toDeadLetter } from "./mappers";
 
 export const route = createRoute({
   method: "get",
@@ -19,13 +17,13 @@ export const route = createRoute({
   operationId: "listDeadLetters",
   tags: ["Dead letters"],
   summary: "Tasks that failed for good, newest first (role viewer)",
-  request: { query: Query },
+  request: { query: DeadLetterListQuery },
   responses: {
     200: {
       description: "One page of dead letters",
       content: {
         "application/json": {
-          schema: z.object({ items: z.array(DeadLetterSchema), nextCursor: z.string().nullable() }),
+          schema: DeadLetterPageSchema,
           example: { items: [EXAMPLE_DEAD_LETTER], nextCursor: null },
         },
       },

@@ -1,10 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { DeadLetterParams, RetryDeadLetterRequestSchema } from "../../../contracts/dead-letters";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { accepted, acceptedResponse, errorResponses, MutationHeaders } from "../shared";
-import { DeadLetterParams } from "./schemas";
-
-const Body = z.strictObject({ fromScratch: z.boolean().optional() }).openapi("RetryDeadLetterRequest");
 
 export const route = createRoute({
   method: "post",
@@ -17,7 +15,9 @@ export const route = createRoute({
     headers: MutationHeaders,
     body: {
       required: false,
-      content: { "application/json": { schema: Body, example: { fromScratch: false } } },
+      content: {
+        "application/json": { schema: RetryDeadLetterRequestSchema, example: { fromScratch: false } },
+      },
     },
   },
   responses: { ...acceptedResponse, ...errorResponses },

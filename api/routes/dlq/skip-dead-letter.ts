@@ -1,8 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
+import { DeadLetterParams, DeadLetterSchema, EXAMPLE_DEAD_LETTER } from "../../../contracts/dead-letters";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses, MutationHeaders } from "../shared";
-import { DeadLetterParams, DeadLetterSchema, EXAMPLE_DEAD_LETTER, toDeadLetter } from "./schemas";
+import { toDeadLetter } from "./mappers";
 
 export const route = createRoute({
   method: "post",

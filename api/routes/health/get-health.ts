@@ -1,17 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { HealthSchema } from "../../../contracts/operations";
 import type { ApiApp, ApiDeps } from "../../types";
-
-export const HealthSchema = z
-  .object({
-    status: z.enum(["ok", "degraded"]),
-    version: z.string().openapi({ example: "0.1.0" }),
-    db: z.enum(["sqlite", "postgres"]),
-    queue: z.enum(["memory", "bullmq", "servicebus"]),
-    role: z.enum(["all", "api", "worker", "bot"]),
-    demoMode: z.boolean(),
-    uptimeSeconds: z.number().int().nonnegative(),
-  })
-  .openapi("Health");
 
 export const getHealthRoute = createRoute({
   method: "get",

@@ -1,11 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { WorkloadParams } from "../../../contracts/operations";
 import { chain, type RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { validationProblem } from "../../validation-problem";
-import { acceptedResponse, dnsLabel, errorResponses, MutationHeaders } from "../shared";
+import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
-
-const Params = z.object({ ns: dnsLabel("shop"), name: dnsLabel("web") });
 
 export const route = createRoute({
   method: "post",
@@ -14,7 +13,7 @@ export const route = createRoute({
   tags: ["Operations"],
   summary: "Rollout restart of a Kubernetes workload, waiting until it is ready (role operator)",
   description: "The literal `:restart` suffix follows the custom-method style of the spec (AIP-136).",
-  request: { params: Params, headers: MutationHeaders },
+  request: { params: WorkloadParams, headers: MutationHeaders },
   responses: { ...acceptedResponse, ...errorResponses },
 });
 
@@ -29,7 +28,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
   app.openAPIRegistry.registerPath(route);
   app.post(ROUTING_PATH, chain(kit.mutate("operator", "k8s.restart")), async (c) => {
     const target = c.req.param("target") ?? "";
-    const parsed = Params.safeParse({ ns: c.req.param("ns"), name: target.slice(0, -SUFFIX.length) });
+    const parsed = WorkloadParams.safeParse({ ns: c.req.param("ns"), name: target.slice(0, -SUFFIX.length) });
     if (!parsed.success) return validationProblem(c, parsed.error.issues);
     const { ns, name } = parsed.data;
     return submitTask(c, kit, {

@@ -1,10 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
+import { PROJECT_ID_EXAMPLE } from "../../../contracts/common";
+import { NotificationSettingsSchema } from "../../../contracts/notifications";
+import { ProjectParams } from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { mustGetProject } from "../projects/lookup";
-import { ProjectParams } from "../projects/schemas";
-import { errorResponses, PROJECT_ID_EXAMPLE } from "../shared";
-import { NotificationSettingsSchema, toSettings } from "./schemas";
+import { errorResponses } from "../shared";
+import { toSettings } from "./mappers";
 
 export const route = createRoute({
   method: "get",

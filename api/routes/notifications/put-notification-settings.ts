@@ -1,16 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
+import { NotificationSettingsSchema, PutNotificationSettingsSchema } from "../../../contracts/notifications";
+import { ProjectParams } from "../../../contracts/projects";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { mustGetProject } from "../projects/lookup";
-import { ProjectParams } from "../projects/schemas";
 import { errorResponses, MutationHeaders } from "../shared";
-import {
-  maskWebhook,
-  NotificationSettingsSchema,
-  PutNotificationSettingsSchema,
-  toSettings,
-} from "./schemas";
+import { maskWebhook, toSettings } from "./mappers";
 
 export const route = createRoute({
   method: "put",

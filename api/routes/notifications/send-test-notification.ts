@@ -1,25 +1,15 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { PROJECT_ID_EXAMPLE } from "../../../contracts/common";
+import {
+  TestNotificationRequestSchema,
+  TestNotificationResultSchema,
+} from "../../../contracts/notifications";
 import type { RouteOutcome } from "../../../domain/notifier-port";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { mustGetProject } from "../projects/lookup";
-import { errorResponses, idSchema, MutationHeaders, PROJECT_ID_EXAMPLE } from "../shared";
-import { webhookHost } from "./schemas";
-
-const Body = z
-  .strictObject({ projectId: idSchema("project", PROJECT_ID_EXAMPLE) })
-  .openapi("TestNotificationRequest");
-
-const OutcomeSchema = z.object({
-  channel: z.enum(["teams", "email"]),
-  target: z.string().openapi({ example: "contoso.webhook.office.com" }),
-  status: z.enum(["delivered", "failed", "skipped", "would_send"]),
-  reason: z.string().optional(),
-});
-
-const ResultSchema = z
-  .object({ projectId: z.string(), sent: z.boolean(), outcomes: z.array(OutcomeSchema) })
-  .openapi("TestNotificationResult");
+import { errorResponses, MutationHeaders } from "../shared";
+import { webhookHost } from "./mappers";
 
 export const route = createRoute({
   method: "post",
@@ -33,7 +23,12 @@ export const route = createRoute({
     headers: MutationHeaders,
     body: {
       required: true,
-      content: { "application/json": { schema: Body, example: { projectId: PROJECT_ID_EXAMPLE } } },
+      content: {
+        "application/json": {
+          schema: TestNotificationRequestSchema,
+          example: { projectId: PROJECT_ID_EXAMPLE },
+        },
+      },
     },
   },
   responses: {
@@ -41,7 +36,7 @@ export const route = createRoute({
       description: "One outcome per route",
       content: {
         "application/json": {
-          schema: ResultSchema,
+          schema: TestNotificationResultSchema,
           example: {
             projectId: PROJECT_ID_EXAMPLE,
             sent: true,

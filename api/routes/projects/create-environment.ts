@@ -1,15 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { RouteKit } from "../../route-kit";
-import type { ApiApp } from "../../types";
-import { errorResponses, MutationHeaders } from "../shared";
-import { mustGetProject } from "./lookup";
 import {
   CreateEnvironmentSchema,
   EnvironmentSchema,
   EXAMPLE_ENVIRONMENT,
   ProjectParams,
-  toEnvironment,
-} from "./schemas";
+} from "../../../contracts/projects";
+import type { RouteKit } from "../../route-kit";
+import type { ApiApp } from "../../types";
+import { errorResponses, MutationHeaders } from "../shared";
+import { mustGetProject } from "./lookup";
+import { toEnvironment } from "./mappers";
 
 export const route = createRoute({
   method: "post",

@@ -1,8 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
+import { CreateProjectSchema, EXAMPLE_PROJECT, ProjectSchema } from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses, MutationHeaders } from "../shared";
-import { CreateProjectSchema, EXAMPLE_PROJECT, ProjectSchema, toProject } from "./schemas";
+import { toProject } from "./mappers";
 
 export const route = createRoute({
   method: "post",

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
+import { EnvironmentParams } from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses, MutationHeaders } from "../shared";
 import { mustGetEnvironment } from "./lookup";
-import { EnvironmentParams } from "./schemas";
 
 export const route = createRoute({
   method: "delete",

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
+import { ProjectParams } from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses, MutationHeaders } from "../shared";
-import { ProjectParams } from "./schemas";
 
 export const route = createRoute({
   method: "delete",

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { EnvironmentParams, EnvironmentSchema, EXAMPLE_ENVIRONMENT } from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
 import { mustGetEnvironment } from "./lookup";
-import { EnvironmentParams, EnvironmentSchema, EXAMPLE_ENVIRONMENT, toEnvironment } from "./schemas";
+import { toEnvironment } from "./mappers";
 
 export const route = createRoute({
   method: "get",

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { EXAMPLE_PROJECT, ProjectParams, ProjectSchema } from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
 import { mustGetProject } from "./lookup";
-import { EXAMPLE_PROJECT, ProjectParams, ProjectSchema, toProject } from "./schemas";
+import { toProject } from "./mappers";
 
 export const route = createRoute({
   method: "get",

@@ -1,9 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { EnvironmentListSchema, EXAMPLE_ENVIRONMENT, ProjectParams } from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
 import { mustGetProject } from "./lookup";
-import { EnvironmentSchema, EXAMPLE_ENVIRONMENT, ProjectParams, toEnvironment } from "./schemas";
+import { toEnvironment } from "./mappers";
 
 export const route = createRoute({
   method: "get",
@@ -17,7 +18,7 @@ export const route = createRoute({
       description: "Environments",
       content: {
         "application/json": {
-          schema: z.object({ items: z.array(EnvironmentSchema) }),
+          schema: EnvironmentListSchema,
           example: { items: [EXAMPLE_ENVIRONMENT] },
         },
       },

@@ -1,8 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { EXAMPLE_PROJECT, ProjectListSchema } from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { EXAMPLE_PROJECT, ProjectSchema, toProject } from "./schemas";
+import { toProject } from "./mappers";
 
 export const route = createRoute({
   method: "get",
@@ -15,7 +16,7 @@ export const route = createRoute({
       description: "Projects",
       content: {
         "application/json": {
-          schema: z.object({ items: z.array(ProjectSchema) }),
+          schema: ProjectListSchema,
           example: { items: [EXAMPLE_PROJECT] },
         },
       },

@@ -1,16 +1,16 @@
 import { createRoute } from "@hono/zod-openapi";
+import {
+  EnvironmentParams,
+  EnvironmentSchema,
+  EXAMPLE_ENVIRONMENT,
+  UpdateEnvironmentSchema,
+} from "../../../contracts/projects";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses, MutationHeaders } from "../shared";
 import { mustGetEnvironment } from "./lookup";
-import {
-  EnvironmentParams,
-  EnvironmentSchema,
-  EXAMPLE_ENVIRONMENT,
-  toEnvironment,
-  UpdateEnvironmentSchema,
-} from "./schemas";
+import { toEnvironment } from "./mappers";
 
 export const route = createRoute({
   method: "patch",

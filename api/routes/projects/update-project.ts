@@ -1,8 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
+import {
+  EXAMPLE_PROJECT,
+  ProjectParams,
+  ProjectSchema,
+  UpdateProjectSchema,
+} from "../../../contracts/projects";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses, MutationHeaders } from "../shared";
-import { EXAMPLE_PROJECT, ProjectParams, ProjectSchema, toProject, UpdateProjectSchema } from "./schemas";
+import { toProject } from "./mappers";
 
 export const route = createRoute({
   method: "patch",

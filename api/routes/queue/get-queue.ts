@@ -1,24 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { TASK_STATUSES } from "../../../domain/model/task-status";
+import { createRoute } from "@hono/zod-openapi";
+import { QueueSchema } from "../../../contracts/operations";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-
-const QueueSchema = z
-  .object({
-    engine: z.enum(["memory", "bullmq", "servicebus"]),
-    depth: z.number().int().openapi({ description: "Items not finished, running ones included" }),
-    entities: z.array(
-      z.object({
-        entityId: z.string().openapi({ example: "azure-postgres/orders" }),
-        depth: z.number().int(),
-        runningTaskId: z.string().nullable(),
-        pendingTaskIds: z.array(z.string()),
-      }),
-    ),
-    tasksByStatus: z.record(z.enum(TASK_STATUSES), z.number().int()),
-  })
-  .openapi("QueueState");
 
 export const route = createRoute({
   method: "get",

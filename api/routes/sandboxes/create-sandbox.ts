@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { SandboxRequestSchema } from "../../../contracts/sandboxes";
 import { newId } from "../../../domain/model/ids";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
@@ -6,7 +7,6 @@ import type { ApiApp } from "../../types";
 import { failureInjectionOf } from "../failure-injection";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
-import { SandboxRequestSchema } from "./schemas";
 
 export const route = createRoute({
   method: "post",

@@ -1,17 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { TASK_ID_EXAMPLE } from "../../../contracts/common";
+import { TaskCancelledSchema, TaskIdParams } from "../../../contracts/tasks";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
-import { errorResponses, MutationHeaders, TASK_ID_EXAMPLE } from "../shared";
-import { TaskIdParams } from "./schemas";
-
-const CancelledSchema = z
-  .object({
-    taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }),
-    outcome: z.enum(["cancelled", "cancelling"]).openapi({
-      description: "cancelled: it was still queued; cancelling: it runs and stops at its next checkpoint",
-    }),
-  })
-  .openapi("TaskCancelled");
+import { errorResponses, MutationHeaders } from "../shared";
 
 export const route = createRoute({
   method: "post",
@@ -25,7 +17,7 @@ export const route = createRoute({
       description: "Cancelled or being cancelled",
       content: {
         "application/json": {
-          schema: CancelledSchema,
+          schema: TaskCancelledSchema,
           example: { taskId: TASK_ID_EXAMPLE, outcome: "cancelling" },
         },
       },

@@ -1,17 +1,11 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { TaskIdParams, TaskLogsQuery, TaskLogsSchema } from "../../../contracts/tasks";
 import { MAX_LOG_LINES_PER_TASK } from "../../../db/stores/task-events-store";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { LogLineSchema, TaskIdParams, toLogLine } from "./schemas";
-
-const Query = z.object({
-  afterSeq: z.coerce.number().int().min(0).optional().openapi({ description: "Only lines after this seq" }),
-  limit: z.coerce.number().int().min(1).max(MAX_LOG_LINES_PER_TASK).default(MAX_LOG_LINES_PER_TASK),
-});
-
-const LogsSchema = z.object({ taskId: z.string(), items: z.array(LogLineSchema) }).openapi("TaskLogs");
+import { toLogLine } from "./mappers";
 
 export const route = createRoute({
   method: "get",
@@ -19,13 +13,13 @@ export const route = createRoute({
   operationId: "getTaskLogs",
   tags: ["Tasks"],
   summary: `A task's log lines in order (the last ${MAX_LOG_LINES_PER_TASK} are kept; role viewer)`,
-  request: { params: TaskIdParams, query: Query },
+  request: { params: TaskIdParams, query: TaskLogsQuery },
   responses: {
     200: {
       description: "Log lines",
       content: {
         "application/json": {
-          schema: LogsSchema,
+          schema: TaskLogsSchema,
           example: {
             taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
             items: [

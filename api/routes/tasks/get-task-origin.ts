@@ -1,9 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { TASK_ID_EXAMPLE } from "../../../contracts/common";
+import { TaskIdParams, TaskOriginRecordSchema } from "../../../contracts/tasks";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
-import { errorResponses, TASK_ID_EXAMPLE } from "../shared";
-import { TaskIdParams } from "./schemas";
+import { errorResponses } from "../shared";
 
 export const route = createRoute({
   method: "get",
@@ -18,13 +19,7 @@ export const route = createRoute({
         "The conversation reference and the card's activity id, or nulls when the task has no card",
       content: {
         "application/json": {
-          schema: z
-            .object({
-              taskId: z.string(),
-              conversationRef: z.record(z.string(), z.unknown()).nullable(),
-              cardActivityId: z.string().nullable(),
-            })
-            .openapi("TaskOriginRecord"),
+          schema: TaskOriginRecordSchema,
           example: {
             taskId: TASK_ID_EXAMPLE,
             conversationRef: {

@@ -1,20 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { TASK_ID_EXAMPLE } from "../../../contracts/common";
+import { TaskIdParams, TaskStreamInfoSchema } from "../../../contracts/tasks";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
-import { errorResponses, TASK_ID_EXAMPLE } from "../shared";
-import { TaskIdParams } from "./schemas";
-
-const StreamInfoSchema = z
-  .object({
-    taskId: z.string(),
-    transport: z.literal("sse"),
-    url: z.string(),
-    allTasksUrl: z.string(),
-    events: z.array(z.string()),
-    resume: z.string(),
-    heartbeatSeconds: z.number(),
-  })
-  .openapi("TaskStreamInfo");
+import { errorResponses } from "../shared";
 
 export const route = createRoute({
   method: "get",
@@ -30,7 +19,7 @@ export const route = createRoute({
       description: "Where the task's live stream is",
       content: {
         "application/json": {
-          schema: StreamInfoSchema,
+          schema: TaskStreamInfoSchema,
           example: {
             taskId: TASK_ID_EXAMPLE,
             transport: "sse",

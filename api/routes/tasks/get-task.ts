@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { EXAMPLE_TASK, TaskDetailSchema, TaskIdParams } from "../../../contracts/tasks";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { EXAMPLE_TASK, TaskDetailSchema, TaskIdParams, toLogLine, toStep, toTask } from "./schemas";
+import { toLogLine, toStep, toTask } from "./mappers";
 
 export const route = createRoute({
   method: "get",

@@ -1,21 +1,11 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { EXAMPLE_TASK, TaskListQuery, TaskPageSchema } from "../../../contracts/tasks";
 import { decodeCursor } from "../../../db/stores/cursor";
-import { MAX_PAGE_SIZE } from "../../../db/stores/tasks-store";
-import { TASK_STATUSES } from "../../../domain/model/task-status";
-import { TASK_TYPE_NAMES } from "../../../domain/model/task-types";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { EXAMPLE_TASK, TaskPageSchema, toTask } from "./schemas";
-
-const Query = z.object({
-  status: z.enum(TASK_STATUSES).optional(),
-  type: z.enum(TASK_TYPE_NAMES as [string, ...string[]]).optional(),
-  entityId: z.string().min(1).max(200).optional().openapi({ example: "azure-postgres/orders" }),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
-  cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
-});
+import { toTask } from "./mappers";
 
 export const route = createRoute({
   method: "get",
@@ -23,12 +13,15 @@ export const route = createRoute({
   operationId: "listTasks",
   tags: ["Tasks"],
   summary: "List tasks, newest first (cursor pagination; role viewer)",
-  request: { query: Query },
+  request: { query: TaskListQuery },
   responses: {
     200: {
       description: "One page of tasks",
       content: {
-        "application/json": { schema: TaskPageSchema, example: { items: [EXAMPLE_TASK], nextCursor: null } },
+        "application/json": {
+          schema: TaskPageSchema,
+          example: { items: [EXAMPLE_TASK], nextCursor: null },
+        },
       },
     },
     ...errorResponses,

@@ -1,17 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { RetryTaskRequestSchema, TaskIdParams } from "../../../contracts/tasks";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { accepted, acceptedResponse, errorResponses, MutationHeaders } from "../shared";
-import { TaskIdParams } from "./schemas";
-
-const Body = z
-  .strictObject({
-    fromScratch: z
-      .boolean()
-      .optional()
-      .openapi({ description: "Run every step again instead of skipping those that succeeded" }),
-  })
-  .openapi("RetryTaskRequest");
 
 export const route = createRoute({
   method: "post",
@@ -24,7 +15,7 @@ export const route = createRoute({
     headers: MutationHeaders,
     body: {
       required: false,
-      content: { "application/json": { schema: Body, example: { fromScratch: false } } },
+      content: { "application/json": { schema: RetryTaskRequestSchema, example: { fromScratch: false } } },
     },
   },
   responses: { ...acceptedResponse, ...errorResponses },

@@ -1,18 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { TASK_ID_EXAMPLE } from "../../../contracts/common";
+import { SetTaskOriginSchema, TaskIdParams, TaskOriginSetSchema } from "../../../contracts/tasks";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
-import { errorResponses, MutationHeaders, TASK_ID_EXAMPLE } from "../shared";
-import { TaskIdParams } from "./schemas";
-
-const Body = z
-  .strictObject({
-    conversationRef: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: "The Bot Framework conversation reference of the card's conversation" }),
-    cardActivityId: z.string().min(1).max(256).openapi({ example: "1736071234567" }),
-  })
-  .openapi("TaskOrigin");
+import { errorResponses, MutationHeaders } from "../shared";
 
 export const route = createRoute({
   method: "put",
@@ -28,7 +20,7 @@ export const route = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: Body,
+          schema: SetTaskOriginSchema,
           example: {
             conversationRef: {
               conversation: { id: "19:abc@thread.tacv2" },
@@ -45,7 +37,7 @@ export const route = createRoute({
       description: "Recorded",
       content: {
         "application/json": {
-          schema: z.object({ taskId: z.string(), cardActivityId: z.string() }),
+          schema: TaskOriginSetSchema,
           example: { taskId: TASK_ID_EXAMPLE, cardActivityId: "1736071234567" },
         },
       },

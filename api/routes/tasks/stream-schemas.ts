@@ -1,19 +1,6 @@
-import { z } from "@hono/zod-openapi";
-
-const position = z.string().regex(/^\d{1,15}$/, "must be a whole number");
-
-export const ResumeHeaders = z.object({
-  "last-event-id": position.optional().openapi({
-    description: "Resume after this event id (browsers send it on reconnect); nothing is repeated or skipped",
-    example: "12",
-  }),
-});
-
-export const ResumeQuery = z.object({
-  lastEventId: position.optional().openapi({
-    description: "Same as the Last-Event-ID header, for clients that cannot set headers on the first connect",
-  }),
-});
+// How the stream routes document and read a resume point; the headers and query themselves are
+// contracts (contracts/task-streams.ts) that clients share.
+export { ResumeHeaders, ResumeQuery } from "../../../contracts/task-streams";
 
 /** The header wins over the query; null when neither is given. */
 export function resumePoint(header: string | undefined, query: string | undefined): number | null {

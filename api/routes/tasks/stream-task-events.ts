@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { TaskIdParams } from "../../../contracts/tasks";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import { streamTask } from "../../sse/task-streams";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { TaskIdParams } from "./schemas";
 import { ResumeHeaders, ResumeQuery, resumePoint, SSE_DESCRIPTION, sseExample } from "./stream-schemas";
 
 export const route = createRoute({

@@ -1,3 +1,8 @@
+import {
+  ApiProblem,
+  type CloudOpsClient,
+  createApiClient as createCloudOpsClient,
+} from "../../../contracts/api-client";
 import type { Role, SiteLocals } from "./site-locals";
 
 /** An RFC 9457 problem as the API sends it, reduced to what a person needs to read. */
@@ -9,85 +14,74 @@ export interface Problem {
   hint?: string;
 }
 
-export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; problem: Problem };
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; problem: Problem };
 
-export interface ApiClient {
-  get<T>(path: string): Promise<ApiResult<T>>;
-  send<T>(
-    method: "POST" | "PUT" | "DELETE" | "PATCH",
-    path: string,
-    body: unknown,
-    idempotencyKey: string,
-  ): Promise<ApiResult<T>>;
-  /** Opens an API SSE stream, resuming after `lastEventId` when given. */
-  stream(path: string, lastEventId: string | null, signal: AbortSignal): Promise<Response>;
+/**
+ * The shared typed API client (contracts/api-client.ts) as pages use it: every call answers an
+ * ApiResult instead of throwing, so a page shows the problem next to what it was doing.
+ */
+export type ApiClient = {
+  [K in Exclude<keyof CloudOpsClient, "request">]: CloudOpsClient[K] extends (
+    ...args: infer A
+  ) => Promise<infer R>
+    ? (...args: A) => Promise<ApiResult<R>>
+    : never;
+} & {
+  /** A call the typed methods do not name, e.g. a form relayed as the API validates it. */
+  request<T>(...args: Parameters<CloudOpsClient["request"]>): Promise<ApiResult<T>>;
+};
+
+/** Who the dashboard acts as when it calls the API. */
+export interface Acting {
+  user: string;
+  role: Role;
 }
 
-/** Calls the API in this process as the dashboard user, through the internal-caller headers. */
-export function createApiClient(locals: SiteLocals, acting: { user: string; role: Role }): ApiClient {
-  const headers = (extra: Record<string, string> = {}) => ({
-    accept: "application/json",
+/**
+ * The headers that tell the API who a dashboard call acts for: today the internal token plus the
+ * acting user and role (the API trusts them from internal callers only).
+ */
+export function siteCallerHeaders(locals: SiteLocals, acting: Acting): Record<string, string> {
+  return {
     "x-internal-token": locals.internalToken,
     "x-acting-user": acting.user,
     "x-acting-role": acting.role,
     "x-acting-source": "site",
-    ...extra,
-  });
-
-  async function call<T>(path: string, init: RequestInit): Promise<ApiResult<T>> {
-    let response: Response;
-    try {
-      response = await fetch(`${locals.apiBase}${path}`, init);
-    } catch {
-      return {
-        ok: false,
-        problem: {
-          status: 503,
-          title: "The API did not answer",
-          detail: "The dashboard could not reach the API in this process.",
-          code: "api_unreachable",
-          hint: "Check that the process runs with ROLE=all or ROLE=api, then reload.",
-        },
-      };
-    }
-    const text = await response.text();
-    let body: unknown = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = null;
-    }
-    if (response.ok) return { ok: true, status: response.status, data: body as T };
-    return { ok: false, problem: toProblem(response.status, body) };
-  }
-
-  return {
-    get: (path) => call(path, { headers: headers() }),
-    send: (method, path, body, idempotencyKey) =>
-      call(path, {
-        method,
-        headers: headers({ "content-type": "application/json", "idempotency-key": idempotencyKey }),
-        body: JSON.stringify(body ?? {}),
-      }),
-    stream: (path, lastEventId, signal) =>
-      fetch(`${locals.apiBase}${path}`, {
-        headers: headers({
-          accept: "text/event-stream",
-          ...(lastEventId ? { "last-event-id": lastEventId } : {}),
-        }),
-        signal,
-      }),
   };
 }
 
-function toProblem(status: number, body: unknown): Problem {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : undefined);
-  return {
-    status,
-    title: str(b.title) ?? `The API answered ${status}`,
-    detail: str(b.detail) ?? "",
-    code: str(b.code) ?? `http_${status}`,
-    ...(str(b.hint) ? { hint: str(b.hint) } : {}),
-  };
+/** Calls the API in this process as the dashboard user. */
+export function createApiClient(locals: SiteLocals, acting: Acting): ApiClient {
+  const client = createCloudOpsClient({
+    baseUrl: locals.apiBase,
+    headers: () => siteCallerHeaders(locals, acting),
+    unreachable: {
+      title: "The API did not answer",
+      detail: "The dashboard could not reach the API in this process.",
+      hint: "Check that the process runs with ROLE=all or ROLE=api, then reload.",
+    },
+  });
+  const entries = Object.entries(client).map(([name, method]) => [
+    name,
+    (...args: unknown[]) =>
+      (method as (...a: unknown[]) => Promise<unknown>)(...args).then(
+        (data) => ({ ok: true, data }),
+        (error: unknown) => ({ ok: false, problem: toProblem(error) }),
+      ),
+  ]);
+  return Object.fromEntries(entries) as ApiClient;
+}
+
+function toProblem(error: unknown): Problem {
+  if (error instanceof ApiProblem) {
+    return {
+      status: error.status,
+      title: error.title,
+      detail: error.detail ?? "",
+      code: error.code,
+      ...(error.hint ? { hint: error.hint } : {}),
+    };
+  }
+  // A programming error or an aborted call: say so without internals.
+  return { status: 500, title: "The dashboard could not finish this call", detail: "", code: "site_error" };
 }

@@ -1,5 +1,5 @@
+import type { TaskLogLine as LogLine, TaskStep as Step, Task, TaskDetail } from "../../../contracts/tasks";
 import { TERMINAL_STATUSES } from "../../../domain/model/task-status";
-import type { LogLine, Step, Task, TaskDetail } from "./api-types";
 import { html, type SafeHtml } from "./escape";
 import { ago, clock, durationBetween } from "./format";
 import type { Role } from "./site-locals";

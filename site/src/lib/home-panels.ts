@@ -1,5 +1,4 @@
 import type { ApiClient } from "./api-client";
-import { itemsOf, type Task } from "./api-types";
 import { html, type SafeHtml } from "./escape";
 import { timeLeft } from "./format";
 import { loadProjects, queueDepthOf } from "./loaders";
@@ -7,13 +6,13 @@ import { loadProjects, queueDepthOf } from "./loaders";
 /** Queue depth and running/failed counts for the home page header cards. */
 export async function homeStats(api: ApiClient): Promise<SafeHtml> {
   const [queue, running, failed] = await Promise.all([
-    api.get<unknown>("/api/queue"),
-    api.get<unknown>("/api/tasks?status=running&limit=100"),
-    api.get<unknown>("/api/tasks?status=failed&limit=100"),
+    api.getQueue(),
+    api.listTasks({ status: "running", limit: 100 }),
+    api.listTasks({ status: "failed", limit: 100 }),
   ]);
   const depth = queue.ok ? queueDepthOf(queue.data) : null;
-  const runningTasks = running.ok ? itemsOf<Task>(running.data) : [];
-  const failedCount = failed.ok ? itemsOf<Task>(failed.data).length : null;
+  const runningTasks = running.ok ? running.data.items : [];
+  const failedCount = failed.ok ? failed.data.items.length : null;
   return html`<div class="panel card"><h3>Queue depth</h3><p class="stat" data-stat="queue">${depth ?? "–"}</p><p class="muted">tasks waiting to run</p></div>
 <div class="panel card"><h3>Running</h3><p class="stat" data-stat="running">${runningTasks.length}</p>
 <p class="muted">${runningTasks.length ? runningTasks.slice(0, 3).map((t, i) => html`${i ? ", " : ""}<a href="/tasks/${t.id}">${t.type} ${t.entityId}</a>`) : "nothing running"}</p></div>
@@ -30,7 +29,7 @@ export async function sandboxPanel(api: ApiClient): Promise<SafeHtml> {
     (
       p,
     ) => html`<article class="panel card"><h3><a href="/projects#${p.id}">${p.name}</a></h3><p class="muted">${p.description}</p>
-<ul class="env-list">${(p.environments ?? []).map(
+<ul class="env-list">${p.environments.map(
       (e) =>
         html`<li><span>${e.name} <span class="env-type">${e.type}</span></span>${
           e.type === "sandbox"

@@ -1,5 +1,6 @@
+import { readSse, type SseMessage } from "../../../contracts/sse-reader";
 import type { ApiClient } from "./api-client";
-import { readSse, type SseMessage, sseMessage } from "./sse-reader";
+import { sseMessage } from "./sse-message";
 
 const UPSTREAM_ROUNDS = 5;
 
@@ -21,7 +22,8 @@ export interface Relay {
 export function relayStream(
   request: Request,
   api: ApiClient,
-  path: string,
+  /** The task whose stream to relay; null for every task's. */
+  taskId: string | null,
   fallbackLastId: string | null,
   relay: Relay,
 ): Response {
@@ -50,12 +52,16 @@ export function relayStream(
         for (let round = 0; round < UPSTREAM_ROUNDS; round++) {
           if (round > 0) await new Promise((r) => setTimeout(r, 200 * round));
           if (upstreamAbort.signal.aborted) return;
-          const upstream = await api.stream(path, resumeFrom, upstreamAbort.signal);
-          if (!upstream.ok || !upstream.body) {
+          const upstream = await api.openEventStream(taskId, {
+            lastEventId: resumeFrom ?? undefined,
+            signal: upstreamAbort.signal,
+          });
+          if (!upstream.ok || !upstream.data.body) {
+            if (upstreamAbort.signal.aborted) return close();
             relay.onFailure(send);
             return close();
           }
-          for await (const message of readSse(upstream.body)) {
+          for await (const message of readSse(upstream.data.body, { lastEventId: resumeFrom ?? undefined })) {
             if (message.id) resumeFrom = message.id;
             if ((await relay.onMessage(message, send)) === "end") return close();
           }

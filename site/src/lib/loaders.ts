@@ -1,29 +1,26 @@
+import type { QueueState } from "../../../contracts/operations";
+import type { Environment, Project } from "../../../contracts/projects";
 import type { ApiClient } from "./api-client";
-import { type Environment, itemsOf, type Project } from "./api-types";
 
-/** Projects with their environments (one call per project when the list does not embed them). */
-export async function loadProjects(api: ApiClient): Promise<{ projects: Project[]; problem: string | null }> {
-  const listed = await api.get<unknown>("/api/projects");
+/** A project as the dashboard shows it: with its environments. */
+export type ProjectWithEnvironments = Project & { environments: Environment[] };
+
+/** Projects with their environments (one call per project). */
+export async function loadProjects(
+  api: ApiClient,
+): Promise<{ projects: ProjectWithEnvironments[]; problem: string | null }> {
+  const listed = await api.listProjects();
   if (!listed.ok) return { projects: [], problem: listed.problem.title };
-  const projects = itemsOf<Project>(listed.data);
-  await Promise.all(
-    projects.map(async (p) => {
-      if (Array.isArray(p.environments)) return;
-      const envs = await api.get<unknown>(`/api/projects/${encodeURIComponent(p.id)}/environments`);
-      p.environments = envs.ok ? itemsOf<Environment>(envs.data) : [];
+  const projects = await Promise.all(
+    listed.data.items.map(async (p) => {
+      const envs = await api.listEnvironments(p.id);
+      return { ...p, environments: envs.ok ? envs.data.items : [] };
     }),
   );
   return { projects, problem: null };
 }
 
-/** Queue depth from GET /api/queue, whatever its exact field name. */
-export function queueDepthOf(body: unknown): number | null {
-  if (!body || typeof body !== "object") return null;
-  const b = body as Record<string, unknown>;
-  for (const key of ["depth", "queued", "waiting", "size", "pending"]) {
-    if (typeof b[key] === "number") return b[key] as number;
-  }
-  const counts = b.counts;
-  if (counts && typeof counts === "object") return queueDepthOf(counts);
-  return null;
+/** Tasks waiting to run or running, from GET /api/queue. */
+export function queueDepthOf(queue: QueueState): number {
+  return queue.depth;
 }

@@ -1,8 +1,8 @@
 import { DEPLOY_TEMPLATES } from "../../../domain/model/deploy-templates";
 import { DB_ENGINES, TASK_TYPES } from "../../../domain/model/task-types";
-import type { Project } from "./api-types";
 import { html, type SafeHtml } from "./escape";
 import { problemBox } from "./fragments";
+import type { ProjectWithEnvironments as Project } from "./loaders";
 
 export const QUICK_ACTIONS = {
   deploy: "Deploy",
@@ -144,7 +144,7 @@ const engineSelect = (v: Record<string, string>) =>
 
 const FIELDS: Record<QuickAction, (projects: Project[], v: Record<string, string>) => SafeHtml> = {
   deploy: (projects, v) => html`<label>Target environment <select name="target" required>
-${projects.map((p) => html`<optgroup label="${p.name}">${(p.environments ?? []).map((e) => option(`${p.id}|${e.id}`, `${p.name} / ${e.name} (${e.type})`, v.target))}</optgroup>`)}
+${projects.map((p) => html`<optgroup label="${p.name}">${p.environments.map((e) => option(`${p.id}|${e.id}`, `${p.name} / ${e.name} (${e.type})`, v.target))}</optgroup>`)}
 </select></label>
 <label>Template <select name="templateId" required>${DEPLOY_TEMPLATES.map((t) => option(t, t, v.templateId))}</select></label>`,
   backup: (_p, v) => html`${engineSelect(v)}

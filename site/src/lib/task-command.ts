@@ -7,18 +7,18 @@ import { problemBox } from "./fragments";
 export async function taskCommand(context: APIContext, command: "retry" | "cancel"): Promise<Response> {
   const id = context.params.id ?? "";
   const form = await readForm(context.request);
-  const result = await context.locals.api.send<{ taskId?: string; outcome?: string }>(
-    "POST",
-    `/api/tasks/${encodeURIComponent(id)}/${command}`,
-    command === "retry" ? { fromScratch: form.fromScratch === "true" } : {},
-    submittedKey(form),
-  );
+  const { api } = context.locals;
+  const call = { idempotencyKey: submittedKey(form) };
+  const result =
+    command === "retry"
+      ? await api.retryTask(id, { fromScratch: form.fromScratch === "true" }, call)
+      : await api.cancelTask(id, call);
   if (result.ok) {
     // A retried task runs again (a fresh live stream); a cancel shows up on the open stream.
     if (command === "retry" || !isHtmx(context.request))
-      return redirectAfterPost(context.request, `/tasks/${result.data?.taskId ?? id}`);
+      return redirectAfterPost(context.request, `/tasks/${result.data.taskId}`);
     const outcome =
-      result.data?.outcome === "cancelling"
+      "outcome" in result.data && result.data.outcome === "cancelling"
         ? "Cancelling: the running step stops at its next check."
         : "Cancelled.";
     return fragment(html`<p class="alert alert-ok" role="status"><strong>${outcome}</strong></p>`.value);

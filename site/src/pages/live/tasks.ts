@@ -1,6 +1,5 @@
 import type { APIRoute } from "astro";
 import type { TaskEvent } from "../../../../domain/model/events";
-import type { Task } from "../../lib/api-types";
 import { html } from "../../lib/escape";
 import { isFinished, refreshNotice, taskRow } from "../../lib/fragments";
 import { homeStats, sandboxPanel } from "../../lib/home-panels";
@@ -17,7 +16,7 @@ export const GET: APIRoute = ({ request, locals, url }) => {
   };
   const home = url.searchParams.get("home") === "1";
 
-  return relayStream(request, api, "/api/tasks/sse", null, {
+  return relayStream(request, api, null, null, {
     async onMessage(message, send) {
       let event: TaskEvent;
       try {
@@ -26,7 +25,7 @@ export const GET: APIRoute = ({ request, locals, url }) => {
         return "continue";
       }
       if (event.data.kind !== "status") return "continue";
-      const got = await api.get<Task>(`/api/tasks/${encodeURIComponent(event.taskId)}`);
+      const got = await api.getTask(event.taskId);
       if (!got.ok) return "continue";
       const task = got.data;
       const matches =

@@ -8,12 +8,12 @@ export const POST: APIRoute = async ({ params, request, locals }) => {
   const action = params.action;
   if (action !== "retry" && action !== "skip") return new Response("Unknown action", { status: 404 });
   const form = await readForm(request);
-  const result = await locals.api.send<{ taskId?: string }>(
-    "POST",
-    `/api/dlq/${encodeURIComponent(params.id ?? "")}/${action}`,
-    {},
-    submittedKey(form),
-  );
+  const id = params.id ?? "";
+  const call = { idempotencyKey: submittedKey(form) };
+  const result =
+    action === "retry"
+      ? await locals.api.retryDeadLetter(id, {}, call)
+      : await locals.api.skipDeadLetter(id, call);
   if (!result.ok) {
     if (isHtmx(request)) return fragment(problemBox(result.problem).value);
     return fragment(
@@ -22,7 +22,7 @@ export const POST: APIRoute = async ({ params, request, locals }) => {
       422,
     );
   }
-  const taskId = result.data?.taskId ?? form.taskId;
+  const taskId = result.data.taskId ?? form.taskId;
   if (action === "retry" && taskId) return redirectAfterPost(request, `/tasks/${encodeURIComponent(taskId)}`);
   if (isHtmx(request))
     return fragment(html`<tr><td colspan="7" class="muted" role="status">Skipped.</td></tr>`.value);

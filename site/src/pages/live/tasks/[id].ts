@@ -1,6 +1,5 @@
 import type { APIRoute } from "astro";
 import type { TaskEvent } from "../../../../../domain/model/events";
-import type { TaskDetail } from "../../../lib/api-types";
 import { html } from "../../../lib/escape";
 import { newIdempotencyKey } from "../../../lib/forms";
 import {
@@ -23,7 +22,7 @@ export const GET: APIRoute = ({ params, request, locals, url }) => {
   // The task as it is now: fragments plus whether it has really finished. Replayed events can be from an
   // earlier attempt (a failed status before a retry), so `done` follows the current status only.
   const snapshot = async (): Promise<{ html: string; finished: boolean }> => {
-    const detail = await api.get<TaskDetail>(`/api/tasks/${encodeURIComponent(id)}`);
+    const detail = await api.getTask(id);
     if (!detail.ok) return { html: "", finished: detail.problem.status === 404 };
     const t = detail.data;
     return {
@@ -35,56 +34,50 @@ export const GET: APIRoute = ({ params, request, locals, url }) => {
     };
   };
 
-  return relayStream(
-    request,
-    api,
-    `/api/tasks/${encodeURIComponent(id)}/sse`,
-    after > 0 ? String(after) : null,
-    {
-      async onMessage(message, send) {
-        if (message.event === "done") {
-          const now = await snapshot();
-          if (now.html) send({ id: message.id, data: now.html });
-          if (!now.finished) return "continue";
-          send({ event: "done", data: "end" });
-          return "end";
-        }
-        let event: TaskEvent;
-        try {
-          event = JSON.parse(message.data) as TaskEvent;
-        } catch {
-          return "continue";
-        }
-        if (event.data.kind === "log") {
-          if (event.seq <= after) return "continue";
-          const line = logLine({
-            seq: event.seq,
-            at: event.at,
-            level: event.data.level,
-            step: event.data.step ?? null,
-            message: event.data.message,
-          });
-          send({
-            id: message.id,
-            data: html`<hx-partial hx-target="#logs" hx-swap="beforeend">${line}</hx-partial>`.value,
-          });
-          return "continue";
-        }
+  return relayStream(request, api, id, after > 0 ? String(after) : null, {
+    async onMessage(message, send) {
+      if (message.event === "done") {
         const now = await snapshot();
         if (now.html) send({ id: message.id, data: now.html });
-        if (event.data.kind === "status" && isFinished(event.data.status) && now.finished) {
-          send({ event: "done", data: "end" });
-          return "end";
-        }
-        return "continue";
-      },
-      onFailure(send) {
-        send({
-          data: html`<hx-partial hx-target="#live-status" hx-swap="innerHTML">${refreshNotice(`/tasks/${id}`)}</hx-partial>`
-            .value,
-        });
+        if (!now.finished) return "continue";
         send({ event: "done", data: "end" });
-      },
+        return "end";
+      }
+      let event: TaskEvent;
+      try {
+        event = JSON.parse(message.data) as TaskEvent;
+      } catch {
+        return "continue";
+      }
+      if (event.data.kind === "log") {
+        if (event.seq <= after) return "continue";
+        const line = logLine({
+          seq: event.seq,
+          at: event.at,
+          level: event.data.level,
+          step: event.data.step ?? null,
+          message: event.data.message,
+        });
+        send({
+          id: message.id,
+          data: html`<hx-partial hx-target="#logs" hx-swap="beforeend">${line}</hx-partial>`.value,
+        });
+        return "continue";
+      }
+      const now = await snapshot();
+      if (now.html) send({ id: message.id, data: now.html });
+      if (event.data.kind === "status" && isFinished(event.data.status) && now.finished) {
+        send({ event: "done", data: "end" });
+        return "end";
+      }
+      return "continue";
     },
-  );
+    onFailure(send) {
+      send({
+        data: html`<hx-partial hx-target="#live-status" hx-swap="innerHTML">${refreshNotice(`/tasks/${id}`)}</hx-partial>`
+          .value,
+      });
+      send({ event: "done", data: "end" });
+    },
+  });
 };

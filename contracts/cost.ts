@@ -58,32 +58,40 @@ export const EstimateSchema = z
   })
   .openapi("CostEstimate");
 
-export const EXAMPLE_ESTIMATE = {
+type EstimateQueryOut = z.output<typeof EstimateQuery>;
+/** The query of GET /api/cost/estimate as a caller passes it (storageGb and count have defaults). */
+export type EstimateQuery = Omit<EstimateQueryOut, "storageGb" | "count"> &
+  Partial<Pick<EstimateQueryOut, "storageGb" | "count">>;
+/** A plan as a caller sends it (storageGb may be left out). */
+export type ResourcePlan = z.input<typeof ResourcePlanSchema>;
+export type Estimate = z.infer<typeof EstimateSchema>;
+
+export const EXAMPLE_ESTIMATE: Estimate = {
   currency: "USD",
   region: "westeurope",
   hoursPerMonth: 730,
   lineItems: [
     {
       resource: "api",
-      component: "compute" as const,
+      component: "compute",
       quantity: 1460,
-      unit: "vCPU-hour" as const,
+      unit: "vCPU-hour",
       unitPrice: 0.0456,
       monthly: 66.58,
     },
     {
       resource: "api",
-      component: "memory" as const,
+      component: "memory",
       quantity: 5840,
-      unit: "GB-hour" as const,
+      unit: "GB-hour",
       unitPrice: 0.005,
       monthly: 29.2,
     },
     {
       resource: "api",
-      component: "storage" as const,
+      component: "storage",
       quantity: 100,
-      unit: "GB-month" as const,
+      unit: "GB-month",
       unitPrice: 0.095,
       monthly: 9.5,
     },

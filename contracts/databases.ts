@@ -1,8 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { ArtifactRow } from "../../../db/rows";
-import { DB_ENGINES } from "../../../domain/model/task-types";
-import { FailureInjectionFields } from "../failure-injection";
-import { dnsLabel, idSchema } from "../shared";
+import { DB_ENGINES } from "../domain/model/task-types";
+import { dnsLabel, FailureInjectionFields, idSchema } from "./common";
 
 export const InstanceParams = z.object({
   engine: z.enum(DB_ENGINES).openapi({ example: "azure-postgres" }),
@@ -33,14 +31,10 @@ export const BackupSchema = z
   })
   .openapi("Backup");
 
-export function toBackup(row: ArtifactRow): z.infer<typeof BackupSchema> {
-  return {
-    artifactId: row.id,
-    engine: row.engine as z.infer<typeof BackupSchema>["engine"],
-    instanceId: row.instanceId ?? "",
-    taskId: row.taskId,
-    size: row.size,
-    sha256: row.sha256,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
+export const BackupListQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+export const BackupListSchema = z.object({ items: z.array(BackupSchema) });
+
+export type RestoreRequest = z.infer<typeof RestoreRequestSchema>;
+export type Backup = z.infer<typeof BackupSchema>;
+export type BackupListQuery = Partial<z.output<typeof BackupListQuery>>;
+export type BackupList = z.infer<typeof BackupListSchema>;

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { NotificationSettingsRow } from "../../../db/rows";
-import { NOTIFY_ON } from "../../../domain/model/notify-on";
-import { iso, PROJECT_ID_EXAMPLE } from "../shared";
+import { NOTIFY_ON } from "../domain/model/notify-on";
+import { idSchema, PROJECT_ID_EXAMPLE } from "./common";
 
 export const NotificationSettingsSchema = z
   .object({
@@ -35,37 +34,22 @@ export const PutNotificationSettingsSchema = z
   })
   .openapi("PutNotificationSettings");
 
-/** The host a webhook URL posts to ("" when it is not a URL). */
-export function webhookHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "";
-  }
-}
+export const TestNotificationRequestSchema = z
+  .strictObject({ projectId: idSchema("project", PROJECT_ID_EXAMPLE) })
+  .openapi("TestNotificationRequest");
 
-/** The host of a webhook URL and nothing that would let someone post to it. */
-export function maskWebhook(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}/…`;
-  } catch {
-    return "…";
-  }
-}
+const OutcomeSchema = z.object({
+  channel: z.enum(["teams", "email"]),
+  target: z.string().openapi({ example: "contoso.webhook.office.com" }),
+  status: z.enum(["delivered", "failed", "skipped", "would_send"]),
+  reason: z.string().optional(),
+});
 
-export function toSettings(
-  projectId: string,
-  row: NotificationSettingsRow | null,
-  reveal: boolean,
-): z.infer<typeof NotificationSettingsSchema> {
-  const url = row?.teamsWebhookUrl ?? null;
-  return {
-    projectId,
-    teamsWebhookUrl: url && !reveal ? maskWebhook(url) : url,
-    teamsWebhookConfigured: url !== null,
-    emailList: row?.emailList ?? [],
-    notifyOn: (row?.notifyOn as z.infer<typeof NotificationSettingsSchema>["notifyOn"]) ?? null,
-    updatedAt: iso(row?.updatedAt),
-  };
-}
+export const TestNotificationResultSchema = z
+  .object({ projectId: z.string(), sent: z.boolean(), outcomes: z.array(OutcomeSchema) })
+  .openapi("TestNotificationResult");
+
+export type NotificationSettings = z.infer<typeof NotificationSettingsSchema>;
+export type PutNotificationSettings = z.infer<typeof PutNotificationSettingsSchema>;
+export type TestNotificationRequest = z.infer<typeof TestNotificationRequestSchema>;
+export type TestNotificationResult = z.infer<typeof TestNotificationResultSchema>;

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { DEPLOY_TEMPLATES } from "../../../domain/model/deploy-templates";
-import { FailureInjectionFields } from "../failure-injection";
-import { ENV_ID_EXAMPLE, idSchema, PROJECT_ID_EXAMPLE } from "../shared";
+import { DEPLOY_TEMPLATES } from "../domain/model/deploy-templates";
+import { ENV_ID_EXAMPLE, FailureInjectionFields, idSchema, PROJECT_ID_EXAMPLE } from "./common";
 
 const ParamValue = z.union([z.string().max(1000), z.number(), z.boolean()]);
 
@@ -18,3 +17,6 @@ export const DeploymentRequestSchema = z
     ...FailureInjectionFields,
   })
   .openapi("DeploymentRequest");
+
+/** What a caller sends (params may be left out). */
+export type DeploymentRequest = z.input<typeof DeploymentRequestSchema>;

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { FailureInjectionFields } from "../failure-injection";
-import { dnsLabel, idSchema, PROJECT_ID_EXAMPLE } from "../shared";
+import { dnsLabel, FailureInjectionFields, idSchema, PROJECT_ID_EXAMPLE } from "./common";
 
 /** A sandbox lives at least 5 minutes and at most 7 days (10080 minutes). */
 export const SANDBOX_TTL_MINUTES = { min: 5, max: 10_080 } as const;
@@ -20,3 +19,5 @@ export const SandboxRequestSchema = z
     ...FailureInjectionFields,
   })
   .openapi("SandboxRequest");
+
+export type SandboxRequest = z.input<typeof SandboxRequestSchema>;

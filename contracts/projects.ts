@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import type { EnvironmentRow, ProjectRow } from "../../../db/rows";
-import { ENVIRONMENT_TYPES } from "../../../domain/model/task-types";
-import { SANDBOX_TTL_MINUTES } from "../sandboxes/schemas";
-import { dnsLabel, ENV_ID_EXAMPLE, idSchema, iso, PROJECT_ID_EXAMPLE } from "../shared";
+import { ENVIRONMENT_TYPES } from "../domain/model/task-types";
+import { dnsLabel, ENV_ID_EXAMPLE, idSchema, PROJECT_ID_EXAMPLE } from "./common";
+import { SANDBOX_TTL_MINUTES } from "./sandboxes";
 
 export const ProjectParams = z.object({ id: idSchema("project", PROJECT_ID_EXAMPLE) });
 export const EnvironmentParams = ProjectParams.extend({ envId: idSchema("environment", ENV_ID_EXAMPLE) });
@@ -60,31 +59,19 @@ export const UpdateEnvironmentSchema = z
   .refine((e) => e.name !== undefined || e.type !== undefined, "change at least one field")
   .openapi("UpdateEnvironment");
 
-export function toProject(row: ProjectRow): z.infer<typeof ProjectSchema> {
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
+export const ProjectListSchema = z.object({ items: z.array(ProjectSchema) });
+export const EnvironmentListSchema = z.object({ items: z.array(EnvironmentSchema) });
 
-export function toEnvironment(row: EnvironmentRow): z.infer<typeof EnvironmentSchema> {
-  return {
-    id: row.id,
-    projectId: row.projectId,
-    name: row.name,
-    type: row.type as z.infer<typeof EnvironmentSchema>["type"],
-    status: row.status,
-    ttlMinutes: row.ttlMinutes,
-    expiresAt: iso(row.expiresAt),
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
+export type Project = z.infer<typeof ProjectSchema>;
+export type CreateProject = z.infer<typeof CreateProjectSchema>;
+export type UpdateProject = z.infer<typeof UpdateProjectSchema>;
+export type Environment = z.infer<typeof EnvironmentSchema>;
+export type CreateEnvironment = z.infer<typeof CreateEnvironmentSchema>;
+export type UpdateEnvironment = z.infer<typeof UpdateEnvironmentSchema>;
+export type ProjectList = z.infer<typeof ProjectListSchema>;
+export type EnvironmentList = z.infer<typeof EnvironmentListSchema>;
 
-export const EXAMPLE_PROJECT = {
+export const EXAMPLE_PROJECT: Project = {
   id: PROJECT_ID_EXAMPLE,
   name: "shop",
   description: "Web shop and its APIs",
@@ -92,11 +79,11 @@ export const EXAMPLE_PROJECT = {
   updatedAt: "2026-01-05T10:00:00.000Z",
 };
 
-export const EXAMPLE_ENVIRONMENT = {
+export const EXAMPLE_ENVIRONMENT: Environment = {
   id: ENV_ID_EXAMPLE,
   projectId: PROJECT_ID_EXAMPLE,
   name: "prod",
-  type: "prod" as const,
+  type: "prod",
   status: "active",
   ttlMinutes: null,
   expiresAt: null,

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { DeadLetterRow } from "../../../db/rows";
-import { DEAD_LETTER_STATUSES } from "../../../db/stores/dead-letters-store";
-import { idSchema, iso } from "../shared";
+import { DEAD_LETTER_STATUSES } from "../domain/model/dead-letter-status";
+import { idSchema } from "./common";
 
 export const DLQ_ID_EXAMPLE = "dlq_01jd2x5k8m0000abcdefghjkmn";
 export const DeadLetterParams = z.object({ id: idSchema("deadLetter", DLQ_ID_EXAMPLE) });
@@ -22,23 +21,27 @@ export const DeadLetterSchema = z
   })
   .openapi("DeadLetter");
 
-export function toDeadLetter(row: DeadLetterRow): z.infer<typeof DeadLetterSchema> {
-  return {
-    id: row.id,
-    taskId: row.taskId,
-    taskType: row.taskType,
-    entityId: row.entityId,
-    reason: row.reason,
-    attempts: row.attempts,
-    lastError: row.lastError,
-    status: row.status as z.infer<typeof DeadLetterSchema>["status"],
-    resolvedBy: row.resolvedBy,
-    resolvedAt: iso(row.resolvedAt),
-    createdAt: row.createdAt.toISOString(),
-  };
-}
+export const DeadLetterListQuery = z.object({
+  status: z.enum(DEAD_LETTER_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
 
-export const EXAMPLE_DEAD_LETTER = {
+export const DeadLetterPageSchema = z.object({
+  items: z.array(DeadLetterSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const RetryDeadLetterRequestSchema = z
+  .strictObject({ fromScratch: z.boolean().optional() })
+  .openapi("RetryDeadLetterRequest");
+
+export type DeadLetter = z.infer<typeof DeadLetterSchema>;
+export type DeadLetterListQuery = Partial<z.output<typeof DeadLetterListQuery>>;
+export type DeadLetterPage = z.infer<typeof DeadLetterPageSchema>;
+export type RetryDeadLetterRequest = z.infer<typeof RetryDeadLetterRequestSchema>;
+
+export const EXAMPLE_DEAD_LETTER: DeadLetter = {
   id: DLQ_ID_EXAMPLE,
   taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
   taskType: "db.restore",
@@ -46,7 +49,7 @@ export const EXAMPLE_DEAD_LETTER = {
   reason: "permanent",
   attempts: 1,
   lastError: "artifact_checksum_mismatch: The backup file does not match its recorded sha256",
-  status: "open" as const,
+  status: "open",
   resolvedBy: null,
   resolvedAt: null,
   createdAt: "2026-01-05T10:00:05.000Z",

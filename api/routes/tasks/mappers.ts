@@ -1,0 +1,48 @@
+import type { Task, TaskLogLine, TaskStep } from "../../../contracts/tasks";
+import type { TaskLogRow, TaskRow, TaskStepRow } from "../../../db/rows";
+import { iso } from "../shared";
+
+/** The public shape of a task (internal columns such as the Teams card reference stay inside). */
+export function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status as Task["status"],
+    entityId: row.entityId,
+    projectId: row.projectId,
+    requestedBy: row.requestedBy,
+    source: row.source as Task["source"],
+    payload: row.payload,
+    result: row.result ?? null,
+    error: row.error ?? null,
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    cancelRequested: row.cancelRequested,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+  };
+}
+
+export function toStep(row: TaskStepRow): TaskStep {
+  return {
+    index: row.idx,
+    name: row.name,
+    status: row.status as TaskStep["status"],
+    percent: row.percent,
+    message: row.message,
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+  };
+}
+
+export function toLogLine(row: TaskLogRow): TaskLogLine {
+  return {
+    seq: row.seq,
+    at: row.at.toISOString(),
+    level: row.level as TaskLogLine["level"],
+    step: row.step,
+    message: row.message,
+  };
+}

@@ -1,0 +1,54 @@
+import { z } from "@hono/zod-openapi";
+import { type IdKind, idPattern } from "../domain/model/ids";
+
+// Building blocks shared by the resources' contracts. `z` comes from @hono/zod-openapi so the same
+// schemas carry the OpenAPI metadata the API publishes; at runtime it is plain zod.
+
+/** An id of the given kind (prefix + ULID), e.g. `tsk_…` for a task. */
+export const idSchema = (kind: IdKind, example: string) =>
+  z.string().regex(idPattern(kind), `must be a ${kind} id like ${example}`).openapi({ example });
+
+export const TASK_ID_EXAMPLE = "tsk_01jd2x5k8m0000abcdefghjkmn";
+export const PROJECT_ID_EXAMPLE = "prj_01jd2x5k8m0000abcdefghjkmn";
+export const ENV_ID_EXAMPLE = "env_01jd2x5k8m0000abcdefghjkmn";
+
+/** A DNS-1123 label: lower-case letters, digits and '-', starting and ending alphanumeric, at most 63. */
+export const dnsLabel = (example: string) =>
+  z
+    .string()
+    .max(63)
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (a-z, 0-9, '-'; at most 63)")
+    .openapi({ example });
+
+/** The answer of every route that queues a task: 202 with its id (and a Location header). */
+export const TaskAcceptedSchema = z
+  .object({ taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }) })
+  .openapi("TaskAccepted");
+export type TaskAccepted = z.infer<typeof TaskAcceptedSchema>;
+
+/**
+ * Optional body fields that ask a demo step to fail (README "Failure injection"). The API accepts
+ * them in demo mode only, so demos and browser tests can drive the dead-letter flow.
+ */
+export const FailureInjectionFields = {
+  failAt: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "Demo mode only: the name of a step that should fail", example: "apply" }),
+  failTimes: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: "Demo mode only: fail only the first n attempts", example: 3 }),
+  failPermanently: z
+    .boolean()
+    .optional()
+    .openapi({ description: "Demo mode only: fail without retrying (straight to the dead-letter queue)" }),
+};
+
+export const FAILURE_INJECTION_KEYS = ["failAt", "failTimes", "failPermanently"] as const;
+export type FailureInjection = { failAt?: string; failTimes?: number; failPermanently?: boolean };

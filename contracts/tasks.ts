@@ -1,0 +1,177 @@
+import { z } from "@hono/zod-openapi";
+import { MAX_LOG_LINES_PER_TASK, MAX_PAGE_SIZE } from "../domain/model/limits";
+import { TASK_STATUSES } from "../domain/model/task-status";
+import { STEP_STATUSES, TASK_SOURCES, TASK_TYPE_NAMES } from "../domain/model/task-types";
+import { idSchema, TASK_ID_EXAMPLE } from "./common";
+
+export const TaskIdParams = z.object({ id: idSchema("task", TASK_ID_EXAMPLE) });
+
+const TaskErrorSchema = z
+  .object({ code: z.string(), message: z.string(), hint: z.string().optional() })
+  .openapi("TaskError");
+
+export const TaskSchema = z
+  .object({
+    id: z.string().openapi({ example: TASK_ID_EXAMPLE }),
+    type: z.enum(TASK_TYPE_NAMES as [string, ...string[]]).openapi({ example: "deploy" }),
+    status: z.enum(TASK_STATUSES).openapi({ example: "running" }),
+    entityId: z.string().openapi({ example: "env_01jd2x5k8m0000abcdefghjkmn" }),
+    projectId: z.string().nullable(),
+    requestedBy: z.string().openapi({ example: "alice@contoso.com" }),
+    source: z.enum(TASK_SOURCES),
+    payload: z.record(z.string(), z.unknown()),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    error: TaskErrorSchema.nullable(),
+    attempts: z.number().int(),
+    maxAttempts: z.number().int(),
+    cancelRequested: z.boolean(),
+    createdAt: z.string().openapi({ example: "2026-01-05T10:00:00.000Z" }),
+    updatedAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi("Task");
+
+export const StepSchema = z
+  .object({
+    index: z.number().int(),
+    name: z.string().openapi({ example: "plan" }),
+    status: z.enum(STEP_STATUSES),
+    percent: z.number().int().min(0).max(100),
+    message: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi("TaskStep");
+
+export const LogLineSchema = z
+  .object({
+    seq: z.number().int(),
+    at: z.string(),
+    level: z.enum(["debug", "info", "warn", "error"]),
+    step: z.string().nullable(),
+    message: z.string().openapi({ example: "Plan: 2 to update, 0 to add, 0 to destroy" }),
+  })
+  .openapi("TaskLogLine");
+
+export const TaskDetailSchema = TaskSchema.extend({
+  steps: z.array(StepSchema),
+  logs: z.array(LogLineSchema),
+  queuePosition: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: "0 = running or next for its entity; null when not in the queue" }),
+}).openapi("TaskDetail");
+
+export const TaskPageSchema = z
+  .object({ items: z.array(TaskSchema), nextCursor: z.string().nullable() })
+  .openapi("TaskPage");
+
+export const TaskListQuery = z.object({
+  status: z.enum(TASK_STATUSES).optional(),
+  type: z.enum(TASK_TYPE_NAMES as [string, ...string[]]).optional(),
+  entityId: z.string().min(1).max(200).optional().openapi({ example: "azure-postgres/orders" }),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+  cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
+});
+
+export const TaskLogsQuery = z.object({
+  afterSeq: z.coerce.number().int().min(0).optional().openapi({ description: "Only lines after this seq" }),
+  limit: z.coerce.number().int().min(1).max(MAX_LOG_LINES_PER_TASK).default(MAX_LOG_LINES_PER_TASK),
+});
+
+export const TaskLogsSchema = z
+  .object({ taskId: z.string(), items: z.array(LogLineSchema) })
+  .openapi("TaskLogs");
+
+export const RetryTaskRequestSchema = z
+  .strictObject({
+    fromScratch: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Run every step again instead of skipping those that succeeded" }),
+  })
+  .openapi("RetryTaskRequest");
+
+export const TaskCancelledSchema = z
+  .object({
+    taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }),
+    outcome: z.enum(["cancelled", "cancelling"]).openapi({
+      description: "cancelled: it was still queued; cancelling: it runs and stops at its next checkpoint",
+    }),
+  })
+  .openapi("TaskCancelled");
+
+export const TaskOriginRecordSchema = z
+  .object({
+    taskId: z.string(),
+    conversationRef: z.record(z.string(), z.unknown()).nullable(),
+    cardActivityId: z.string().nullable(),
+  })
+  .openapi("TaskOriginRecord");
+
+export const SetTaskOriginSchema = z
+  .strictObject({
+    conversationRef: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "The Bot Framework conversation reference of the card's conversation" }),
+    cardActivityId: z.string().min(1).max(256).openapi({ example: "1736071234567" }),
+  })
+  .openapi("TaskOrigin");
+
+export const TaskOriginSetSchema = z.object({ taskId: z.string(), cardActivityId: z.string() });
+
+export const TaskStreamInfoSchema = z
+  .object({
+    taskId: z.string(),
+    transport: z.literal("sse"),
+    url: z.string(),
+    allTasksUrl: z.string(),
+    events: z.array(z.string()),
+    resume: z.string(),
+    heartbeatSeconds: z.number(),
+  })
+  .openapi("TaskStreamInfo");
+
+export type Task = z.infer<typeof TaskSchema>;
+export type TaskError = NonNullable<Task["error"]>;
+export type TaskStep = z.infer<typeof StepSchema>;
+export type TaskLogLine = z.infer<typeof LogLineSchema>;
+export type TaskDetail = z.infer<typeof TaskDetailSchema>;
+export type TaskPage = z.infer<typeof TaskPageSchema>;
+/** The filters of GET /api/tasks, as a caller passes them (every one optional). */
+export type TaskListQuery = Partial<z.output<typeof TaskListQuery>>;
+export type TaskLogsQuery = Partial<z.output<typeof TaskLogsQuery>>;
+export type TaskLogs = z.infer<typeof TaskLogsSchema>;
+export type RetryTaskRequest = z.infer<typeof RetryTaskRequestSchema>;
+export type TaskCancelled = z.infer<typeof TaskCancelledSchema>;
+export type TaskOriginRecord = z.infer<typeof TaskOriginRecordSchema>;
+export type SetTaskOrigin = z.infer<typeof SetTaskOriginSchema>;
+export type TaskOriginSet = z.infer<typeof TaskOriginSetSchema>;
+export type TaskStreamInfo = z.infer<typeof TaskStreamInfoSchema>;
+
+export const EXAMPLE_TASK: Task = {
+  id: TASK_ID_EXAMPLE,
+  type: "deploy",
+  status: "running",
+  entityId: "env_01jd2x5k8m0000abcdefghjkmn",
+  projectId: "prj_01jd2x5k8m0000abcdefghjkmn",
+  requestedBy: "alice@contoso.com",
+  source: "api",
+  payload: {
+    projectId: "prj_01jd2x5k8m0000abcdefghjkmn",
+    envId: "env_01jd2x5k8m0000abcdefghjkmn",
+    templateId: "web-app",
+    params: {},
+  },
+  result: null,
+  error: null,
+  attempts: 1,
+  maxAttempts: 3,
+  cancelRequested: false,
+  createdAt: "2026-01-05T10:00:00.000Z",
+  updatedAt: "2026-01-05T10:00:04.000Z",
+  startedAt: "2026-01-05T10:00:01.000Z",
+  finishedAt: null,
+};
