@@ -35,13 +35,18 @@ export function followEventStream(options: {
         // Aborting the request does not end an in-process stream; cancelling the reader does.
         const cancel = () => void reader.cancel();
         controller.signal.addEventListener("abort", cancel, { once: true });
-        for await (const message of reader) {
-          lastId = message.id;
-          try {
-            options.onMessage(message);
-          } catch (error) {
-            options.logger.error("event handler failed", { error });
+        try {
+          for await (const message of reader) {
+            lastId = message.id;
+            try {
+              options.onMessage(message);
+            } catch (error) {
+              options.logger.error("event handler failed", { error });
+            }
           }
+        } finally {
+          // One listener per connection would pile up over a long life of reconnects.
+          controller.signal.removeEventListener("abort", cancel);
         }
       } catch (error) {
         if (controller.signal.aborted) break;
@@ -68,14 +73,12 @@ export function followEventStream(options: {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const wake = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener("abort", wake, { once: true });
   });
 }

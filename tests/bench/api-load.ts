@@ -1,80 +1,74 @@
-// The client half of `npm run bench:api`: keep-alive HTTP load at a fixed number of connections,
-// one route at a time, printing p50/p95/p99 latency and requests per second as JSON lines.
-import { Agent, request } from "node:http";
+// The client half of `npm run bench:api`, in its own process so the load generator never competes
+// with the server's event loop: autocannon at a fixed number of keep-alive connections, every route
+// BENCH_RUNS times interleaved, one JSON line per run on stdout.
+import autocannon from "autocannon";
 
-const base = new URL(process.argv[2] ?? "http://127.0.0.1:3000");
+const base = process.argv[2] ?? "http://127.0.0.1:3000";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const WARMUP_SECONDS = 1;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS });
-
-function get(path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: base.hostname, port: base.port, path, agent, method: "GET" }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
+async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(new URL(path, base));
+  if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+  return (await res.json()) as T;
 }
 
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+type Page = { items: Array<{ id: string }>; nextCursor: string | null };
 
-async function run(name: string, nextPath: () => string) {
-  const latencies: number[] = [];
-  let errors = 0;
-  let measuring = false;
-  const warmupEnds = Date.now() + WARMUP_SECONDS * 1000;
-  const ends = warmupEnds + SECONDS * 1000;
-  let measuredFrom = 0;
-  const worker = async () => {
-    while (Date.now() < ends) {
-      if (!measuring && Date.now() >= warmupEnds) {
-        measuring = true;
-        measuredFrom = Date.now();
-      }
-      const t0 = process.hrtime.bigint();
-      const res = await get(nextPath()).catch(() => ({ status: 0, body: "" }));
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (res.status !== 200) errors++;
-      if (measuring) latencies.push(ms);
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const elapsed = (Date.now() - measuredFrom) / 1000;
-  latencies.sort((a, b) => a - b);
-  const row = {
-    route: name,
-    connections: CONNECTIONS,
-    requests: latencies.length,
-    errors,
-    reqPerSec: Math.round(latencies.length / elapsed),
-    p50ms: +pct(latencies, 50).toFixed(2),
-    p95ms: +pct(latencies, 95).toFixed(2),
-    p99ms: +pct(latencies, 99).toFixed(2),
-  };
-  process.stdout.write(`${JSON.stringify(row)}\n`);
-}
-
+// Task ids to rotate through, and the cursor of a page about 90% deep into the list.
 const ids: string[] = [];
+let deepCursor: string | null = null;
 let cursor: string | null = null;
-while (ids.length < 2000) {
-  const page = await get(`/api/tasks?limit=200${cursor ? `&cursor=${cursor}` : ""}`);
-  const body = JSON.parse(page.body) as { items: Array<{ id: string }>; nextCursor: string | null };
-  ids.push(...body.items.map((t) => t.id));
-  cursor = body.nextCursor;
-  if (!cursor) break;
+const total = Number(process.env.BENCH_TASKS ?? 10_000);
+let seen = 0;
+for (;;) {
+  const page: Page = await getJson(`/api/tasks?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+  if (ids.length < 2000) ids.push(...page.items.map((t) => t.id));
+  seen += page.items.length;
+  if (!deepCursor && seen >= total * 0.9 && page.nextCursor) deepCursor = page.nextCursor;
+  cursor = page.nextCursor;
+  if (!cursor || deepCursor) break;
 }
-let i = 0;
-await run("GET /health/live (ceiling)", () => "/health/live");
-await run("GET /api/tasks/{id}", () => `/api/tasks/${ids[i++ % ids.length]}`);
-await run("GET /api/tasks?limit=50", () => "/api/tasks?limit=50");
-agent.destroy();
+
+const routes: Array<{ route: string; paths: () => string }> = [
+  { route: "GET /health/live (trivial)", paths: () => "/health/live" },
+  {
+    route: "GET /api/tasks/{id}",
+    paths: (() => {
+      let i = 0;
+      return () => `/api/tasks/${ids[i++ % ids.length]}`;
+    })(),
+  },
+  { route: "GET /api/tasks?limit=50 (first page)", paths: () => "/api/tasks?limit=50" },
+  ...(deepCursor
+    ? [
+        {
+          route: "GET /api/tasks?limit=50 (90% deep)",
+          paths: () => `/api/tasks?limit=50&cursor=${deepCursor}`,
+        },
+      ]
+    : []),
+];
+
+for (let run = 1; run <= RUNS; run++) {
+  for (const { route, paths } of routes) {
+    const result = await autocannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      requests: [{ setupRequest: (req) => ({ ...req, path: paths() }) }],
+    });
+    const row = {
+      route,
+      run,
+      reqPerSec: Math.round(result.requests.average),
+      p50ms: result.latency.p50,
+      p97_5ms: result.latency.p97_5,
+      p99ms: result.latency.p99,
+      non2xx: result.non2xx,
+      errors: result.errors + result.timeouts,
+    };
+    process.stdout.write(`${JSON.stringify(row)}\n`);
+  }
+}

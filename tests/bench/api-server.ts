@@ -1,22 +1,23 @@
-// The server half of `npm run bench:api`: the real runtime (ROLE=api) over a SQLite file holding
-// 10,000 tasks with their steps. Prints "READY <port>" when it listens.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// The server half of `npm run bench:api`: the real runtime (ROLE=api) over a fresh database
+// (BENCH_DB=sqlite|postgres) holding BENCH_TASKS tasks with their steps. Prints "READY <port>" when it
+// listens; SIGTERM stops it and removes the database.
 import { createRuntime } from "../../compose";
 import { loadConfig } from "../../config";
+import type { Dialect } from "../../db/client";
 import { newId } from "../../domain/model/ids";
 import { stepsOf, TASK_TYPE_NAMES, type TaskType } from "../../domain/model/task-types";
 import { createLogger } from "../../platform/logger";
+import { createTestDatabase } from "../support/databases";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);
-const dir = mkdtempSync(join(tmpdir(), "cloudops-bench-"));
+const dialect: Dialect = process.env.BENCH_DB === "postgres" ? "postgres" : "sqlite";
+const testDb = await createTestDatabase(dialect);
+await testDb.database.close();
 const config = loadConfig({
   ROLE: "api",
   DEMO_MODE: "true",
   LOG_LEVEL: "silent",
-  DATA_DIR: dir,
-  DATABASE_URL: `file:${join(dir, "bench.db")}`,
+  DATABASE_URL: testDb.url,
   REDIS_PREFIX: `cloudops-bench-${process.pid}`,
 });
 config.port = 0;
@@ -71,7 +72,7 @@ process.stdout.write(`READY ${port}\n`);
 
 const stop = async () => {
   await runtime.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await testDb.destroy().catch(() => undefined);
   process.exit(0);
 };
 process.on("SIGTERM", () => void stop());

@@ -1,6 +1,6 @@
 import { silentLogger } from "../../platform/logger";
 import { createQueue } from "../../worker/queue/create-queue";
-import { createOrderCheck, rounds, until, type Workload } from "./workload";
+import { createOrderCheck, rounds, until, type Workload, work } from "./workload";
 
 /** Our FIFO engine on BullMQ (worker/queue/bullmq), no-op processor, the same items. */
 export async function benchFifoEngine(
@@ -18,6 +18,7 @@ export async function benchFifoEngine(
   await queue.start(async (delivery) => {
     const seq = seqOf.get(delivery.taskId) ?? -1;
     order.start(delivery.entityId, seq);
+    await work(workload);
     order.end(delivery.entityId, seq);
     return { kind: "done" };
   });

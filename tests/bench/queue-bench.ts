@@ -1,59 +1,101 @@
 /**
  * npm run bench:queue — prints figures, asserts nothing about time.
- * Needs REDIS_URL; DATABASE_URL (postgres://) adds the PostgreSQL end-to-end figure.
+ * Needs REDIS_URL; DATABASE_URL (postgres://) adds the PostgreSQL end-to-end figures.
+ * Every side runs BENCH_RUNS times (default 3), interleaved, and prints median and range.
  */
 import { deleteRedisKeys } from "../support/redis-keys";
 import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
 import { benchFifoEngine } from "./fifo-engine";
 import { benchRawBullmq } from "./raw-bullmq";
+import { formatSummary, interleaved, machineLine, summarise } from "./stats";
 import { benchTaskEngine } from "./task-engine";
+import type { Workload } from "./workload";
 
-const QUEUE_WORKLOAD = { jobs: 10_000, entities: 1_000 };
-const TASK_WORKLOAD = { jobs: 500, entities: 50 };
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 8;
+// Many entities, no-op jobs: throughput. Few entities, jobs that wait: order (raw BullMQ breaks it).
+const THROUGHPUT: Workload = { jobs: 10_000, entities: 1_000 };
+const CONTENDED: Workload = { jobs: 1_000, entities: 4, maxWorkMs: 3 };
+const TASKS: Workload = { jobs: 500, entities: 50 };
+
+type QueueRun = { jobsPerSecond: number; violations: number };
+
+async function compareQueues(url: string, prefix: string, workload: Workload, label: string) {
+  console.log(
+    `\n${label}: ${workload.jobs} jobs over ${workload.entities} entities${workload.maxWorkMs ? `, each waiting 0-${workload.maxWorkMs} ms` : ", no-op"}, concurrency ${CONCURRENCY}`,
+  );
+  let n = 0;
+  const results = await interleaved<QueueRun>(
+    [
+      { name: "raw BullMQ", run: () => benchRawBullmq(url, `${prefix}:raw${n++}`, workload, CONCURRENCY) },
+      { name: "FIFO engine", run: () => benchFifoEngine(url, `${prefix}:fifo${n++}`, workload, CONCURRENCY) },
+    ],
+    RUNS,
+    (name, r, round) =>
+      console.log(
+        `  run ${round} ${name.padEnd(12)} ${r.jobsPerSecond.toFixed(0).padStart(7)} jobs/s  order violations ${r.violations}`,
+      ),
+  );
+  const raw = results.get("raw BullMQ") ?? [];
+  const fifo = results.get("FIFO engine") ?? [];
+  const rawRate = summarise(raw.map((r) => r.jobsPerSecond));
+  const fifoRate = summarise(fifo.map((r) => r.jobsPerSecond));
+  const ratios = summarise(fifo.map((r, i) => r.jobsPerSecond / (raw[i]?.jobsPerSecond ?? Number.NaN)));
+  console.log(
+    `  raw BullMQ   jobs/s ${formatSummary(rawRate)}; order violations ${raw.map((r) => r.violations).join(", ")}`,
+  );
+  console.log(
+    `  FIFO engine  jobs/s ${formatSummary(fifoRate)}; order violations ${fifo.map((r) => r.violations).join(", ")}`,
+  );
+  console.log(`  ratio FIFO / raw (same round) ${formatSummary(ratios, 2)}`);
+  return fifo.reduce((sum, r) => sum + r.violations, 0);
+}
 
 async function main(): Promise<void> {
   if (!redisUrl) {
     console.error("bench:queue needs REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379 npm run bench:queue)");
     process.exit(1);
   }
+  await run(redisUrl);
+}
+
+async function run(redisUrl: string): Promise<void> {
   const prefix = `cloudops-bench:${uniqueSuffix()}`;
-  const fmt = (n: number) => n.toFixed(0).padStart(7);
+  console.log(machineLine());
+  console.log(`Redis ${redisUrl}; ${RUNS} interleaved runs per side`);
   try {
-    console.log(
-      `Queue: ${QUEUE_WORKLOAD.jobs} no-op jobs over ${QUEUE_WORKLOAD.entities} entities, concurrency ${CONCURRENCY}, Redis ${redisUrl}`,
-    );
-    const raw = await benchRawBullmq(redisUrl, `${prefix}:raw`, QUEUE_WORKLOAD, CONCURRENCY);
-    console.log(
-      `  raw BullMQ          ${fmt(raw.jobsPerSecond)} jobs/s  (${raw.seconds.toFixed(2)} s; per-entity order violations ${raw.violations}, not guaranteed by plain BullMQ)`,
-    );
-    const fifo = await benchFifoEngine(redisUrl, `${prefix}:fifo`, QUEUE_WORKLOAD, CONCURRENCY);
-    console.log(
-      `  FIFO engine         ${fmt(fifo.jobsPerSecond)} jobs/s  (${fifo.seconds.toFixed(2)} s; order violations ${fifo.violations})`,
-    );
-    console.log(`  ratio FIFO / raw    ${(fifo.jobsPerSecond / raw.jobsPerSecond).toFixed(2)}`);
+    let violations = await compareQueues(redisUrl, `${prefix}:tp`, THROUGHPUT, "Throughput");
+    violations += await compareQueues(redisUrl, `${prefix}:order`, CONTENDED, "Order under contention");
 
     console.log(
-      `Task engine end to end: ${TASK_WORKLOAD.jobs} tasks (3 no-op steps each) over ${TASK_WORKLOAD.entities} entities, concurrency ${CONCURRENCY}`,
+      `\nTask engine end to end: ${TASKS.jobs} tasks (3 no-op steps each) over ${TASKS.entities} entities, concurrency ${CONCURRENCY}`,
     );
     const dialects = postgresUrl ? (["sqlite", "postgres"] as const) : (["sqlite"] as const);
-    for (const dialect of dialects) {
-      for (const engine of ["memory", "bullmq"] as const) {
-        const result = await benchTaskEngine({
-          dialect,
-          engine,
-          redisUrl,
-          prefix: `${prefix}:${dialect}-${engine}`,
-          workload: TASK_WORKLOAD,
-          concurrency: CONCURRENCY,
-        });
-        console.log(
-          `  ${dialect.padEnd(8)} + ${engine.padEnd(6)}   ${fmt(result.tasksPerSecond)} tasks/s  (${result.seconds.toFixed(2)} s)`,
-        );
-      }
-    }
+    let n = 0;
+    const sides = dialects.flatMap((dialect) =>
+      (["memory", "bullmq"] as const).map((engine) => ({
+        name: `${dialect} + ${engine}`,
+        run: async () =>
+          (
+            await benchTaskEngine({
+              dialect,
+              engine,
+              redisUrl,
+              prefix: `${prefix}:${dialect}-${engine}-${n++}`,
+              workload: TASKS,
+              concurrency: CONCURRENCY,
+            })
+          ).tasksPerSecond,
+      })),
+    );
+    const results = await interleaved(sides, RUNS);
+    for (const [name, values] of results)
+      console.log(`  ${name.padEnd(18)} tasks/s ${formatSummary(summarise(values))}`);
     if (!postgresUrl) console.log("  (set DATABASE_URL=postgres://... for the PostgreSQL figures)");
-    if (fifo.violations > 0) process.exitCode = 1;
+    if (violations > 0) {
+      console.error(`\nThe FIFO engine broke per-entity order ${violations} time(s).`);
+      process.exitCode = 1;
+    }
   } finally {
     await deleteRedisKeys(redisUrl, prefix);
   }

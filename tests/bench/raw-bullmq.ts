@@ -1,6 +1,6 @@
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { createOrderCheck, rounds, until, type Workload } from "./workload";
+import { createOrderCheck, rounds, until, type Workload, work } from "./workload";
 
 /** Plain BullMQ, no-op jobs, same concurrency: the ceiling our FIFO layer is compared against. */
 export async function benchRawBullmq(
@@ -18,6 +18,7 @@ export async function benchRawBullmq(
     async (job) => {
       const { entityId, seq } = job.data as { entityId: string; seq: number };
       order.start(entityId, seq);
+      await work(workload);
       order.end(entityId, seq);
     },
     { connection: workerConnection, prefix, concurrency },

@@ -45,7 +45,7 @@ describe("the process: roles and a clean stop", () => {
       DEMO_STEP_DELAY_MS: "4000",
       SHUTDOWN_GRACE_MS: "500",
     });
-    await waitFor(async () => (await stores.tasks.get(task.id))?.status === "running", 15_000);
+    await waitFor(async () => (await stores.tasks.get(task.id))?.status === "running", 60_000);
 
     const stoppedAt = Date.now();
     app.child.kill("SIGTERM");
@@ -65,13 +65,13 @@ describe("the process: roles and a clean stop", () => {
       const done = await waitFor(async () => {
         const t = await stores.tasks.get(task.id);
         return t && ["succeeded", "failed"].includes(t.status) ? t : null;
-      }, 20_000);
+      }, 60_000);
       expect(done.status).toBe("succeeded");
     } finally {
       again.child.kill("SIGINT");
       expect(await again.exited).toBe(0);
     }
-  }, 60_000);
+  }, 240_000);
 
   it("ROLE=api serves the API without running tasks; ROLE=worker runs them", async () => {
     const { task } = await stores.tasks.create({
@@ -97,11 +97,11 @@ describe("the process: roles and a clean stop", () => {
       const done = await waitFor(async () => {
         const t = await stores.tasks.get(task.id);
         return t?.status === "succeeded" ? t : null;
-      }, 20_000);
+      }, 60_000);
       expect(done.status).toBe("succeeded");
     } finally {
       worker.child.kill("SIGTERM");
       expect(await worker.exited).toBe(0);
     }
-  }, 60_000);
+  }, 240_000);
 });

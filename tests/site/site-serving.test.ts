@@ -209,16 +209,16 @@ describe("form safety", () => {
 
   it("cancels a queued task from its page, and shows why it cannot be retried", async () => {
     const { cookie, token } = await csrf();
-    const restart = async () => {
-      const response = await fetch(`${site.url}/api/k8s/workloads/shop/cart:restart`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": `cancel-${Math.random()}` },
-        body: "{}",
-      });
-      return ((await response.json()) as { taskId: string }).taskId;
-    };
-    await restart();
-    const queued = await restart(); // same workload: waits behind the first one
+    // A queued task that no worker picks up meanwhile (its row only, never published), so the cancel
+    // below always finds it queued, however slow the machine is.
+    const { task: queuedTask } = await site.runtime.stores.tasks.create({
+      type: "k8s.restart",
+      entityId: "shop/cart",
+      payload: { namespace: "shop", name: "cart" },
+      requestedBy: "tester",
+      source: "site",
+    });
+    const queued = queuedTask.id;
     const post = (path: string, key: string) =>
       page(path, {
         method: "POST",

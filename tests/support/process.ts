@@ -27,7 +27,7 @@ export interface AppProcess {
 }
 
 /** Starts `main.ts` as a real child process and waits until it answers /health/live. */
-export async function startAppProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<AppProcess> {
+export async function startAppProcess(env: Record<string, string>, timeoutMs = 90_000): Promise<AppProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   let out = "";
   const child = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
