@@ -41,6 +41,7 @@ describe("configuration", () => {
   it("needs SESSION_SECRET of 32+ characters when DEMO_MODE=false serves the dashboard", () => {
     const prod = { DEMO_MODE: "false", OIDC_ISSUER: "https://idp.example/v2.0" };
     expect(() => loadConfig(prod)).toThrow(/SESSION_SECRET must be set/);
+    expect(() => loadConfig({ ...prod, SESSION_SECRET: "s".repeat(32) })).toThrow(/OIDC_CLIENT_ID/);
     expect(() => loadConfig({ ...prod, SESSION_SECRET: "short" })).toThrow(
       /SESSION_SECRET must be at least 32 characters/,
     );

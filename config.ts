@@ -205,6 +205,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       "Invalid configuration: SESSION_SECRET must be set (at least 32 characters) when DEMO_MODE=false: it protects the dashboard's sign-in cookie",
     );
   }
+  if (!e.DEMO_MODE && (e.ROLE === "all" || e.ROLE === "api") && !(e.OIDC_CLIENT_ID ?? e.AZURE_CLIENT_ID)) {
+    throw new ConfigError(
+      "Invalid configuration: OIDC_CLIENT_ID (or AZURE_CLIENT_ID) must be set when DEMO_MODE=false: the dashboard signs people in as this client",
+    );
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
   return {
     demoMode: e.DEMO_MODE,

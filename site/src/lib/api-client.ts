@@ -1,4 +1,5 @@
-import type { Role, SiteLocals } from "./site-locals";
+import { type ActingIdentity, actingHeaders } from "./acting-identity";
+import type { SiteLocals } from "./site-locals";
 
 /** An RFC 9457 problem as the API sends it, reduced to what a person needs to read. */
 export interface Problem {
@@ -23,14 +24,11 @@ export interface ApiClient {
   stream(path: string, lastEventId: string | null, signal: AbortSignal): Promise<Response>;
 }
 
-/** Calls the API in this process as the dashboard user, through the internal-caller headers. */
-export function createApiClient(locals: SiteLocals, acting: { user: string; role: Role }): ApiClient {
-  const headers = (extra: Record<string, string> = {}) => ({
+/** Calls the API in this process as the acting person (the signed-in user; the demo user in demo mode). */
+export function createApiClient(locals: SiteLocals, acting: ActingIdentity): ApiClient {
+  const headers = async (extra: Record<string, string> = {}) => ({
     accept: "application/json",
-    "x-internal-token": locals.internalToken,
-    "x-acting-user": acting.user,
-    "x-acting-role": acting.role,
-    "x-acting-source": "site",
+    ...(await actingHeaders(locals, acting)),
     ...extra,
   });
 
@@ -62,16 +60,16 @@ export function createApiClient(locals: SiteLocals, acting: { user: string; role
   }
 
   return {
-    get: (path) => call(path, { headers: headers() }),
-    send: (method, path, body, idempotencyKey) =>
+    get: async (path) => call(path, { headers: await headers() }),
+    send: async (method, path, body, idempotencyKey) =>
       call(path, {
         method,
-        headers: headers({ "content-type": "application/json", "idempotency-key": idempotencyKey }),
+        headers: await headers({ "content-type": "application/json", "idempotency-key": idempotencyKey }),
         body: JSON.stringify(body ?? {}),
       }),
-    stream: (path, lastEventId, signal) =>
+    stream: async (path, lastEventId, signal) =>
       fetch(`${locals.apiBase}${path}`, {
-        headers: headers({
+        headers: await headers({
           accept: "text/event-stream",
           ...(lastEventId ? { "last-event-id": lastEventId } : {}),
         }),
