@@ -205,6 +205,7 @@ describe("production without a bot registration", () => {
       DEMO_MODE: "false",
       OIDC_ISSUER: "https://login.example.test/tenant/v2.0",
       SESSION_SECRET: "x".repeat(32),
+      OIDC_CLIENT_ID: "cloudops",
       LOG_LEVEL: "silent",
     });
     const app = new Hono();
