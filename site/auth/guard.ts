@@ -76,5 +76,9 @@ function isPageRequest(c: Context): boolean {
   if (method !== "GET" && method !== "HEAD") return false;
   if (c.req.header("hx-request")) return false;
   if (c.req.path.startsWith("/live/")) return false;
+  // An image, script or favicon fetch must not start a sign-in: it would replace the login cookie of
+  // the real navigation (and the provider's page cannot load as an image anyway).
+  const dest = c.req.header("sec-fetch-dest");
+  if (dest && dest !== "document") return false;
   return !(c.req.header("accept") ?? "").includes("text/event-stream");
 }

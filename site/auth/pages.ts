@@ -18,6 +18,7 @@ export interface AuthPage {
 export function authPage(status: number, page: AuthPage, headers: Record<string, string> = {}): Response {
   const body = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <title>${page.title} · CloudOps</title></head>
 <body><main id="main">
 <h1>${page.title}</h1>

@@ -117,6 +117,15 @@ describe("the dashboard without a session", () => {
     }
   });
 
+  it("answers a sub-resource fetch (image, favicon) with 401 instead of starting a sign-in", async () => {
+    const res = await fetch(`${prod.url}/favicon.ico`, {
+      headers: { "sec-fetch-dest": "image" },
+      redirect: "manual",
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith("cloudops_login="))).toBe(false);
+  });
+
   it("does not serve /chat at all", async () => {
     expect((await fetch(`${prod.url}/chat`, { redirect: "manual" })).status).toBe(404);
   });
