@@ -4,7 +4,7 @@ import type { ClaimsRole } from "../../platform/identity-claims";
 
 // The dashboard session lives in one cookie, encrypted and authenticated (JWE dir + A256GCM) with a
 // key derived from SESSION_SECRET: nothing to store server-side, and any change to it makes it
-// unreadable, which is a signed-out visitor. See docs/adr/0006-dashboard-sessions.md.
+// unreadable, which is a signed-out visitor. See docs/adr/0007-dashboard-sessions.md.
 
 export const SESSION_COOKIE = "cloudops_session";
 /** Seconds without a request after which a session ends. */
