@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSessions, SESSION_COOKIE } from "../../site/auth/session";
+import { TEST_PUBLIC_CLIENT_ID } from "../support/oidc-provider";
 import { type ProductionSite, startProductionSite, TEST_SESSION_SECRET } from "../support/production-site";
 import { type Agent, createAgent } from "../support/sign-in-agent";
 
@@ -199,5 +200,22 @@ describe("dashboard sessions", () => {
       role: "operator",
     });
     expect((await visit(forged)).status).toBe(302);
+  });
+});
+
+describe("dashboard sign-in as a public client (no client secret)", () => {
+  let publicSite: ProductionSite;
+  beforeAll(async () => {
+    publicSite = await startProductionSite({ OIDC_CLIENT_ID: TEST_PUBLIC_CLIENT_ID, OIDC_CLIENT_SECRET: "" });
+  }, 180_000);
+  afterAll(async () => {
+    await publicSite?.stop();
+  });
+
+  it("signs in with PKCE alone", async () => {
+    const agent = createAgent();
+    const end = await agent.follow(`${publicSite.url}/auth/login`, { login: "alice" });
+    expect(end.url.href).toBe(`${publicSite.url}/`);
+    expect(end.body).toContain("Alice Admin · admin");
   });
 });

@@ -21,6 +21,7 @@ export const TEST_USERS: Record<string, TestUser> = {
 
 export const TEST_CLIENT_ID = "cloudops-dashboard";
 export const TEST_CLIENT_SECRET = "test-client-secret-0123456789abcdef";
+export const TEST_PUBLIC_CLIENT_ID = "cloudops-dashboard-public";
 
 export interface TestIdentityProvider {
   issuer: string;
@@ -43,6 +44,15 @@ export async function startTestIdentityProvider(dashboardUrl: string): Promise<T
         response_types: ["code"],
         grant_types: ["authorization_code"],
         token_endpoint_auth_method: "client_secret_post",
+      },
+      {
+        // A public client: no secret, PKCE only.
+        client_id: TEST_PUBLIC_CLIENT_ID,
+        redirect_uris: [`${dashboardUrl}/auth/callback`],
+        post_logout_redirect_uris: [`${dashboardUrl}/auth/signed-out`],
+        response_types: ["code"],
+        grant_types: ["authorization_code"],
+        token_endpoint_auth_method: "none",
       },
     ],
     // Roles travel in the ID token, as Entra ID puts app roles there.
