@@ -203,10 +203,13 @@ describe("dashboard sessions", () => {
   });
 });
 
-describe("dashboard sign-in as a public client (no client secret)", () => {
+describe("a public client (no client secret) at a provider without RP-initiated logout", () => {
   let publicSite: ProductionSite;
   beforeAll(async () => {
-    publicSite = await startProductionSite({ OIDC_CLIENT_ID: TEST_PUBLIC_CLIENT_ID, OIDC_CLIENT_SECRET: "" });
+    publicSite = await startProductionSite(
+      { OIDC_CLIENT_ID: TEST_PUBLIC_CLIENT_ID, OIDC_CLIENT_SECRET: "" },
+      { rpInitiatedLogout: false },
+    );
   }, 180_000);
   afterAll(async () => {
     await publicSite?.stop();
@@ -217,5 +220,17 @@ describe("dashboard sign-in as a public client (no client secret)", () => {
     const end = await agent.follow(`${publicSite.url}/auth/login`, { login: "alice" });
     expect(end.url.href).toBe(`${publicSite.url}/`);
     expect(end.body).toContain("Alice Admin · admin");
+  });
+
+  it("signs out locally and lands on the signed-out page when the provider has no end-session endpoint", async () => {
+    const agent = createAgent();
+    await agent.follow(`${publicSite.url}/auth/login`, { login: "olga" });
+    const out = await agent.request(`${publicSite.url}/auth/logout`, {
+      method: "POST",
+      headers: { origin: publicSite.url },
+    });
+    expect(out.status).toBe(303);
+    expect(out.headers.get("location")).toBe("/auth/signed-out");
+    expect(agent.cookie(publicSite.url, SESSION_COOKIE)).toBeUndefined();
   });
 });

@@ -29,7 +29,10 @@ export interface TestIdentityProvider {
 }
 
 /** Starts the provider; `dashboardUrl` is the PUBLIC_URL of the dashboard that signs in with it. */
-export async function startTestIdentityProvider(dashboardUrl: string): Promise<TestIdentityProvider> {
+export async function startTestIdentityProvider(
+  dashboardUrl: string,
+  options: { rpInitiatedLogout?: boolean } = {},
+): Promise<TestIdentityProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -83,7 +86,10 @@ export async function startTestIdentityProvider(dashboardUrl: string): Promise<T
       await grant.save();
       return grant;
     },
-    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: options.rpInitiatedLogout ?? true },
+    },
     cookies: { keys: ["test-provider-cookie-key-0123456789"] },
     ttl: { AuthorizationCode: 120, IdToken: 600, Session: 3600, Interaction: 600, Grant: 3600 },
   });

@@ -17,10 +17,13 @@ export interface ProductionSite {
 }
 
 /** The whole process with DEMO_MODE=false, signing in against a real OpenID provider on loopback. */
-export async function startProductionSite(env: Record<string, string> = {}): Promise<ProductionSite> {
+export async function startProductionSite(
+  env: Record<string, string> = {},
+  options: { rpInitiatedLogout?: boolean } = {},
+): Promise<ProductionSite> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const idp = await startTestIdentityProvider(url);
+  const idp = await startTestIdentityProvider(url, options);
   const site = await startSiteRuntime(
     {
       DEMO_MODE: "false",
