@@ -38,6 +38,31 @@ describe("configuration", () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it("needs SESSION_SECRET of 32+ characters when DEMO_MODE=false serves the dashboard", () => {
+    const prod = { DEMO_MODE: "false", OIDC_ISSUER: "https://idp.example/v2.0" };
+    expect(() => loadConfig(prod)).toThrow(/SESSION_SECRET must be set/);
+    expect(() => loadConfig({ ...prod, SESSION_SECRET: "s".repeat(32) })).toThrow(/OIDC_CLIENT_ID/);
+    expect(() => loadConfig({ ...prod, SESSION_SECRET: "short" })).toThrow(
+      /SESSION_SECRET must be at least 32 characters/,
+    );
+    expect(loadConfig({ ...prod, ROLE: "worker" }).auth.sessionSecret).toBeUndefined();
+    const config = loadConfig({
+      ...prod,
+      SESSION_SECRET: "s".repeat(32),
+      AZURE_CLIENT_ID: "app-1",
+      AZURE_CLIENT_SECRET: "secret-1",
+    });
+    expect(config.auth).toMatchObject({ oidcClientId: "app-1", oidcClientSecret: "secret-1" });
+  });
+
+  it("serves the bot registration's tenant only, unless TEAMS_ALLOWED_TENANTS says otherwise", () => {
+    expect(loadConfig({}).bot.allowedTenants).toEqual([]);
+    expect(loadConfig({ MICROSOFT_APP_TENANT_ID: "T-1" }).bot.allowedTenants).toEqual(["t-1"]);
+    expect(
+      loadConfig({ MICROSOFT_APP_TENANT_ID: "t-1", TEAMS_ALLOWED_TENANTS: "t-2, T-3" }).bot.allowedTenants,
+    ).toEqual(["t-2", "t-3"]);
+  });
+
   it("parses Teams user roles case-insensitively", () => {
     expect(
       loadConfig({ TEAMS_USER_ROLES: "Alice@Contoso.com=admin, bob@contoso.com=viewer" }).bot.userRoles,

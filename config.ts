@@ -59,6 +59,7 @@ const envSchema = z.object({
   MICROSOFT_APP_ID: optional,
   MICROSOFT_APP_PASSWORD: optional,
   MICROSOFT_APP_TENANT_ID: optional,
+  TEAMS_ALLOWED_TENANTS: optional,
   TEAMS_USER_ROLES: optional,
   TEAMS_DEFAULT_ROLE: z
     .enum(["viewer", "operator", "admin"], { error: "must be viewer, operator or admin" })
@@ -74,6 +75,9 @@ const envSchema = z.object({
   OIDC_ISSUER: url(["https://", "http://"]),
   OIDC_AUDIENCE: optional,
   OIDC_JWKS_URL: url(["https://", "http://"]),
+  OIDC_CLIENT_ID: optional,
+  OIDC_CLIENT_SECRET: optional,
+  SESSION_SECRET: optional.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
   KUBECONFIG: optional,
   MAX_CONCURRENT_SESSIONS: int(1, 1000).default(8),
   MAX_MESSAGES_PER_SESSION: int(1, 10_000).default(4),
@@ -128,8 +132,19 @@ export interface Config {
     apiUrl: string;
     userRoles: Record<string, "viewer" | "operator" | "admin">;
     defaultRole: "viewer" | "operator" | "admin";
+    /** Tenant ids whose activities the bot serves; empty: any tenant (demo without a registration). */
+    allowedTenants: string[];
   };
-  auth: { oidcIssuer: string | undefined; oidcAudience: string | undefined; oidcJwksUrl: string | undefined };
+  auth: {
+    oidcIssuer: string | undefined;
+    oidcAudience: string | undefined;
+    oidcJwksUrl: string | undefined;
+    /** Dashboard sign-in client (OIDC_CLIENT_ID, else AZURE_CLIENT_ID); secret absent for a public client. */
+    oidcClientId: string | undefined;
+    oidcClientSecret: string | undefined;
+    /** Key material of the dashboard session cookie; set whenever DEMO_MODE=false serves the dashboard. */
+    sessionSecret: string | undefined;
+  };
   azure: { tenantId: string | undefined; clientId: string | undefined; clientSecret: string | undefined };
   api: {
     rateLimitPerMinute: number;
@@ -185,6 +200,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       "Invalid configuration: DEMO_MODE=false needs OIDC_ISSUER or AZURE_TENANT_ID for API sign-in",
     );
   }
+  if (!e.DEMO_MODE && (e.ROLE === "all" || e.ROLE === "api") && !e.SESSION_SECRET) {
+    throw new ConfigError(
+      "Invalid configuration: SESSION_SECRET must be set (at least 32 characters) when DEMO_MODE=false: it protects the dashboard's sign-in cookie",
+    );
+  }
+  if (!e.DEMO_MODE && (e.ROLE === "all" || e.ROLE === "api") && !(e.OIDC_CLIENT_ID ?? e.AZURE_CLIENT_ID)) {
+    throw new ConfigError(
+      "Invalid configuration: OIDC_CLIENT_ID (or AZURE_CLIENT_ID) must be set when DEMO_MODE=false: the dashboard signs people in as this client",
+    );
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
   return {
     demoMode: e.DEMO_MODE,
@@ -225,8 +250,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: (e.API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ""),
       userRoles: parseUserRoles(e.TEAMS_USER_ROLES),
       defaultRole: e.TEAMS_DEFAULT_ROLE ?? (e.DEMO_MODE ? "operator" : "viewer"),
+      allowedTenants: listOf(e.TEAMS_ALLOWED_TENANTS ?? e.MICROSOFT_APP_TENANT_ID),
     },
-    auth: { oidcIssuer: e.OIDC_ISSUER, oidcAudience: e.OIDC_AUDIENCE, oidcJwksUrl: e.OIDC_JWKS_URL },
+    auth: {
+      oidcIssuer: e.OIDC_ISSUER,
+      oidcAudience: e.OIDC_AUDIENCE,
+      oidcJwksUrl: e.OIDC_JWKS_URL,
+      oidcClientId: e.OIDC_CLIENT_ID ?? e.AZURE_CLIENT_ID,
+      oidcClientSecret: e.OIDC_CLIENT_SECRET ?? e.AZURE_CLIENT_SECRET,
+      sessionSecret: e.SESSION_SECRET,
+    },
     azure: { tenantId: e.AZURE_TENANT_ID, clientId: e.AZURE_CLIENT_ID, clientSecret: e.AZURE_CLIENT_SECRET },
     api: {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
@@ -236,6 +269,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
+}
+
+function listOf(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** `alice@contoso.com=admin,bob@contoso.com=viewer` -> { "alice@contoso.com": "admin", ... } */

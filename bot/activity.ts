@@ -60,6 +60,22 @@ export interface ConversationRef {
   channelId: string;
   serviceUrl: string;
   locale?: string;
+  /** Teams ids of people who acted on the card after `user` (its requester); they get auto-refresh too. */
+  refreshUserIds?: string[];
+}
+
+/** The Teams ids whose clients auto-refresh a task card: the requester, then whoever acted on it. */
+export function refreshUsersOf(ref: ConversationRef): string[] {
+  const others = Array.isArray(ref.refreshUserIds)
+    ? ref.refreshUserIds.filter((id): id is string => typeof id === "string")
+    : [];
+  return [...new Set([ref.user?.id ?? "", ...others].filter((id) => id.length > 0))];
+}
+
+/** The reference with `userId` among the card's auto-refresh users (the newest 59 besides the requester). */
+export function withRefreshUser(ref: ConversationRef, userId: string): ConversationRef {
+  const others = refreshUsersOf(ref).filter((id) => id !== ref.user?.id && id !== userId);
+  return { ...ref, refreshUserIds: [...others, userId].slice(-59) };
 }
 
 /** The reference of the conversation an activity came from (what TurnContext.getConversationReference gives). */

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Config } from "../config";
 import type { Logger } from "../platform/logger";
 import { createApiClient } from "./api-client";
+import { isAllowedServiceUrl } from "./guards/service-url";
 import { createTurnHandler } from "./handle-turn";
 import { createBotFrameworkSeam } from "./seam/botframework";
 import { createCardUpdater } from "./updater/card-updater";
@@ -52,6 +53,7 @@ export function createBot(deps: BotDeps): Bot {
     api,
     publicUrl: config.publicUrl,
     roles: { userRoles: config.bot.userRoles, defaultRole: config.bot.defaultRole },
+    allowedTenants: config.bot.allowedTenants,
     logger,
     onTaskCard: (taskId) => {
       updater.forget(taskId);
@@ -83,6 +85,15 @@ export function createBot(deps: BotDeps): Bot {
         400,
         "invalid_activity",
         'The activity has no type (expected e.g. "message" or "invoke")',
+      );
+    }
+    // Without a registration nothing vouches for the activity, so its serviceUrl decides where our
+    // connector calls go: only loopback and Microsoft's Bot Connector hosts, checked before any call.
+    if (!config.bot.appId && !isAllowedServiceUrl((body as { serviceUrl?: unknown }).serviceUrl)) {
+      return activityProblem(
+        400,
+        "service_url_not_allowed",
+        "Without MICROSOFT_APP_ID the bot only answers on loopback or Microsoft Bot Connector service URLs",
       );
     }
     const result = await seam.process({ body, headers: c.req.header() }, handleTurn);

@@ -1,9 +1,18 @@
 import { buildErrorCard } from "../cards/error-card";
 import type { CardJson } from "../cards/expand";
 import { buildHelpCard } from "../cards/help-card";
-import { buildTaskCard } from "../cards/task-card";
+import { buildTaskCard, setRefreshUsers } from "../cards/task-card";
 import type { Logger } from "../platform/logger";
-import { cardMessage, commandText, conversationRefOf } from "./activity";
+import {
+  type ConversationRef,
+  cardMessage,
+  commandText,
+  conversationRefOf,
+  type IncomingActivity,
+  isConversationRef,
+  refreshUsersOf,
+  withRefreshUser,
+} from "./activity";
 import { type ApiClient, ApiProblem, type CallContext } from "./api-client";
 import { COMMANDS } from "./commands/catalog";
 import { parseCommand } from "./commands/parse";
@@ -16,6 +25,8 @@ export interface TurnDeps {
   api: ApiClient;
   publicUrl: string;
   roles: RoleConfig;
+  /** Tenant ids served (lower case); empty serves any tenant. */
+  allowedTenants?: readonly string[];
   logger: Logger;
   /** Told about every task whose card the bot posted or touched, so updates start at once. */
   onTaskCard(taskId: string): void;
@@ -23,6 +34,15 @@ export interface TurnDeps {
 
 const CARD_RESPONSE = "application/vnd.microsoft.card.adaptive";
 const MEMBER_TTL_MS = 10 * 60_000;
+const OTHER_TENANT =
+  "This CloudOps bot serves another organisation, so it did nothing. Ask your own platform team for their CloudOps.";
+
+/** The Entra tenant an activity comes from (Teams sets both places; the conversation's wins). */
+export function tenantOf(activity: IncomingActivity): string | undefined {
+  const fromChannel = (activity.channelData?.tenant as { id?: unknown } | undefined)?.id;
+  const id = activity.conversation.tenantId ?? (typeof fromChannel === "string" ? fromChannel : undefined);
+  return id?.toLowerCase();
+}
 
 /** Handles one activity: commands in messages, Action.Execute invokes from cards. Never throws. */
 export function createTurnHandler(deps: TurnDeps) {
@@ -53,7 +73,9 @@ export function createTurnHandler(deps: TurnDeps) {
     // Teams redelivers a message it thinks went unanswered: the activity id makes the task once.
     const ctx: CallContext = { actor, idempotencyKey: activity.id ? `teams:${activity.id}` : undefined };
     const reply = await runCommand(parsed.command, ctx, { api, publicUrl });
-    const cardActivityId = await turn.send(cardMessage(reply.card));
+    // Only the requester's client refreshes a new task card; people who act on it join later.
+    const card = reply.taskId ? setRefreshUsers(reply.card, [activity.from.id]) : reply.card;
+    const cardActivityId = await turn.send(cardMessage(card));
     if (reply.startedTask && reply.taskId && cardActivityId) {
       try {
         await api.setOrigin({ actor }, reply.taskId, conversationRefOf(activity), cardActivityId);
@@ -112,25 +134,74 @@ export function createTurnHandler(deps: TurnDeps) {
             : (error.detail ?? error.title);
       }
     }
+    const acted = mutating && !notice;
     let card: CardJson;
     try {
       const task = await api.getTask({ actor }, taskId);
-      card = buildTaskCard(task, notice ? { publicUrl, notice } : { publicUrl });
+      const refreshUserIds = await refreshUsersFor(actor, taskId, acted ? activity.from.id : undefined);
+      card = buildTaskCard(task, { publicUrl, refreshUserIds, ...(notice ? { notice } : {}) });
     } catch (error) {
       return answer(problemCard(error));
     }
-    // The invoke answer replaces the card for the person who clicked; everyone else gets the update.
-    if (!notice && activity.replyToId) {
+    // The invoke answer replaces the card for the person who clicked. Only an action that changed the
+    // task updates it for everyone: a refresh is one viewer's, and an edit would make every
+    // auto-refresh client invoke refresh again (20 viewers, 20 PUTs; a finished card, a loop).
+    if (acted && activity.replyToId) {
       await turn.update({ ...cardMessage(card), id: activity.replyToId }).catch((error: unknown) => {
         logger.warn("could not update the card for everyone", { taskId, error });
       });
     }
-    if (mutating && !notice) deps.onTaskCard(taskId);
+    if (acted) deps.onTaskCard(taskId);
     return answer(card);
+  }
+
+  /**
+   * The card's auto-refresh users from its stored origin, with `joining` (someone who just acted on
+   * it) added and stored so later updates carry them too. A card without an origin refreshes for the
+   * person looking at it only.
+   */
+  async function refreshUsersFor(actor: Actor, taskId: string, joining: string | undefined) {
+    const invoker = joining ? [joining] : [];
+    let ref: ConversationRef | null = null;
+    let cardActivityId: string | null = null;
+    try {
+      const origin = await api.getOrigin({ actor }, taskId);
+      if (isConversationRef(origin.conversationRef)) {
+        ref = origin.conversationRef;
+        cardActivityId = origin.cardActivityId;
+      }
+    } catch {
+      return invoker;
+    }
+    if (!ref || !cardActivityId) return invoker;
+    if (!joining || refreshUsersOf(ref).includes(joining)) return refreshUsersOf(ref);
+    const next = withRefreshUser(ref, joining);
+    await api.setOrigin({ actor }, taskId, next, cardActivityId).catch((error: unknown) => {
+      logger.warn("could not add the user to the card's auto-refresh list", { taskId, error });
+    });
+    return refreshUsersOf(next);
   }
 
   return async function handleTurn(turn: Turn): Promise<InvokeResult | undefined> {
     try {
+      const allowed = deps.allowedTenants ?? [];
+      const tenant = tenantOf(turn.activity);
+      if (allowed.length > 0 && (!tenant || !allowed.includes(tenant))) {
+        logger.warn("activity from a tenant this bot does not serve refused", {
+          tenant,
+          type: turn.activity.type,
+        });
+        if (turn.activity.type === "message") await turn.send({ type: "message", text: OTHER_TENANT });
+        if (turn.activity.type !== "invoke") return undefined;
+        return {
+          status: 200,
+          body: {
+            statusCode: 403,
+            type: "application/vnd.microsoft.error",
+            value: { code: "tenant_not_allowed", message: OTHER_TENANT },
+          },
+        };
+      }
       if (turn.activity.type === "message") {
         await onMessage(turn);
         return undefined;

@@ -33,3 +33,28 @@ describe("Teams user identity", () => {
     expect(actor.id).toMatch(/^[\w.@+-]{1,128}$/);
   });
 });
+
+describe("Teams identity that cannot be spoofed", () => {
+  it("gives no role for a display name that looks like a listed user", () => {
+    const actor = actorOf(
+      activity({ id: "29:mallory", name: "alice@contoso.com", aadObjectId: "mallory-oid" }),
+      { userPrincipalName: "mallory@contoso.com", name: "alice@contoso.com" },
+      roles,
+    );
+    expect(actor.role).toBe("operator");
+    expect(actor.id).toBe("mallory@contoso.com");
+  });
+
+  it("gives no role for a Teams user id listed in TEAMS_USER_ROLES", () => {
+    const actor = actorOf(activity({ id: "29:1a", name: "Someone" }), null, {
+      userRoles: { "29:1a": "admin" },
+      defaultRole: "viewer",
+    });
+    expect(actor.role).toBe("viewer");
+  });
+
+  it("takes the role of the roster's email when there is no UPN", () => {
+    const actor = actorOf(activity({ id: "29:1d", name: "Al" }), { email: "ALICE@contoso.com" }, roles);
+    expect(actor.role).toBe("admin");
+  });
+});

@@ -20,12 +20,13 @@ const SAFE = /[^\w.@+-]/g;
 
 /**
  * The actor of an activity. The id is the user's UPN or email when the Teams roster gives one (what
- * TEAMS_USER_ROLES lists), else their Entra object id. The role is the first of UPN, email, object
- * id, Teams user id or display name found in TEAMS_USER_ROLES, else TEAMS_DEFAULT_ROLE.
+ * TEAMS_USER_ROLES lists), else their Entra object id. The role comes only from identifiers a user
+ * cannot choose: the roster's UPN or email (the Bot Connector's member lookup) and the Entra object
+ * id. Display names and Teams user ids never count: anyone can name themselves `alice@contoso.com`.
  */
 export function actorOf(activity: IncomingActivity, member: MemberInfo | null, roles: RoleConfig): Actor {
   const from = activity.from;
-  const keys = [member?.userPrincipalName, member?.email, from.aadObjectId, from.id, from.name]
+  const keys = [member?.userPrincipalName, member?.email, from.aadObjectId]
     .filter((k): k is string => typeof k === "string" && k.length > 0)
     .map((k) => k.toLowerCase());
   const role = keys.map((k) => roles.userRoles[k]).find((r) => r !== undefined) ?? roles.defaultRole;

@@ -25,7 +25,15 @@ export interface TaskCardOptions {
   notice?: string;
   /** The clock for running durations; tests pass a fixed one. */
   now?: Date;
+  /**
+   * Teams user ids (`29:…`) whose clients refresh the card on their own: the requester and whoever
+   * acted on it. Teams refreshes for every viewer of a chat of up to 60 people when the list is absent.
+   */
+  refreshUserIds?: readonly string[];
 }
+
+/** Teams reads at most 60 `userIds` in a card's `refresh`. */
+export const MAX_REFRESH_USERS = 60;
 
 /** The card that follows one task from queued to its end: status, steps, progress, logs and actions. */
 export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJson {
@@ -61,7 +69,7 @@ export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJ
     line: clip(`${l.at.slice(11, 19)} ${l.message}`.replace(/\s+/g, " "), L.logLineChars),
     color: l.level === "error" ? "Attention" : l.level === "warn" ? "Warning" : "Default",
   }));
-  return expandTemplate(template, {
+  const card = expandTemplate(template, {
     id: task.id,
     title: clip(`${TITLE_VERB[task.type] ?? typeLabel(task.type)} ${task.entityId}`, L.textChars),
     typeLabel: typeLabel(task.type),
@@ -89,6 +97,16 @@ export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJ
     canCancel: task.status === "queued" || task.status === "running",
     dashboardUrl: `${options.publicUrl}/tasks/${encodeURIComponent(task.id)}`,
   });
+  return setRefreshUsers(card, options.refreshUserIds ?? []);
+}
+
+/** Sets the users whose clients auto-refresh a task card (distinct, at most 60, first ones kept). */
+export function setRefreshUsers(card: CardJson, userIds: readonly string[]): CardJson {
+  const refresh = card.refresh as Record<string, unknown> | undefined;
+  if (!refresh) return card;
+  const ids = [...new Set(userIds.filter((id) => id.length > 0))].slice(0, MAX_REFRESH_USERS);
+  if (ids.length === 0) return card;
+  return { ...card, refresh: { ...refresh, userIds: ids } };
 }
 
 function bar(percent: number): string {

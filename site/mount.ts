@@ -4,7 +4,12 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Hono } from "hono";
 import type { Config } from "../config";
+import { assertionKey } from "../platform/acting-assertion";
 import type { Logger } from "../platform/logger";
+import { createGuard } from "./auth/guard";
+import { createRelyingParty } from "./auth/oidc-rp";
+import { createSessions } from "./auth/session";
+import { registerSignIn } from "./auth/sign-in";
 import { SITE_CLIENT_DIR, SITE_ENTRY } from "./build-state";
 import type { SiteLocals } from "./src/lib/site-locals";
 
@@ -20,8 +25,8 @@ interface NodeBindings {
   outgoing?: ServerResponse;
 }
 
-// Paths that belong to other rooms; the site never answers them.
-const NOT_OURS = /^\/(api|emulator|health|docs|swagger|openapi\.json)(\/|$)/;
+// Paths that belong to other rooms (or to the sign-in routes); the site never answers them.
+const NOT_OURS = /^\/(api|emulator|health|docs|swagger|openapi\.json|auth)(\/|$)/;
 
 /**
  * Mounts the built Astro dashboard after the API routes: hashed assets from dist/client with long
@@ -50,11 +55,17 @@ export async function mountSite(app: Hono, config: Config, logger: Logger): Prom
     }),
   );
 
+  const secureCookies = config.publicUrl.startsWith("https://");
+  const key = assertionKey(config.api.internalToken);
+  const guard = config.demoMode ? null : createSignIn(app, config, logger, secureCookies);
+
   app.use("*", async (c, next) => {
     const env = c.env as NodeBindings | undefined;
     const incoming = env?.incoming;
     const outgoing = env?.outgoing;
     if (!incoming || !outgoing || NOT_OURS.test(c.req.path)) return next();
+    const outcome = guard ? await guard(c) : null;
+    if (outcome?.kind === "respond") return outcome.response;
     let passed = false;
     const fallThrough = () => {
       passed = true;
@@ -62,15 +73,37 @@ export async function mountSite(app: Hono, config: Config, logger: Logger): Prom
     await handler(incoming, outgoing, fallThrough, {
       cloudops: {
         apiBase: loopbackBase(incoming),
-        internalToken: config.api.internalToken,
+        assertionKey: key,
         demoMode: config.demoMode,
-        secureCookies: config.publicUrl.startsWith("https://"),
+        secureCookies,
+        signedIn: outcome?.kind === "pass" ? outcome.user : null,
+        setCookies: outcome?.kind === "pass" ? outcome.setCookies : [],
       },
     });
     if (passed) return next();
     return RESPONSE_ALREADY_SENT;
   });
   return true;
+}
+
+/** Production mode: the /auth routes and the guard every dashboard request passes (site/auth). */
+function createSignIn(app: Hono, config: Config, logger: Logger, secureCookies: boolean) {
+  const tenant = config.azure.tenantId;
+  const issuer =
+    config.auth.oidcIssuer ?? (tenant ? `https://login.microsoftonline.com/${tenant}/v2.0` : undefined);
+  const { oidcClientId: clientId, oidcClientSecret: clientSecret, sessionSecret } = config.auth;
+  // config.ts refuses DEMO_MODE=false without these for the roles that mount the site.
+  if (!issuer || !clientId || !sessionSecret) throw new Error("production sign-in is not configured");
+  const sessions = createSessions(sessionSecret);
+  const rp = createRelyingParty({
+    issuer,
+    clientId,
+    clientSecret,
+    redirectUri: `${config.publicUrl}/auth/callback`,
+    postLogoutRedirectUri: `${config.publicUrl}/auth/signed-out`,
+  });
+  registerSignIn(app, { rp, sessions, sessionSecret, publicUrl: config.publicUrl, secureCookies, logger });
+  return createGuard(sessions, secureCookies);
 }
 
 // The API runs in this process (the site is mounted for ROLE all|api only): call it on the very socket

@@ -6,7 +6,12 @@ import { satisfies, strongestRole } from "./roles";
 
 describe("sign-in settings", () => {
   it("defaults to the Entra ID v2 issuer and keys of AZURE_TENANT_ID, with AZURE_CLIENT_ID as audience", () => {
-    const config = loadConfig({ DEMO_MODE: "false", AZURE_TENANT_ID: "t-123", AZURE_CLIENT_ID: "c-456" });
+    const config = loadConfig({
+      DEMO_MODE: "false",
+      AZURE_TENANT_ID: "t-123",
+      AZURE_CLIENT_ID: "c-456",
+      ROLE: "worker",
+    });
     expect(oidcSettings(config)).toEqual({
       issuer: "https://login.microsoftonline.com/t-123/v2.0",
       audience: "c-456",
@@ -20,6 +25,7 @@ describe("sign-in settings", () => {
       OIDC_ISSUER: "https://idp.example/v2.0",
       OIDC_AUDIENCE: "api://x",
       OIDC_JWKS_URL: "https://idp.example/keys",
+      ROLE: "worker",
     });
     expect(oidcSettings(config)).toEqual({
       issuer: "https://idp.example/v2.0",

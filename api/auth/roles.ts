@@ -12,17 +12,5 @@ export function satisfies(role: Role, required: Role): boolean {
   return RANK[role] >= RANK[required];
 }
 
-/**
- * The strongest role named in a token's `roles` claim. Entra app roles are often namespaced
- * (`CloudOps.Operator`), so the part after the last dot counts, case-insensitively.
- */
-export function strongestRole(claim: unknown): Role | null {
-  const values = Array.isArray(claim) ? claim : typeof claim === "string" ? [claim] : [];
-  let best: Role | null = null;
-  for (const value of values) {
-    if (typeof value !== "string") continue;
-    const name = value.split(".").pop()?.toLowerCase();
-    if (isRole(name) && (!best || RANK[name] > RANK[best])) best = name;
-  }
-  return best;
-}
+/** The strongest role of a `roles` claim; shared with the dashboard's sign-in (platform/identity-claims.ts). */
+export { strongestRole } from "../../platform/identity-claims";

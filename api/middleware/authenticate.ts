@@ -1,4 +1,10 @@
 import type { MiddlewareHandler } from "hono";
+import {
+  ACTING_ASSERTION_HEADER,
+  assertionKey,
+  verifyActingAssertion,
+} from "../../platform/acting-assertion";
+import { identityOfClaims } from "../../platform/identity-claims";
 import { sameSecret } from "../auth/internal-caller";
 import { createTokenVerifier, oidcSettings, type TokenVerifier } from "../auth/jwt-verifier";
 import { isRole, strongestRole } from "../auth/roles";
@@ -19,12 +25,23 @@ const unauthorized = (detail: string) =>
   );
 
 /**
- * Who is calling, in this order: a trusted internal caller (bot, site) acting for a user; in demo mode
- * the demo user (role from X-Demo-Role, admin by default); otherwise a Bearer JWT from the OIDC issuer.
+ * Who is calling, in this order: the dashboard with a signed assertion of its signed-in user; a
+ * trusted internal caller (the bot) acting for a Teams user; in demo mode the demo user (role from
+ * X-Demo-Role, admin by default); otherwise a Bearer JWT from the OIDC issuer.
  */
 export function authenticate(deps: ApiDeps): MiddlewareHandler<AppEnv> {
   const settings = deps.config.demoMode ? null : oidcSettings(deps.config);
   let verifier: TokenVerifier | null = null;
+  const siteKey = assertionKey(deps.config.api.internalToken);
+
+  async function fromAssertion(token: string): Promise<Principal> {
+    try {
+      const identity = await verifyActingAssertion(siteKey, token);
+      return { ...identity, source: "site" };
+    } catch {
+      throw unauthorized("The dashboard's assertion is not valid (signature or expiry); sign in again");
+    }
+  }
 
   async function fromToken(header: string | undefined): Promise<Principal> {
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -49,10 +66,7 @@ export function authenticate(deps: ApiDeps): MiddlewareHandler<AppEnv> {
         },
       );
     }
-    const pick = (k: string) => (typeof claims[k] === "string" ? (claims[k] as string) : undefined);
-    const id =
-      pick("preferred_username") ?? pick("upn") ?? pick("email") ?? pick("oid") ?? claims.sub ?? "unknown";
-    return { id, name: pick("name") ?? id, role, source: "api" };
+    return { ...identityOfClaims(claims), role, source: "api" };
   }
 
   function fromInternal(c: Parameters<MiddlewareHandler<AppEnv>>[0], token: string): Principal {
@@ -69,6 +83,9 @@ export function authenticate(deps: ApiDeps): MiddlewareHandler<AppEnv> {
         "Internal calls need X-Acting-User, X-Acting-Role (viewer|operator|admin) and X-Acting-Source (bot|site)",
       );
     }
+    // Outside demo mode the dashboard speaks only for a signed-in person, through fromAssertion.
+    if (source === "site" && !deps.config.demoMode)
+      throw unauthorized("The dashboard calls the API with its signed-in user's assertion");
     return { id: user, name: user, role, source };
   }
 
@@ -89,12 +106,15 @@ export function authenticate(deps: ApiDeps): MiddlewareHandler<AppEnv> {
 
   return async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
+    const assertion = c.req.header(ACTING_ASSERTION_HEADER);
     const internal = c.req.header("x-internal-token");
-    const user = internal
-      ? fromInternal(c, internal)
-      : deps.config.demoMode
-        ? fromDemo(c)
-        : await fromToken(c.req.header("authorization"));
+    const user = assertion
+      ? await fromAssertion(assertion)
+      : internal
+        ? fromInternal(c, internal)
+        : deps.config.demoMode
+          ? fromDemo(c)
+          : await fromToken(c.req.header("authorization"));
     c.set("user", user);
     c.set("audit", {});
     await next();

@@ -35,7 +35,13 @@ export function createEmulator(deps: EmulatorDeps) {
         headers: { "content-type": "application/problem+json" },
       },
     );
-  const serviceUrlOf = (url: string) => `${new URL(url).origin}/emulator/connector`;
+  // The bot only calls loopback service URLs in demo (guards/service-url.ts): when the page was
+  // opened by another host name, point the connector back at this process over loopback.
+  const serviceUrlOf = (url: string) => {
+    const origin = new URL(url);
+    if (!/^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(origin.hostname)) origin.hostname = "127.0.0.1";
+    return `${origin.origin}/emulator/connector`;
+  };
 
   // --- the Bot Connector side (the bot calls these) ---
   const connectorPost = async (conversationId: string, body: Record<string, unknown>, replyToId?: string) => {

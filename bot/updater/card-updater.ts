@@ -1,7 +1,7 @@
 import { buildTaskCard } from "../../cards/task-card";
 import type { Logger } from "../../platform/logger";
 import { createSlidingWindowLimiter } from "../../platform/rate-limit/sliding-window-limiter";
-import { type ConversationRef, cardMessage, isConversationRef } from "../activity";
+import { type ConversationRef, cardMessage, isConversationRef, refreshUsersOf } from "../activity";
 import { type ApiClient, ApiProblem } from "../api-client";
 import type { Actor } from "../identity";
 import { ConnectorCallError } from "../seam/botframework";
@@ -57,7 +57,10 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
       const wait = limiter.take(origin.ref.conversation.id, Date.now());
       if (wait > 0) return { kind: "later", delayMs: wait };
       const task = await api.getTask(ctx, taskId);
-      const card = buildTaskCard(task, { publicUrl: deps.publicUrl });
+      const card = buildTaskCard(task, {
+        publicUrl: deps.publicUrl,
+        refreshUserIds: refreshUsersOf(origin.ref),
+      });
       await deps.updateMessage(
         origin.ref,
         cardMessage(card, origin.cardActivityId) as ReturnType<typeof cardMessage> & { id: string },

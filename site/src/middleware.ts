@@ -12,14 +12,26 @@ import { isRole, ROLE_COOKIE } from "./lib/site-locals";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-// Every dashboard request: who acts (demo role cookie), CSRF check on posts, security headers out.
+// Every dashboard request: who acts (the signed-in person; in demo the demo user with the role cookie),
+// CSRF check on posts, security headers out.
 export const onRequest = defineMiddleware(async (context, next) => {
   const { cookies, locals, request } = context;
   const site = locals.cloudops;
-  const roleCookie = cookies.get(ROLE_COOKIE)?.value;
-  locals.role = isRole(roleCookie) ? roleCookie : site.demoMode ? "admin" : "viewer";
-  locals.user = "dashboard-user";
-  locals.api = createApiClient(site, { user: locals.user, role: locals.role });
+  if (site.demoMode) {
+    const roleCookie = cookies.get(ROLE_COOKIE)?.value;
+    locals.role = isRole(roleCookie) ? roleCookie : "admin";
+    locals.user = "dashboard-user";
+    locals.userName = "Demo user";
+  } else if (site.signedIn) {
+    // The role cookie means nothing here: the role is the ID token's, checked by site/auth.
+    locals.role = site.signedIn.role;
+    locals.user = site.signedIn.id;
+    locals.userName = site.signedIn.name;
+  } else {
+    // site/mount.ts answers unsigned requests before Astro; this is a second lock on the same door.
+    return withHeaders(new Response("Sign-in required", { status: 401 }));
+  }
+  locals.api = createApiClient(site, { id: locals.user, name: locals.userName, role: locals.role });
 
   let token = cookies.get(CSRF_COOKIE)?.value;
   if (!token) {
@@ -52,7 +64,9 @@ export const onRequest = defineMiddleware(async (context, next) => {
       );
     }
   }
-  return withHeaders(await next());
+  const response = withHeaders(await next());
+  for (const cookie of site.setCookies) response.headers.append("set-cookie", cookie);
+  return response;
 });
 
 function withHeaders(original: Response): Response {

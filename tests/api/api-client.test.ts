@@ -4,7 +4,8 @@ import { ApiProblem, type CloudOpsClient, createApiClient } from "../../contract
 import { ProjectSchema } from "../../contracts/projects";
 import { readSse } from "../../contracts/sse-reader";
 import { TaskDetailSchema, TaskPageSchema } from "../../contracts/tasks";
-import { siteCallerHeaders } from "../../site/src/lib/api-client";
+import { assertionKey } from "../../platform/acting-assertion";
+import { actingHeaders } from "../../site/src/lib/acting-identity";
 import type { Role } from "../../site/src/lib/site-locals";
 import { createTestApi, TEST_INTERNAL_TOKEN, type TestApi } from "../support/api-harness";
 import { listen } from "../support/http-server";
@@ -15,15 +16,14 @@ import { listen } from "../support/http-server";
 describe("the typed API client", () => {
   let api: TestApi;
   let server: Awaited<ReturnType<typeof listen>>;
-  const locals = () => ({
-    apiBase: server.url,
-    internalToken: TEST_INTERNAL_TOKEN,
-    demoMode: true,
-    secureCookies: false,
-  });
+  // The dashboard signs each call's acting person with a key derived from the internal token.
+  const locals = { assertionKey: assertionKey(TEST_INTERNAL_TOKEN) };
   /** A client that calls as the dashboard does, for `user` with `role`. */
   const asSite = (role: Role, user = `site-${role}`): CloudOpsClient =>
-    createApiClient({ baseUrl: server.url, headers: () => siteCallerHeaders(locals(), { user, role }) });
+    createApiClient({
+      baseUrl: server.url,
+      headers: () => actingHeaders(locals, { id: user, name: user, role }),
+    });
 
   beforeAll(async () => {
     api = await createTestApi({ startWorker: true, env: { RATE_LIMIT_PER_MINUTE: "1000" } });

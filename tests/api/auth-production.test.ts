@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACTING_ASSERTION_HEADER, assertionKey, signActingAssertion } from "../../platform/acting-assertion";
 import { createTestApi, TEST_INTERNAL_TOKEN, type TestApi } from "../support/api-harness";
 
 const ISSUER = "https://login.example.test/tenant-1/v2.0";
@@ -132,15 +133,77 @@ describe("production sign-in (DEMO_MODE=false): Bearer JWT against the issuer's 
     expect(await res.json()).toMatchObject({ code: "no_role" });
   });
 
-  it("still accepts the bot and the site with the internal token", async () => {
+  it("still accepts the bot with the internal token", async () => {
     const res = await call("/api/tasks", undefined, {
       headers: {
         "x-internal-token": TEST_INTERNAL_TOKEN,
         "x-acting-user": "alice@contoso.com",
         "x-acting-role": "viewer",
-        "x-acting-source": "site",
+        "x-acting-source": "bot",
       },
     });
     expect(res.status).toBe(200);
+  });
+
+  it("refuses the internal token speaking for the dashboard: the site must send its user's assertion", async () => {
+    const res = await call("/api/projects", undefined, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-internal-token": TEST_INTERNAL_TOKEN,
+        "x-acting-user": "dashboard-user",
+        "x-acting-role": "admin",
+        "x-acting-source": "site",
+      },
+      body: JSON.stringify({ name: "internal-admin" }),
+    });
+    expect(res.status).toBe(401);
+    expect((await api.t.stores.projects.list()).map((p) => p.name)).not.toContain("internal-admin");
+  });
+
+  it("acts as the person a dashboard assertion names and writes them into the audit log", async () => {
+    const key = assertionKey(TEST_INTERNAL_TOKEN);
+    const assertion = await signActingAssertion(key, {
+      id: "olga@contoso.test",
+      name: "Olga",
+      role: "admin",
+    });
+    const res = await call("/api/projects", undefined, {
+      method: "POST",
+      headers: { "content-type": "application/json", [ACTING_ASSERTION_HEADER]: assertion },
+      body: JSON.stringify({ name: "from-dashboard" }),
+    });
+    expect(res.status).toBe(201);
+    const rows = await api.t.stores.audit.recent(50);
+    const row = rows.find((r) => r.outcome === "accepted" && r.actor === "olga@contoso.test");
+    expect(row).toMatchObject({ actor: "olga@contoso.test", role: "admin", source: "site" });
+  });
+
+  it("refuses an assertion signed with another key or for a viewer who posts anyway", async () => {
+    const forged = await signActingAssertion(assertionKey("another-secret-0123456789abcdef"), {
+      id: "mallory",
+      name: "Mallory",
+      role: "admin",
+    });
+    const headers = { "content-type": "application/json" };
+    const body = JSON.stringify({ name: "forged" });
+    const refused = await call("/api/projects", undefined, {
+      method: "POST",
+      headers: { ...headers, [ACTING_ASSERTION_HEADER]: forged },
+      body,
+    });
+    expect(refused.status).toBe(401);
+    const viewer = await signActingAssertion(assertionKey(TEST_INTERNAL_TOKEN), {
+      id: "vera@contoso.test",
+      name: "Vera",
+      role: "viewer",
+    });
+    const forbidden = await call("/api/projects", undefined, {
+      method: "POST",
+      headers: { ...headers, [ACTING_ASSERTION_HEADER]: viewer },
+      body,
+    });
+    expect(forbidden.status).toBe(403);
+    expect((await api.t.stores.projects.list()).map((p) => p.name)).not.toContain("forged");
   });
 });

@@ -44,7 +44,7 @@ describe("failure injection through the API", () => {
         "x-internal-token": TEST_INTERNAL_TOKEN,
         "x-acting-user": "alice@contoso.com",
         "x-acting-role": "operator",
-        "x-acting-source": "site",
+        "x-acting-source": "bot",
       },
       body: JSON.stringify({ projectId: project.id, envId: env.id, templateId: "web-app", failAt: "apply" }),
     });

@@ -37,6 +37,8 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     DEMO_MODE: "true",
     LOG_LEVEL: "silent",
     INTERNAL_API_TOKEN: TEST_INTERNAL_TOKEN,
+    SESSION_SECRET: "test-session-secret-0123456789abcdef",
+    OIDC_CLIENT_ID: "cloudops-test-client",
     REDIS_PREFIX: t.prefix.replace(/[^a-zA-Z0-9:_-]/g, "_"),
     DATA_DIR: t.dataDir,
     ...options.env,

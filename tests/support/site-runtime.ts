@@ -17,7 +17,10 @@ export interface SiteRuntime {
  * over a fresh SQLite file and the in-memory queue, with short demo steps. Builds the dashboard once
  * if its build is missing or stale.
  */
-export async function startSiteRuntime(env: Record<string, string> = {}): Promise<SiteRuntime> {
+export async function startSiteRuntime(
+  env: Record<string, string> = {},
+  options: { port?: number } = {},
+): Promise<SiteRuntime> {
   await ensureSiteBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), "cloudops-site-"));
   const config = {
@@ -29,7 +32,7 @@ export async function startSiteRuntime(env: Record<string, string> = {}): Promis
       SHUTDOWN_GRACE_MS: "200",
       ...env,
     }),
-    port: 0,
+    port: options.port ?? 0,
     host: "127.0.0.1",
   };
   const runtime = await createRuntime(config, createLogger("silent", { role: "all" }));

@@ -3,7 +3,8 @@ import {
   type CloudOpsClient,
   createApiClient as createCloudOpsClient,
 } from "../../../contracts/api-client";
-import type { Role, SiteLocals } from "./site-locals";
+import { type ActingIdentity, actingHeaders } from "./acting-identity";
+import type { SiteLocals } from "./site-locals";
 
 /** An RFC 9457 problem as the API sends it, reduced to what a person needs to read. */
 export interface Problem {
@@ -31,30 +32,11 @@ export type ApiClient = {
   request<T>(...args: Parameters<CloudOpsClient["request"]>): Promise<ApiResult<T>>;
 };
 
-/** Who the dashboard acts as when it calls the API. */
-export interface Acting {
-  user: string;
-  role: Role;
-}
-
-/**
- * The headers that tell the API who a dashboard call acts for: today the internal token plus the
- * acting user and role (the API trusts them from internal callers only).
- */
-export function siteCallerHeaders(locals: SiteLocals, acting: Acting): Record<string, string> {
-  return {
-    "x-internal-token": locals.internalToken,
-    "x-acting-user": acting.user,
-    "x-acting-role": acting.role,
-    "x-acting-source": "site",
-  };
-}
-
-/** Calls the API in this process as the dashboard user. */
-export function createApiClient(locals: SiteLocals, acting: Acting): ApiClient {
+/** Calls the API in this process as the acting person (the signed-in user; the demo user in demo mode). */
+export function createApiClient(locals: SiteLocals, acting: ActingIdentity): ApiClient {
   const client = createCloudOpsClient({
     baseUrl: locals.apiBase,
-    headers: () => siteCallerHeaders(locals, acting),
+    headers: () => actingHeaders(locals, acting),
     unreachable: {
       title: "The API did not answer",
       detail: "The dashboard could not reach the API in this process.",

@@ -1,0 +1,50 @@
+import {
+  startTestIdentityProvider,
+  TEST_CLIENT_ID,
+  TEST_CLIENT_SECRET,
+  type TestIdentityProvider,
+} from "./oidc-provider";
+import { freePort } from "./sign-in-agent";
+import { type SiteRuntime, startSiteRuntime } from "./site-runtime";
+
+export const TEST_SESSION_SECRET = "test-session-secret-for-the-dashboard-0123456789";
+
+export interface ProductionSite {
+  site: SiteRuntime;
+  idp: TestIdentityProvider;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The whole process with DEMO_MODE=false, signing in against a real OpenID provider on loopback. */
+export async function startProductionSite(
+  env: Record<string, string> = {},
+  options: { rpInitiatedLogout?: boolean } = {},
+): Promise<ProductionSite> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const idp = await startTestIdentityProvider(url, options);
+  const site = await startSiteRuntime(
+    {
+      DEMO_MODE: "false",
+      PUBLIC_URL: url,
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: TEST_CLIENT_ID,
+      OIDC_CLIENT_SECRET: TEST_CLIENT_SECRET,
+      OIDC_AUDIENCE: TEST_CLIENT_ID,
+      OIDC_JWKS_URL: `${idp.issuer}/jwks`,
+      SESSION_SECRET: TEST_SESSION_SECRET,
+      ...env,
+    },
+    { port },
+  );
+  return {
+    site,
+    idp,
+    url,
+    async stop() {
+      await site.stop();
+      await idp.close();
+    },
+  };
+}
