@@ -22,7 +22,7 @@ export interface ArtifactStore {
   /** Streams `source` under `key` (replacing it); on error or abort nothing is left under `key`. */
   put(
     key: string,
-    source: Readable | AsyncIterable<Uint8Array>,
+    source: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options?: PutOptions,
   ): Promise<StoredArtifact>;
   /** The content as a stream; throws ArtifactNotFoundError when the key holds nothing. */
