@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
+import { requireInstance } from "./instance-guard";
 import { BackupSchema, InstanceParams, toBackup } from "./schemas";
 
 const Query = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
@@ -42,6 +43,7 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
     const { engine, instanceId } = c.req.valid("param");
+    requireInstance(kit.deps.config, engine, instanceId);
     const rows = await kit.deps.stores.artifacts.listForInstance(
       engine,
       instanceId,
