@@ -23,6 +23,8 @@ export interface TestApiOptions {
   artifactStore?: ArtifactStore;
   /** DB_OPERATION_TIMEOUT_MINUTES in milliseconds, so tests can time out in seconds. */
   dbOperationTimeoutMs?: number;
+  /** SQLPACKAGE_PATH for the worker (tests point it at tests/doubles/fake-sqlpackage.mjs). */
+  sqlPackagePath?: string;
 }
 
 export interface TestApi {
@@ -48,6 +50,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
         instances,
         demoMode: options.env?.DEMO_MODE !== "false",
         operationTimeoutMs: options.dbOperationTimeoutMs,
+        sqlPackagePath: options.sqlPackagePath,
       },
       artifactStore: options.artifactStore,
       ...options.engine?.engine,
