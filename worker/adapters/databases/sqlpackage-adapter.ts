@@ -112,8 +112,8 @@ export function adoConnectionString(url: string): string {
     const parts = [
       `Server=tcp:${u.hostname},${u.port || "1433"}`,
       `Database=${decodeURIComponent(u.pathname.replace(/^\//, ""))}`,
-      u.username ? `User ID=${decodeURIComponent(u.username)}` : "",
-      u.password ? `Password=${decodeURIComponent(u.password)}` : "",
+      u.username ? `User ID=${adoValue(decodeURIComponent(u.username))}` : "",
+      u.password ? `Password=${adoValue(decodeURIComponent(u.password))}` : "",
       "Encrypt=True",
     ];
     ado = parts.filter(Boolean).join(";");
@@ -121,4 +121,9 @@ export function adoConnectionString(url: string): string {
   if (!/(^|;)\s*(password|authentication)\s*=/i.test(ado))
     ado = `${ado.replace(/;?\s*$/, "")};Authentication=Active Directory Default`;
   return ado;
+}
+
+/** ADO.NET quoting: a value with `;`, `=` or quotes goes in double quotes, inner quotes doubled. */
+function adoValue(value: string): string {
+  return /[;="']/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
