@@ -1,5 +1,4 @@
 import type { ArtifactStore } from "./artifact-store";
-import { createAzureBlobArtifactStore } from "./azure-blob-artifact-store";
 import { createLocalArtifactStore } from "./local-artifact-store";
 
 export interface ArtifactStoreConfig {
@@ -13,13 +12,14 @@ export interface ArtifactStoreConfig {
 /** The configured store: files under DATA_DIR, or Azure Blob Storage (key or DefaultAzureCredential). */
 export async function createArtifactStore(config: ArtifactStoreConfig): Promise<ArtifactStore> {
   if (config.store === "local") return createLocalArtifactStore(config.dataDir);
+  // Loaded only here: the Azure SDKs are large, and the demo and local setups never need them.
+  const { createAzureBlobArtifactStore } = await import("./azure-blob-artifact-store");
   if (config.connectionString) {
     return createAzureBlobArtifactStore({
       connectionString: config.connectionString,
       container: config.container,
     });
   }
-  // Loaded only here: DefaultAzureCredential pulls in a lot that local and key-based setups never need.
   const { DefaultAzureCredential } = await import("@azure/identity");
   return createAzureBlobArtifactStore({
     accountUrl: config.accountUrl,
