@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { buildTaskCard } from "../../cards/task-card";
 import type { TaskView } from "../../cards/task-view";
-import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
+import { createTestApi, seedProject, TEST_INTERNAL_TOKEN, type TestApi } from "../support/api-harness";
 
 type Json = Record<string, unknown>;
 
@@ -55,6 +55,25 @@ describe("database instances and demo mode", () => {
     expect(
       (await api.as("operator")("/api/db/azure-postgres/orders-db/backup", { method: "POST" })).status,
     ).toBe(202);
+  });
+
+  it("refuses every instance in production mode without DB_INSTANCES (no simulator outside demo)", async () => {
+    api = await createTestApi({
+      env: { DEMO_MODE: "false", OIDC_ISSUER: "https://login.example.com/tenant/v2.0" },
+    });
+    // The bot's way in (internal token, acting user and role): no identity provider needed for this test.
+    const res = await api.app.request("/api/db/azure-postgres/orders/backup", {
+      method: "POST",
+      headers: {
+        "x-internal-token": TEST_INTERNAL_TOKEN,
+        "x-acting-user": "olga",
+        "x-acting-role": "operator",
+        "x-acting-source": "bot",
+      },
+    });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(404);
+    expect(body).toMatchObject({ code: "instance_not_found" });
   });
 
   it("lets only an admin restore into an instance tied to a prod environment", async () => {
