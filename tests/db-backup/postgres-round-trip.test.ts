@@ -90,6 +90,13 @@ describe.skipIf(!postgresUrl).each(STORES)(
       expect(bytes.length).toBe(artifact.size);
       expect(createHash("sha256").update(bytes).digest("hex")).toBe(artifact.sha256);
       expect(download.headers.get("x-content-sha256")).toBe(artifact.sha256);
+      expect((await api.t.stores.audit.recent(1))[0]).toMatchObject({
+        action: "artifact.download",
+        actor: "demo-operator",
+        entity: `azure-postgres/${instance}`,
+        outcome: "accepted",
+      });
+      expect((await api.as("viewer")(`/api/artifacts/${String(artifact.id)}/content`)).status).toBe(403);
 
       await db.query(
         "delete from orders where id % 3 = 0; delete from customers where id > 1990 and id not in (select customer_id from orders); drop table notes;",
