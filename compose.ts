@@ -17,6 +17,7 @@ import { createJournal, type Journal } from "./domain/journal";
 import type { TaskQueue } from "./domain/queue-port";
 import { createTaskEventBus, type TaskEventBus } from "./domain/task-event-bus";
 import { createTaskService, type TaskService } from "./domain/task-service";
+import { createArtifactStore } from "./platform/artifacts/create-artifact-store";
 import type { Logger } from "./platform/logger";
 import { createRedisFactory, type RedisFactory } from "./platform/redis";
 import { mountSite } from "./site/mount";
@@ -82,6 +83,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     onTerminal: (task) => notifications.trigger.onTaskFinished(task),
   });
   const tasks = createTaskService({ stores, queue, journal, logger });
+  // One store for API downloads and worker writes: with ARTIFACT_STORE=azure-blob, api and worker hosts share it.
+  const artifactStore = await createArtifactStore({ ...config.artifacts, dataDir: config.dataDir });
   const worker = serves(config, "worker")
     ? createWorker({
         stores,
@@ -91,6 +94,14 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         logger,
         dataDir: config.dataDir,
         stepDelayMs: config.demoStepDelayMs,
+        artifactStore,
+        databases: {
+          instances: config.databases.instances,
+          demoMode: config.demoMode,
+          operationTimeoutMs: config.databases.operationTimeoutMs,
+          sqlPackagePath: config.databases.sqlPackagePath,
+          retentionDays: config.artifacts.retentionDays,
+        },
       })
     : null;
 
@@ -115,6 +126,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     version: VERSION,
     startedAt,
     notifier: notifications.notifier,
+    artifactStore,
   };
   // The bot's endpoint (and the demo Teams emulator) before the API routes; the bot calls the API over HTTP.
   const bot = serves(config, "bot") ? mountBot(app, config, logger) : null;

@@ -83,4 +83,66 @@ describe("configuration", () => {
       'Invalid configuration: PORT must be a whole number between 1 and 65535 (got "abc")',
     ]);
   });
+
+  it("reads DB_INSTANCES as JSON or id=url pairs, inferring the engine from the URL", () => {
+    const json = loadConfig({
+      DB_INSTANCES: JSON.stringify({
+        "orders-db": {
+          engine: "azure-postgres",
+          url: "postgres://app:pw@h/orders",
+          environment: "shop/prod",
+        },
+      }),
+    });
+    expect(json.databases.instances).toEqual([
+      {
+        id: "orders-db",
+        engine: "azure-postgres",
+        url: "postgres://app:pw@h/orders",
+        environment: "shop/prod",
+      },
+    ]);
+    const pairs = loadConfig({
+      DB_INSTANCES:
+        "orders-db=postgres://app@h/orders, billing=Server=tcp:b.database.windows.net;Database=billing",
+      DB_OPERATION_TIMEOUT_MINUTES: "5",
+    });
+    expect(pairs.databases.instances.map((i) => [i.id, i.engine])).toEqual([
+      ["orders-db", "azure-postgres"],
+      ["billing", "azure-sql"],
+    ]);
+    expect(pairs.databases.operationTimeoutMs).toBe(300_000);
+    expect(loadConfig({}).databases).toMatchObject({ instances: [], operationTimeoutMs: 3_600_000 });
+  });
+
+  it("names DB_INSTANCES in its errors without ever echoing the value (it holds passwords)", () => {
+    for (const raw of [
+      '{"Orders":{"url":"postgres://u:hunter2@h/db"}}',
+      "orders=mysql://u:hunter2@h/db",
+      "{not json hunter2",
+    ]) {
+      let message = "";
+      try {
+        loadConfig({ DB_INSTANCES: raw });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^Invalid configuration: DB_INSTANCES/);
+      expect(message).not.toContain("hunter2");
+    }
+  });
+
+  it("needs a connection string or account URL for ARTIFACT_STORE=azure-blob", () => {
+    expect(() => loadConfig({ ARTIFACT_STORE: "azure-blob" })).toThrow(
+      /AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL/,
+    );
+    expect(
+      loadConfig({
+        ARTIFACT_STORE: "azure-blob",
+        AZURE_STORAGE_ACCOUNT_URL: "https://acct.blob.core.windows.net",
+      }).artifacts,
+    ).toMatchObject({ store: "azure-blob", container: "cloudops-artifacts", retentionDays: 30 });
+    expect(() => loadConfig({ AZURE_STORAGE_CONTAINER: "Bad_Name" })).toThrow(/AZURE_STORAGE_CONTAINER/);
+  });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { type DbInstance, parseDbInstances } from "./platform/db-instances";
 
 // The only module that reads process.env. Everything else receives a parsed Config.
 
@@ -92,6 +93,19 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: int(1, 720).default(24),
   MAX_BODY_BYTES: int(1024, 10_485_760).default(65_536),
   SHUTDOWN_GRACE_MS: int(0, 60_000).default(8000),
+  // Parsed by parseDbInstances, whose messages never echo the value (it holds passwords).
+  DB_INSTANCES: optional,
+  DB_OPERATION_TIMEOUT_MINUTES: int(1, 10_080).default(60),
+  SQLPACKAGE_PATH: optional,
+  ARTIFACT_STORE: z.enum(["local", "azure-blob"], { error: "must be local or azure-blob" }).default("local"),
+  AZURE_STORAGE_CONNECTION_STRING: optional,
+  AZURE_STORAGE_ACCOUNT_URL: url(["https://", "http://"]),
+  AZURE_STORAGE_CONTAINER: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a container name (3-63 of a-z, 0-9, -)")
+    .default("cloudops-artifacts"),
+  ARTIFACT_RETENTION_DAYS: int(1, 36_500).default(30),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -158,6 +172,15 @@ export interface Config {
     internalToken: string;
   };
   shutdownGraceMs: number;
+  /** Databases operators may back up and restore (DB_INSTANCES); empty in demo means the simulator. */
+  databases: { instances: DbInstance[]; operationTimeoutMs: number; sqlPackagePath: string | undefined };
+  artifacts: {
+    store: "local" | "azure-blob";
+    connectionString: string | undefined;
+    accountUrl: string | undefined;
+    container: string;
+    retentionDays: number;
+  };
 }
 
 /** Thrown for a bad variable; the message is the one line printed before exiting with code 1. */
@@ -209,6 +232,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       "Invalid configuration: OIDC_CLIENT_ID (or AZURE_CLIENT_ID) must be set when DEMO_MODE=false: the dashboard signs people in as this client",
     );
+  }
+  if (
+    e.ARTIFACT_STORE === "azure-blob" &&
+    !e.AZURE_STORAGE_CONNECTION_STRING &&
+    !e.AZURE_STORAGE_ACCOUNT_URL
+  ) {
+    throw new ConfigError(
+      "Invalid configuration: ARTIFACT_STORE=azure-blob needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL",
+    );
+  }
+  let instances: DbInstance[];
+  try {
+    instances = parseDbInstances(e.DB_INSTANCES);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
   return {
@@ -268,6 +306,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       internalToken: e.INTERNAL_API_TOKEN ?? randomBytes(24).toString("hex"),
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    databases: {
+      instances,
+      operationTimeoutMs: e.DB_OPERATION_TIMEOUT_MINUTES * 60_000,
+      sqlPackagePath: e.SQLPACKAGE_PATH,
+    },
+    artifacts: {
+      store: e.ARTIFACT_STORE,
+      connectionString: e.AZURE_STORAGE_CONNECTION_STRING,
+      accountUrl: e.AZURE_STORAGE_ACCOUNT_URL,
+      container: e.AZURE_STORAGE_CONTAINER,
+      retentionDays: e.ARTIFACT_RETENTION_DAYS,
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { bodyGuard } from "./middleware/body-guard";
 import { requestId } from "./middleware/request-id";
 import { problem } from "./problem";
 import { createRouteKit } from "./route-kit";
+import { registerArtifactRoutes } from "./routes/artifacts/index";
 import { registerCostRoutes } from "./routes/cost/index";
 import { registerDbRoutes } from "./routes/db/index";
 import { registerDeploymentRoutes } from "./routes/deployments/index";
@@ -67,6 +68,7 @@ export function buildApi(deps: ApiDeps) {
   registerTaskRoutes(app, kit);
   registerDeploymentRoutes(app, kit);
   registerDbRoutes(app, kit);
+  registerArtifactRoutes(app, kit);
   registerK8sRoutes(app, kit);
   registerSandboxRoutes(app, kit);
   registerDeadLetterRoutes(app, kit);

@@ -6,6 +6,7 @@ import type { NotifierPort } from "../domain/notifier-port";
 import type { TaskQueue } from "../domain/queue-port";
 import type { TaskEventBus } from "../domain/task-event-bus";
 import type { TaskService } from "../domain/task-service";
+import type { ArtifactStore } from "../platform/artifacts/artifact-store";
 import type { Logger } from "../platform/logger";
 import type { RedisFactory } from "../platform/redis";
 
@@ -47,6 +48,8 @@ export interface ApiDeps {
   startedAt: Date;
   /** Notification sending (worker/notifications); absent until wired, then the API answers "would send". */
   notifier?: NotifierPort;
+  /** Where artifact content is read for downloads; absent: downloads answer 503. */
+  artifactStore?: ArtifactStore;
   /** SSE tuning; defaults: heartbeat every 15 s, 256 KiB buffered per client. */
   sse?: { heartbeatMs?: number; maxBufferBytes?: number };
 }

@@ -48,7 +48,7 @@ export const EXAMPLE_DEAD_LETTER: DeadLetter = {
   entityId: "azure-postgres/orders",
   reason: "permanent",
   attempts: 1,
-  lastError: "artifact_checksum_mismatch: The backup file does not match its recorded sha256",
+  lastError: "artifact_corrupt: The backup does not match its recorded sha256",
   status: "open",
   resolvedBy: null,
   resolvedAt: null,

@@ -1,14 +1,18 @@
 import type { Stores } from "../db/stores/index";
+import { createDbInstanceCatalog } from "../domain/db-instance-catalog";
 import type { Journal } from "../domain/journal";
 import type { TaskQueue } from "../domain/queue-port";
 import type { TaskService } from "../domain/task-service";
+import type { ArtifactStore } from "../platform/artifacts/artifact-store";
+import { createLocalArtifactStore } from "../platform/artifacts/local-artifact-store";
+import type { DbInstance } from "../platform/db-instances";
 import type { Logger } from "../platform/logger";
-import { createLocalArtifactStorage } from "./adapters/artifact-storage";
-import { createDemoDatabaseAdapter } from "./adapters/database";
+import { createDatabaseAdapters } from "./adapters/databases/index";
 import { createDemoKubernetesAdapter } from "./adapters/kubernetes";
 import type { HandlerDeps } from "./handlers/deps";
 import type { TaskHandler } from "./handlers/handler";
 import { builtInHandlers, handlerRegistry } from "./handlers/index";
+import { createBackupRetention } from "./runner/backup-retention";
 import { createExpiryScheduler } from "./runner/expiry-scheduler";
 import { createReconciler } from "./runner/reconciler";
 import { createTaskRunner } from "./runner/task-runner";
@@ -22,6 +26,16 @@ export interface WorkerDeps {
   logger: Logger;
   dataDir: string;
   stepDelayMs: number;
+  /** Where plans and backups go; default: files under dataDir. */
+  artifactStore?: ArtifactStore;
+  /** DB_INSTANCES and friends; default: none, which is the simulator in demo mode. */
+  databases?: {
+    instances: DbInstance[];
+    demoMode: boolean;
+    operationTimeoutMs?: number;
+    sqlPackagePath?: string;
+    retentionDays?: number;
+  };
   /** Override the built-in handlers (tests use no-op or scripted ones). */
   handlers?: TaskHandler<HandlerDeps>[];
   handlerDeps?: Partial<HandlerDeps>;
@@ -36,11 +50,16 @@ export interface WorkerDeps {
 export function createWorker(deps: WorkerDeps) {
   const { stores, queue, journal, logger } = deps;
   const handlers = handlerRegistry(deps.handlers ?? builtInHandlers);
+  const db = deps.databases ?? { instances: [], demoMode: true };
   const handlerDeps: HandlerDeps = {
     stores,
-    storage: createLocalArtifactStorage(deps.dataDir),
+    storage: deps.artifactStore ?? createLocalArtifactStore(deps.dataDir),
     kubernetes: createDemoKubernetesAdapter(),
-    databases: createDemoDatabaseAdapter(),
+    databases: createDatabaseAdapters({
+      operationTimeoutMs: db.operationTimeoutMs,
+      sqlPackagePath: db.sqlPackagePath,
+    }),
+    instances: createDbInstanceCatalog(db),
     stepDelayMs: deps.stepDelayMs,
     ...deps.handlerDeps,
   };
@@ -52,23 +71,32 @@ export function createWorker(deps: WorkerDeps) {
     logger,
     intervalMs: deps.expiryIntervalMs,
   });
+  const retention = createBackupRetention({
+    stores,
+    storage: handlerDeps.storage,
+    logger,
+    retentionDays: db.retentionDays ?? 30,
+  });
   let consuming = false;
 
   return {
     handlers,
     reconciler,
     expiry,
+    retention,
     /** Starts consuming: re-publishes unfinished work first, then runs tasks. */
     async start(): Promise<void> {
       await reconciler.reconcileAll();
       await queue.start((delivery) => runner.run(delivery));
       reconciler.start();
       expiry.start();
+      retention.start();
       consuming = true;
       logger.info("worker started", { queue: queue.kind });
     },
     /** Stops taking work; running steps get `graceMs`, then hand their task back to the queue. */
     async stop(graceMs: number): Promise<void> {
+      retention.stop();
       await Promise.all([expiry.stop(), reconciler.stop()]);
       if (consuming) await queue.stop(graceMs);
       consuming = false;

@@ -2,6 +2,9 @@ import { buildApi } from "../../api/app";
 import type { ApiDeps, Role } from "../../api/types";
 import { type Config, loadConfig } from "../../config";
 import type { NotifierPort } from "../../domain/notifier-port";
+import type { ArtifactStore } from "../../platform/artifacts/artifact-store";
+import { createLocalArtifactStore } from "../../platform/artifacts/local-artifact-store";
+import { parseDbInstances } from "../../platform/db-instances";
 import { silentLogger } from "../../platform/logger";
 import { createRedisFactory } from "../../platform/redis";
 import { createTestEngine, type TestEngine, type TestEngineOptions } from "./engine-harness";
@@ -16,6 +19,12 @@ export interface TestApiOptions {
   startWorker?: boolean;
   notifier?: NotifierPort;
   sse?: ApiDeps["sse"];
+  /** The store the worker writes and the API reads; default: files under the engine's data dir. */
+  artifactStore?: ArtifactStore;
+  /** DB_OPERATION_TIMEOUT_MINUTES in milliseconds, so tests can time out in seconds. */
+  dbOperationTimeoutMs?: number;
+  /** SQLPACKAGE_PATH for the worker (tests point it at tests/doubles/fake-sqlpackage.mjs). */
+  sqlPackagePath?: string;
 }
 
 export interface TestApi {
@@ -32,7 +41,21 @@ export type JsonInit = Omit<RequestInit, "body"> & { body?: unknown };
 
 /** The HTTP API over a test engine (fresh database, unique Redis prefix) for API, bot and site suites. */
 export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
-  const t = await createTestEngine({ ...options.engine });
+  // The worker sees the same DB_INSTANCES as the API, as compose.ts wires them.
+  const instances = parseDbInstances(options.env?.DB_INSTANCES);
+  const t = await createTestEngine({
+    ...options.engine,
+    engine: {
+      databases: {
+        instances,
+        demoMode: options.env?.DEMO_MODE !== "false",
+        operationTimeoutMs: options.dbOperationTimeoutMs,
+        sqlPackagePath: options.sqlPackagePath,
+      },
+      artifactStore: options.artifactStore,
+      ...options.engine?.engine,
+    },
+  });
   const config = loadConfig({
     DEMO_MODE: "true",
     LOG_LEVEL: "silent",
@@ -56,6 +79,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     startedAt: new Date(),
     notifier: options.notifier,
     sse: options.sse,
+    artifactStore: options.artifactStore ?? createLocalArtifactStore(t.dataDir),
   };
   const api = buildApi(deps);
   if (options.startWorker) await t.engine.startWorker();

@@ -41,7 +41,16 @@ export interface TestEngineOptions {
   /** Shorthand for `queue: { engine, redisUrl }` with the REDIS_URL of tests/support/services. */
   queueEngine?: TestQueueEngine;
   engine?: Partial<
-    Pick<EngineDeps, "handlers" | "handlerDeps" | "stepDelayMs" | "reconcileIntervalMs" | "onTaskFinished">
+    Pick<
+      EngineDeps,
+      | "handlers"
+      | "handlerDeps"
+      | "stepDelayMs"
+      | "reconcileIntervalMs"
+      | "onTaskFinished"
+      | "databases"
+      | "artifactStore"
+    >
   >;
 }
 

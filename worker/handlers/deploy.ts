@@ -1,5 +1,6 @@
 import { DEPLOY_TEMPLATES, isDeployTemplate } from "../../domain/model/deploy-templates";
 import { TASK_TYPES } from "../../domain/model/task-types";
+import { putText } from "../../platform/artifacts/artifact-store";
 import { PermanentError } from "../runner/errors";
 import { artifactIdFor, type HandlerDeps, simulate, str } from "./deps";
 import type { TaskHandler } from "./handler";
@@ -63,14 +64,15 @@ export const deployHandler: TaskHandler<HandlerDeps> = {
             },
           ],
         };
-        const file = await storage.write(
+        const file = await putText(
+          storage,
           `artifacts/plans/${ctx.task.id}.json`,
           `${JSON.stringify(plan, null, 2)}\n`,
         );
         const artifact = await stores.artifacts.create({
           id: artifactIdFor(ctx.task.id),
           kind: "plan",
-          path: file.path,
+          path: file.key,
           size: file.size,
           sha256: file.sha256,
           taskId: ctx.task.id,

@@ -1,15 +1,19 @@
 import type { Stores } from "../../db/stores/index";
-import type { ArtifactStorage } from "../adapters/artifact-storage";
-import type { DatabaseAdapter } from "../adapters/database";
+import type { DbInstanceCatalog } from "../../domain/db-instance-catalog";
+import type { ArtifactStore } from "../../platform/artifacts/artifact-store";
+import type { DatabaseAdapters } from "../adapters/databases/index";
 import type { KubernetesAdapter } from "../adapters/kubernetes";
 import type { StepContext } from "./handler";
 
 /** What the built-in handlers need from the outside world. */
 export interface HandlerDeps {
   stores: Stores;
-  storage: ArtifactStorage;
+  /** Plans and backups (local disk or Azure Blob Storage). */
+  storage: ArtifactStore;
   kubernetes: KubernetesAdapter;
-  databases: DatabaseAdapter;
+  databases: DatabaseAdapters;
+  /** DB_INSTANCES: which databases exist and how to reach them. */
+  instances: DbInstanceCatalog;
   /** How long one simulated unit of work takes (DEMO_STEP_DELAY_MS). */
   stepDelayMs: number;
 }

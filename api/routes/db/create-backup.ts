@@ -4,6 +4,7 @@ import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
+import { requireInstance } from "./instance-guard";
 
 export const route = createRoute({
   method: "post",
@@ -18,6 +19,7 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("operator", "db.backup") }, async (c) => {
     const { engine, instanceId } = c.req.valid("param");
+    requireInstance(kit.deps.config, engine, instanceId);
     return submitTask(c, kit, {
       type: "db.backup",
       entityId: `${engine}/${instanceId}`,

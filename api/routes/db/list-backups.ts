@@ -3,6 +3,7 @@ import { BackupListQuery, BackupListSchema, InstanceParams } from "../../../cont
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
+import { requireInstance } from "./instance-guard";
 import { toBackup } from "./mappers";
 
 export const route = createRoute({
@@ -41,6 +42,7 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
     const { engine, instanceId } = c.req.valid("param");
+    requireInstance(kit.deps.config, engine, instanceId);
     const rows = await kit.deps.stores.artifacts.listForInstance(
       engine,
       instanceId,

@@ -1,6 +1,7 @@
 // PostgreSQL schema. Keep table and column names identical to ../sqlite/index.ts:
 // the stores are written once against this tree (see db/client.ts for why that is safe).
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -198,11 +199,14 @@ export const artifacts = pgTable(
     id: text("id").primaryKey(),
     kind: text("kind").notNull(),
     path: text("path").notNull(),
-    size: integer("size").notNull(),
+    // Dumps pass 2 GiB: int4 would overflow.
+    size: bigint("size", { mode: "number" }).notNull(),
     sha256: text("sha256").notNull(),
     taskId: text("task_id"),
     engine: text("engine"),
     instanceId: text("instance_id"),
+    /** How the artifact was made (server version, duration, table count, simulated). */
+    meta: jsonb("meta").$type<Record<string, unknown>>(),
     createdAt: ts("created_at").notNull(),
   },
   (t) => [index("artifacts_instance_idx").on(t.engine, t.instanceId, t.createdAt)],

@@ -193,6 +193,8 @@ export const artifacts = sqliteTable(
     taskId: text("task_id"),
     engine: text("engine"),
     instanceId: text("instance_id"),
+    /** How the artifact was made (server version, duration, table count, simulated). */
+    meta: json<Record<string, unknown>>("meta"),
     createdAt: ts("created_at").notNull(),
   },
   (t) => [index("artifacts_instance_idx").on(t.engine, t.instanceId, t.createdAt)],
