@@ -19,6 +19,7 @@ import { createTaskService, type TaskService } from "./domain/task-service";
 import type { Logger } from "./platform/logger";
 import { createRedisFactory, type RedisFactory } from "./platform/redis";
 import { mountSite } from "./site/mount";
+import { createKubernetesClusters } from "./worker/adapters/kubernetes/index";
 import { createWorker, type Worker } from "./worker/create-worker";
 import { createNotifications } from "./worker/notifications/index";
 import { createQueue } from "./worker/queue/create-queue";
@@ -88,6 +89,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         logger,
         dataDir: config.dataDir,
         stepDelayMs: config.demoStepDelayMs,
+        kubernetes: createKubernetesClusters({
+          ...config.kubernetes,
+          demoMode: config.demoMode,
+          simulatedTickMs: Math.max(5, Math.round(config.demoStepDelayMs / 4)),
+        }),
       })
     : null;
 

@@ -5,7 +5,11 @@ import type { TaskService } from "../domain/task-service";
 import type { Logger } from "../platform/logger";
 import { createLocalArtifactStorage } from "./adapters/artifact-storage";
 import { createDemoDatabaseAdapter } from "./adapters/database";
-import { createDemoKubernetesAdapter } from "./adapters/kubernetes";
+import {
+  createSimulatedKubernetes,
+  type KubernetesClusters,
+  singleCluster,
+} from "./adapters/kubernetes/index";
 import type { HandlerDeps } from "./handlers/deps";
 import type { TaskHandler } from "./handlers/handler";
 import { builtInHandlers, handlerRegistry } from "./handlers/index";
@@ -22,6 +26,8 @@ export interface WorkerDeps {
   logger: Logger;
   dataDir: string;
   stepDelayMs: number;
+  /** The clusters tasks run against (compose.ts builds them from config); default: the demo simulator. */
+  kubernetes?: KubernetesClusters;
   /** Override the built-in handlers (tests use no-op or scripted ones). */
   handlers?: TaskHandler<HandlerDeps>[];
   handlerDeps?: Partial<HandlerDeps>;
@@ -39,7 +45,10 @@ export function createWorker(deps: WorkerDeps) {
   const handlerDeps: HandlerDeps = {
     stores,
     storage: createLocalArtifactStorage(deps.dataDir),
-    kubernetes: createDemoKubernetesAdapter(),
+    kubernetes:
+      deps.kubernetes ??
+      singleCluster(createSimulatedKubernetes({ tickMs: Math.max(5, Math.round(deps.stepDelayMs / 4)) })),
+    rolloutTimeoutMs: 10 * 60_000,
     databases: createDemoDatabaseAdapter(),
     stepDelayMs: deps.stepDelayMs,
     ...deps.handlerDeps,

@@ -1,14 +1,17 @@
 import type { Stores } from "../../db/stores/index";
 import type { ArtifactStorage } from "../adapters/artifact-storage";
 import type { DatabaseAdapter } from "../adapters/database";
-import type { KubernetesAdapter } from "../adapters/kubernetes";
+import type { KubernetesClusters } from "../adapters/kubernetes/index";
 import type { StepContext } from "./handler";
 
 /** What the built-in handlers need from the outside world. */
 export interface HandlerDeps {
   stores: Stores;
   storage: ArtifactStorage;
-  kubernetes: KubernetesAdapter;
+  /** The cluster of each environment: a real one (KUBECONFIG / in-cluster) or the demo simulator. */
+  kubernetes: KubernetesClusters;
+  /** How long a rollout may take before the wait is retried (transient rollout_timeout). */
+  rolloutTimeoutMs: number;
   databases: DatabaseAdapter;
   /** How long one simulated unit of work takes (DEMO_STEP_DELAY_MS). */
   stepDelayMs: number;
