@@ -92,7 +92,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         kubernetes: createKubernetesClusters({
           ...config.kubernetes,
           demoMode: config.demoMode,
-          simulatedTickMs: Math.max(5, Math.round(config.demoStepDelayMs / 4)),
+          simulatedTickMs: Math.max(5, Math.round(config.demoStepDelayMs / 2)),
         }),
       })
     : null;

@@ -47,7 +47,7 @@ export function createWorker(deps: WorkerDeps) {
     storage: createLocalArtifactStorage(deps.dataDir),
     kubernetes:
       deps.kubernetes ??
-      singleCluster(createSimulatedKubernetes({ tickMs: Math.max(5, Math.round(deps.stepDelayMs / 4)) })),
+      singleCluster(createSimulatedKubernetes({ tickMs: Math.max(5, Math.round(deps.stepDelayMs / 2)) })),
     rolloutTimeoutMs: 10 * 60_000,
     databases: createDemoDatabaseAdapter(),
     stepDelayMs: deps.stepDelayMs,

@@ -310,6 +310,20 @@ describe("Kubernetes adapter on the API server double: the wire and the refusals
     }
   });
 
+  it("refuses at start-up a KUBECONFIG that cannot be read", () => {
+    expect(() =>
+      loadKubeConfig({
+        demoMode: false,
+        kubeconfig: "/nonexistent/kubeconfig",
+        context: undefined,
+        inCluster: false,
+        simulatedTickMs: 1,
+      }),
+    ).toThrow(
+      /^Invalid configuration: KUBECONFIG must be a readable kubeconfig file \(got "\/nonexistent\/kubeconfig"/,
+    );
+  });
+
   it("refuses at start-up a KUBE_CONTEXT the kubeconfig does not have", () => {
     expect(() =>
       loadKubeConfig({

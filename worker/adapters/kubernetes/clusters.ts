@@ -1,4 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import { ConfigError } from "../../../config";
 import { PermanentError } from "../../runner/errors";
 import { createKubernetesAdapter } from "./adapter";
 import { createClientTransport } from "./client-transport";
@@ -38,7 +39,9 @@ export function loadKubeConfig(settings: KubernetesSettings): KubeConfig | null 
     try {
       kc.loadFromFile(settings.kubeconfig);
     } catch (error) {
-      throw new Error(`KUBECONFIG ${settings.kubeconfig} cannot be read: ${(error as Error).message}`);
+      throw new ConfigError(
+        `Invalid configuration: KUBECONFIG must be a readable kubeconfig file (got "${settings.kubeconfig}": ${(error as Error).message})`,
+      );
     }
   } else if (settings.inCluster) {
     kc.loadFromCluster();
