@@ -47,6 +47,8 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
   const forbidden = new Set<string>();
   const injected: Array<{ code: number; reason: string; message: string } | "drop"> = [];
   const seen: SeenRequest[] = [];
+  /** Called after a request was served and before its answer is sent (tests change the cluster here). */
+  let afterServe: ((request: SeenRequest) => void) | null = null;
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -62,13 +64,14 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
         .split(";")[0]
         ?.trim() ?? "";
     const body = text ? safeJson(text) : undefined;
-    seen.push({
+    const request: SeenRequest = {
       method: req.method ?? "GET",
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       contentType,
       body,
-    });
+    };
+    seen.push(request);
     if (req.headers.authorization !== `Bearer ${token}`) {
       return send(res, kubeStatus(401, "Unauthorized", "Unauthorized"));
     }
@@ -87,6 +90,7 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
     if (forbidden.has(`${verb} ${route.info.plural}`)) return send(res, forbid(verb, route));
     try {
       const result = serve(req.method ?? "GET", route, url.searchParams, contentType, text, body);
+      afterServe?.(request);
       sendJson(res, result.code, result.object);
     } catch (error) {
       if (error instanceof KubeStatusError) return send(res, error.status);
@@ -194,7 +198,12 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
       for (const a of answers)
         injected.push(a === "drop" ? a : { ...a, message: a.message ?? `injected ${a.code} ${a.reason}` });
     },
+    /** Runs `hook` after each served request until reset(). */
+    afterEachRequest(hook: (request: SeenRequest) => void): void {
+      afterServe = hook;
+    },
     reset(): void {
+      afterServe = null;
       forbidden.clear();
       injected.length = 0;
       seen.length = 0;
