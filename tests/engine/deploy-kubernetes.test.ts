@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { workloadResource } from "../../worker/adapters/kubernetes/resources";
-import { clustersFor, type KubeApiServer, startSeededKubeApiServer } from "../doubles/kube-api-server";
-import { createTestEngine, type TestEngine } from "../support/engine-harness";
+import type { KubeApiServer } from "../doubles/kube-api-server";
+import type { TestEngine } from "../support/engine-harness";
+import { startEngineOnKubeDouble } from "../support/kube-engine";
 
 // Deploy end to end: validate (dry run), plan (diff + sha256), apply (server-side apply, drift check,
 // rollout wait) through client-node against the Kubernetes API server double.
@@ -16,16 +17,13 @@ describe("deploy against a Kubernetes API server (double)", () => {
   let t: TestEngine;
   let projectId: string;
 
+  let close: () => Promise<void>;
+
   beforeAll(async () => {
-    server = await startSeededKubeApiServer(TICK_MS);
-    t = await createTestEngine({ engine: { handlerDeps: { kubernetes: clustersFor(server, TICK_MS) } } });
-    await t.engine.startWorker();
+    ({ server, t, close } = await startEngineOnKubeDouble(TICK_MS));
     projectId = (await t.stores.projects.create({ name: "shop" })).id;
   });
-  afterAll(async () => {
-    await t?.destroy();
-    await server?.close();
-  });
+  afterAll(async () => close?.());
   beforeEach(() => server.reset());
 
   const environment = async (name: string, namespace?: string) =>

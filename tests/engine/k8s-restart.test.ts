@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createKubernetesClusters } from "../../worker/adapters/kubernetes/clusters";
-import { clustersFor, type KubeApiServer, startSeededKubeApiServer } from "../doubles/kube-api-server";
+import type { KubeApiServer } from "../doubles/kube-api-server";
 import { createTestEngine, type TestEngine } from "../support/engine-harness";
+import { startEngineOnKubeDouble } from "../support/kube-engine";
 
 // The restart task end to end: task engine -> handler -> client-node -> Kubernetes API server double.
 
@@ -20,15 +21,12 @@ describe("k8s.restart against a Kubernetes API server (double) through KUBECONFI
   let server: KubeApiServer;
   let t: TestEngine;
 
+  let close: () => Promise<void>;
+
   beforeAll(async () => {
-    server = await startSeededKubeApiServer(TICK_MS);
-    t = await createTestEngine({ engine: { handlerDeps: { kubernetes: clustersFor(server, TICK_MS) } } });
-    await t.engine.startWorker();
+    ({ server, t, close } = await startEngineOnKubeDouble(TICK_MS));
   });
-  afterAll(async () => {
-    await t?.destroy();
-    await server?.close();
-  });
+  afterAll(async () => close?.());
   beforeEach(() => server.reset());
 
   const restart = (namespace: string, name: string) => restartOf(t, namespace, name);

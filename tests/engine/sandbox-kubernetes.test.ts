@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resourceByKind, workloadResource } from "../../worker/adapters/kubernetes/resources";
-import { clustersFor, type KubeApiServer, startSeededKubeApiServer } from "../doubles/kube-api-server";
-import { createTestEngine, type TestEngine } from "../support/engine-harness";
+import type { KubeApiServer } from "../doubles/kube-api-server";
+import type { TestEngine } from "../support/engine-harness";
+import { startEngineOnKubeDouble } from "../support/kube-engine";
 
 // Sandboxes end to end on the Kubernetes API server double: a labelled namespace with the default
 // template in it; expiry deletes the namespace and waits until it is gone.
@@ -12,15 +13,12 @@ describe("sandboxes against a Kubernetes API server (double)", () => {
   let server: KubeApiServer;
   let t: TestEngine;
 
+  let close: () => Promise<void>;
+
   beforeAll(async () => {
-    server = await startSeededKubeApiServer(TICK_MS);
-    t = await createTestEngine({ engine: { handlerDeps: { kubernetes: clustersFor(server, TICK_MS) } } });
-    await t.engine.startWorker();
+    ({ server, t, close } = await startEngineOnKubeDouble(TICK_MS));
   });
-  afterAll(async () => {
-    await t?.destroy();
-    await server?.close();
-  });
+  afterAll(async () => close?.());
 
   it("creates sbx-<project>-<id> labelled with project, owner and expiry, deploys into it, and deletes it on expiry", async () => {
     const project = await t.stores.projects.create({ name: "shop" });
