@@ -289,6 +289,22 @@ describe("Kubernetes adapter on the API server double: the wire and the refusals
     expect(dropped).toMatchObject({ code: "kube_unreachable" });
   });
 
+  it("gives up on a request that gets no answer (transient) and aborts one in flight on cancel", async () => {
+    t.server.inject("hang");
+    const timedOut = await rejection(t.adapter.findWorkload("prod", "api", signal()));
+    expect(timedOut).toBeInstanceOf(TransientError);
+    expect(timedOut).toMatchObject({ code: "kube_unreachable" });
+
+    t.server.seen.length = 0;
+    t.server.inject("hang");
+    const controller = new AbortController();
+    const pending = rejection(t.adapter.findWorkload("prod", "api", controller.signal));
+    while (!t.server.seen.some((r) => r.path.endsWith("/deployments/api") && r.method === "GET"))
+      await new Promise((r) => setTimeout(r, 5));
+    controller.abort("cancelled");
+    expect(await pending).toBeInstanceOf(AbortedError);
+  });
+
   it("rejects wrong credentials as a permanent forbidden error", async () => {
     const other = await startKubeApiServer({ token: "another-token" });
     try {

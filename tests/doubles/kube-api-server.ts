@@ -45,7 +45,7 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
   const token = options.token ?? "double-token";
   const cluster: MemoryCluster = createMemoryCluster({ tickMs: options.tickMs ?? 20 });
   const forbidden = new Set<string>();
-  const injected: Array<{ code: number; reason: string; message: string } | "drop"> = [];
+  const injected: Array<{ code: number; reason: string; message: string } | "drop" | "hang"> = [];
   const seen: SeenRequest[] = [];
   /** Called after a request was served and before its answer is sent (tests change the cluster here). */
   let afterServe: ((request: SeenRequest) => void) | null = null;
@@ -86,6 +86,7 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
       req.socket.destroy();
       return;
     }
+    if (next === "hang") return; // never answers; close() ends the connection
     if (next) return send(res, kubeStatus(next.code, next.reason, next.message));
     if (forbidden.has(`${verb} ${route.info.plural}`)) return send(res, forbid(verb, route));
     try {
@@ -194,9 +195,11 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
       forbidden.add(`${verb} ${plural}`);
     },
     /** The next resource requests get these answers (a Status with that code and reason) instead. */
-    inject(...answers: Array<{ code: number; reason: string; message?: string } | "drop">): void {
+    inject(...answers: Array<{ code: number; reason: string; message?: string } | "drop" | "hang">): void {
       for (const a of answers)
-        injected.push(a === "drop" ? a : { ...a, message: a.message ?? `injected ${a.code} ${a.reason}` });
+        injected.push(
+          typeof a === "string" ? a : { ...a, message: a.message ?? `injected ${a.code} ${a.reason}` },
+        );
     },
     /** Runs `hook` after each served request until reset(). */
     afterEachRequest(hook: (request: SeenRequest) => void): void {
