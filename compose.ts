@@ -89,7 +89,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         logger,
         dataDir: config.dataDir,
         stepDelayMs: config.demoStepDelayMs,
-        kubernetes: createKubernetesClusters({
+        kubernetes: await createKubernetesClusters({
           ...config.kubernetes,
           demoMode: config.demoMode,
           simulatedTickMs: Math.max(5, Math.round(config.demoStepDelayMs / 2)),

@@ -30,7 +30,7 @@ const TICK_MS = 15;
 
 async function realTarget(): Promise<Target & { server: KubeApiServer }> {
   const server = await startSeededKubeApiServer(TICK_MS);
-  const adapter = clustersFor(server, TICK_MS, 1500).forEnvironment(null);
+  const adapter = (await clustersFor(server, TICK_MS, 1500)).forEnvironment(null);
   return { adapter, cluster: server.cluster, server, close: () => server.close() };
 }
 
@@ -311,13 +311,15 @@ describe("Kubernetes adapter on the API server double: the wire and the refusals
       // The double's kubeconfig (token double-token) aimed at a server that expects another token.
       const path = `${t.server.kubeconfigPath}.other`;
       writeFileSync(path, readFileSync(t.server.kubeconfigPath, "utf8").replace(t.server.url, other.url));
-      const wrong = createKubernetesClusters({
-        demoMode: false,
-        kubeconfig: path,
-        context: undefined,
-        inCluster: false,
-        simulatedTickMs: 1,
-      }).forEnvironment(null);
+      const wrong = (
+        await createKubernetesClusters({
+          demoMode: false,
+          kubeconfig: path,
+          context: undefined,
+          inCluster: false,
+          simulatedTickMs: 1,
+        })
+      ).forEnvironment(null);
       const error = await rejection(wrong.findWorkload("prod", "api", signal()));
       expect(error).toMatchObject({ code: "forbidden" });
       expect((error as Error).message).toMatch(/401 Unauthorized/);
@@ -326,8 +328,8 @@ describe("Kubernetes adapter on the API server double: the wire and the refusals
     }
   });
 
-  it("refuses at start-up a KUBECONFIG that cannot be read", () => {
-    expect(() =>
+  it("refuses at start-up a KUBECONFIG that cannot be read", async () => {
+    await expect(
       loadKubeConfig({
         demoMode: false,
         kubeconfig: "/nonexistent/kubeconfig",
@@ -335,13 +337,13 @@ describe("Kubernetes adapter on the API server double: the wire and the refusals
         inCluster: false,
         simulatedTickMs: 1,
       }),
-    ).toThrow(
+    ).rejects.toThrow(
       /^Invalid configuration: KUBECONFIG must be a readable kubeconfig file \(got "\/nonexistent\/kubeconfig"/,
     );
   });
 
-  it("refuses at start-up a KUBE_CONTEXT the kubeconfig does not have", () => {
-    expect(() =>
+  it("refuses at start-up a KUBE_CONTEXT the kubeconfig does not have", async () => {
+    await expect(
       loadKubeConfig({
         demoMode: false,
         kubeconfig: t.server.kubeconfigPath,
@@ -349,11 +351,13 @@ describe("Kubernetes adapter on the API server double: the wire and the refusals
         inCluster: false,
         simulatedTickMs: 1,
       }),
-    ).toThrow(/KUBE_CONTEXT nowhere is not a context of the kubeconfig \(contexts: double, elsewhere\)/);
+    ).rejects.toThrow(
+      /KUBE_CONTEXT nowhere is not a context of the kubeconfig \(contexts: double, elsewhere\)/,
+    );
   });
 
-  it("fails tasks with no_cluster_configured in production when no cluster is configured", () => {
-    const clusters = createKubernetesClusters({
+  it("fails tasks with no_cluster_configured in production when no cluster is configured", async () => {
+    const clusters = await createKubernetesClusters({
       demoMode: false,
       kubeconfig: undefined,
       context: undefined,

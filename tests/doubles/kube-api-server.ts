@@ -235,7 +235,7 @@ export function clustersFor(
   server: KubeApiServer,
   pollIntervalMs: number,
   requestTimeoutMs = 5000,
-): KubernetesClusters {
+): Promise<KubernetesClusters> {
   return createKubernetesClusters({
     demoMode: false,
     kubeconfig: server.kubeconfigPath,

@@ -119,7 +119,7 @@ describe("k8s.restart against a Kubernetes API server (double) through KUBECONFI
 describe("k8s.restart without a cluster in production", () => {
   let t: TestEngine;
   beforeAll(async () => {
-    const kubernetes = createKubernetesClusters({
+    const kubernetes = await createKubernetesClusters({
       demoMode: false,
       kubeconfig: undefined,
       context: undefined,

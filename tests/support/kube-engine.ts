@@ -6,7 +6,9 @@ export async function startEngineOnKubeDouble(
   tickMs: number,
 ): Promise<{ server: KubeApiServer; t: TestEngine; close(): Promise<void> }> {
   const server = await startSeededKubeApiServer(tickMs);
-  const t = await createTestEngine({ engine: { handlerDeps: { kubernetes: clustersFor(server, tickMs) } } });
+  const t = await createTestEngine({
+    engine: { handlerDeps: { kubernetes: await clustersFor(server, tickMs) } },
+  });
   await t.engine.startWorker();
   return {
     server,

@@ -1,8 +1,7 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { ConfigError } from "../../../config";
 import { PermanentError } from "../../runner/errors";
 import { createKubernetesAdapter } from "./adapter";
-import { createClientTransport } from "./client-transport";
 import { createSimulatedKubernetes } from "./simulator";
 import type { KubernetesAdapter } from "./types";
 
@@ -33,7 +32,10 @@ export function singleCluster(adapter: KubernetesAdapter): KubernetesClusters {
 }
 
 /** Loads the kubeconfig (a bad file or unknown context throws at start-up, naming the variable). */
-export function loadKubeConfig(settings: KubernetesSettings): KubeConfig | null {
+export async function loadKubeConfig(settings: KubernetesSettings): Promise<KubeConfig | null> {
+  if (!settings.kubeconfig && !settings.inCluster) return null;
+  // Loaded only when a cluster is configured: the client costs seconds of start-up on a busy machine.
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   if (settings.kubeconfig) {
     try {
@@ -43,9 +45,7 @@ export function loadKubeConfig(settings: KubernetesSettings): KubeConfig | null 
         `Invalid configuration: KUBECONFIG must be a readable kubeconfig file (got "${settings.kubeconfig}": ${(error as Error).message})`,
       );
     }
-  } else if (settings.inCluster) {
-    kc.loadFromCluster();
-  } else return null;
+  } else kc.loadFromCluster();
   if (settings.context) {
     if (!kc.getContexts().some((c) => c.name === settings.context)) {
       const names =
@@ -65,9 +65,10 @@ export function loadKubeConfig(settings: KubernetesSettings): KubeConfig | null 
 }
 
 /** The real cluster when one is configured; else the simulator in demo mode, or a refusal in production. */
-export function createKubernetesClusters(settings: KubernetesSettings): KubernetesClusters {
-  const kc = loadKubeConfig(settings);
+export async function createKubernetesClusters(settings: KubernetesSettings): Promise<KubernetesClusters> {
+  const kc = await loadKubeConfig(settings);
   if (kc) {
+    const { createClientTransport } = await import("./client-transport");
     const server = kc.getCurrentCluster()?.server ?? "";
     const adapter = createKubernetesAdapter(
       createClientTransport(kc, { requestTimeoutMs: settings.requestTimeoutMs ?? 30_000 }),
