@@ -21,6 +21,7 @@ import { createArtifactStore } from "./platform/artifacts/create-artifact-store"
 import type { Logger } from "./platform/logger";
 import { createRedisFactory, type RedisFactory } from "./platform/redis";
 import { mountSite } from "./site/mount";
+import { createKubernetesClusters } from "./worker/adapters/kubernetes/index";
 import { createWorker, type Worker } from "./worker/create-worker";
 import { createNotifications } from "./worker/notifications/index";
 import { createQueue } from "./worker/queue/create-queue";
@@ -102,6 +103,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
           sqlPackagePath: config.databases.sqlPackagePath,
           retentionDays: config.artifacts.retentionDays,
         },
+        kubernetes: await createKubernetesClusters({
+          ...config.kubernetes,
+          demoMode: config.demoMode,
+          simulatedTickMs: Math.max(5, Math.round(config.demoStepDelayMs / 2)),
+        }),
       })
     : null;
 

@@ -63,6 +63,23 @@ describe("configuration", () => {
     ).toEqual(["t-2", "t-3"]);
   });
 
+  it("reads the cluster from KUBECONFIG and KUBE_CONTEXT, else from the pod's service account", () => {
+    expect(loadConfig({}).kubernetes).toEqual({
+      kubeconfig: undefined,
+      context: undefined,
+      inCluster: false,
+    });
+    expect(loadConfig({ KUBECONFIG: "/etc/kube/config", KUBE_CONTEXT: "aks-prod" }).kubernetes).toEqual({
+      kubeconfig: "/etc/kube/config",
+      context: "aks-prod",
+      inCluster: false,
+    });
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: "10.0.0.1" }).kubernetes.inCluster).toBe(true);
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBECONFIG: "/k" }).kubernetes.inCluster).toBe(
+      false,
+    );
+  });
+
   it("parses Teams user roles case-insensitively", () => {
     expect(
       loadConfig({ TEAMS_USER_ROLES: "Alice@Contoso.com=admin, bob@contoso.com=viewer" }).bot.userRoles,

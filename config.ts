@@ -80,6 +80,9 @@ const envSchema = z.object({
   OIDC_CLIENT_SECRET: optional,
   SESSION_SECRET: optional.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
   KUBECONFIG: optional,
+  KUBE_CONTEXT: optional,
+  // Set by Kubernetes in every pod: the worker then uses its service account when KUBECONFIG is unset.
+  KUBERNETES_SERVICE_HOST: optional,
   MAX_CONCURRENT_SESSIONS: int(1, 1000).default(8),
   MAX_MESSAGES_PER_SESSION: int(1, 10_000).default(4),
   ROLE: z.enum(["all", "api", "worker", "bot"], { error: "must be all, api, worker or bot" }).default("all"),
@@ -130,7 +133,7 @@ export interface Config {
   demoStepDelayMs: number;
   role: "all" | "api" | "worker" | "bot";
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
-  kubeconfig: string | undefined;
+  kubernetes: { kubeconfig: string | undefined; context: string | undefined; inCluster: boolean };
   notifications: {
     teamsWebhookUrl: string | undefined;
     allowedHosts: string[];
@@ -269,7 +272,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoStepDelayMs: e.DEMO_STEP_DELAY_MS,
     role: e.ROLE,
     logLevel: e.LOG_LEVEL,
-    kubeconfig: e.KUBECONFIG,
+    kubernetes: {
+      kubeconfig: e.KUBECONFIG,
+      context: e.KUBE_CONTEXT,
+      inCluster: !e.KUBECONFIG && Boolean(e.KUBERNETES_SERVICE_HOST),
+    },
     notifications: {
       teamsWebhookUrl: e.TEAMS_WEBHOOK_URL,
       allowedHosts: (e.NOTIFY_ALLOWED_HOSTS ?? "")

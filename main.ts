@@ -15,7 +15,13 @@ try {
 }
 
 const logger = createLogger(config.logLevel, { role: config.role });
-const runtime = await createRuntime(config, logger);
+// Some settings can only be checked while wiring (a kubeconfig file, its KUBE_CONTEXT): same one-line exit.
+const runtime = await createRuntime(config, logger).catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}
+`);
+  process.exit(1);
+});
 const port = await runtime.start();
 logger.info("CloudOps is up", {
   url: `http://localhost:${port}`,

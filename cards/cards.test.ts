@@ -151,6 +151,14 @@ describe("task card", () => {
     expect(JSON.stringify(buildTaskCard(runningTask, opts))).not.toContain("Queue position");
   });
 
+  it("wears a simulated cluster badge when the operation ran on the demo simulator, and only then", () => {
+    const simulated = buildTaskCard({ ...runningTask, result: { cluster: "simulated" } }, opts);
+    expect(cardProblems(simulated)).toEqual([]);
+    expect(JSON.stringify(simulated)).toContain('"text":"simulated cluster"');
+    const real = buildTaskCard({ ...runningTask, result: { cluster: "kubernetes" } }, opts);
+    expect(JSON.stringify(real)).not.toContain("simulated cluster");
+  });
+
   it("keeps only the last log lines and says how many there were", () => {
     const text = JSON.stringify(buildTaskCard(worstCaseTask, opts));
     expect(text).toContain("Last 8 of 500 log lines");

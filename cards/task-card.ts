@@ -76,6 +76,8 @@ export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJ
     entityId: clip(task.entityId, L.textChars),
     statusLabel: STATUS_LABEL[task.status],
     statusColor: STATUS_COLOR[task.status],
+    /** A demo operation on the simulated cluster: the badge keeps anyone from taking it for a real one. */
+    simulated: task.result?.cluster === "simulated",
     notice: clip(options.notice ?? "", L.textChars),
     facts,
     percent,

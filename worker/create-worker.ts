@@ -8,7 +8,11 @@ import { createLocalArtifactStore } from "../platform/artifacts/local-artifact-s
 import type { DbInstance } from "../platform/db-instances";
 import type { Logger } from "../platform/logger";
 import { createDatabaseAdapters } from "./adapters/databases/index";
-import { createDemoKubernetesAdapter } from "./adapters/kubernetes";
+import {
+  createSimulatedKubernetes,
+  type KubernetesClusters,
+  singleCluster,
+} from "./adapters/kubernetes/index";
 import type { HandlerDeps } from "./handlers/deps";
 import type { TaskHandler } from "./handlers/handler";
 import { builtInHandlers, handlerRegistry } from "./handlers/index";
@@ -36,6 +40,8 @@ export interface WorkerDeps {
     sqlPackagePath?: string;
     retentionDays?: number;
   };
+  /** The clusters tasks run against (compose.ts builds them from config); default: the demo simulator. */
+  kubernetes?: KubernetesClusters;
   /** Override the built-in handlers (tests use no-op or scripted ones). */
   handlers?: TaskHandler<HandlerDeps>[];
   handlerDeps?: Partial<HandlerDeps>;
@@ -54,7 +60,10 @@ export function createWorker(deps: WorkerDeps) {
   const handlerDeps: HandlerDeps = {
     stores,
     storage: deps.artifactStore ?? createLocalArtifactStore(deps.dataDir),
-    kubernetes: createDemoKubernetesAdapter(),
+    kubernetes:
+      deps.kubernetes ??
+      singleCluster(createSimulatedKubernetes({ tickMs: Math.max(5, Math.round(deps.stepDelayMs / 2)) })),
+    rolloutTimeoutMs: 10 * 60_000,
     databases: createDatabaseAdapters({
       operationTimeoutMs: db.operationTimeoutMs,
       sqlPackagePath: db.sqlPackagePath,

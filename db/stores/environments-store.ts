@@ -11,6 +11,8 @@ export interface EnvironmentInput {
   ttlMinutes?: number | null;
   expiresAt?: Date | null;
   id?: string;
+  /** Kubernetes namespace; unset means `<project>-<environment>`. */
+  namespace?: string | null;
 }
 
 export function createEnvironmentsStore(database: Database) {
@@ -59,6 +61,7 @@ export function createEnvironmentsStore(database: Database) {
           status: "active",
           ttlMinutes: input.ttlMinutes ?? null,
           expiresAt: input.expiresAt ?? null,
+          namespace: input.namespace ?? null,
           createdAt: now,
           updatedAt: now,
         })
@@ -76,7 +79,9 @@ export function createEnvironmentsStore(database: Database) {
 
     async update(
       id: string,
-      patch: Partial<Pick<EnvironmentRow, "name" | "type" | "ttlMinutes" | "expiresAt" | "status">>,
+      patch: Partial<
+        Pick<EnvironmentRow, "name" | "type" | "ttlMinutes" | "expiresAt" | "status" | "namespace">
+      >,
       now = new Date(),
     ): Promise<EnvironmentRow> {
       const rows = await db

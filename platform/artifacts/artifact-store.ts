@@ -85,6 +85,17 @@ export function putText(store: ArtifactStore, key: string, text: string): Promis
   return store.put(key, Readable.from([Buffer.from(text)]));
 }
 
+/** Reads a small artifact (a plan) whole; dumps are streamed instead. */
+export async function getBuffer(
+  store: ArtifactStore,
+  key: string,
+  options?: { signal?: AbortSignal },
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.get(key, options)) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
 export function toReadable(source: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Readable {
   return source instanceof Readable ? source : Readable.from(source, { objectMode: false });
 }

@@ -24,7 +24,7 @@ describe("task card after a restart", () => {
     dataDir = mkdtempSync(join(tmpdir(), "cloudops-bot-restart-"));
     const first = await startBotRuntime(env, { connector, dataDir });
     running.push(first);
-    const reply = await first.command("19:restart@thread.tacv2", "restart prod/survivor");
+    const reply = await first.command("19:restart@thread.tacv2", "restart prod/worker");
     const taskId = taskIdOnCard(reply.card);
     const deadline = Date.now() + 60_000;
     while (

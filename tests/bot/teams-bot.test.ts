@@ -119,7 +119,7 @@ describe("Teams bot over the Bot Framework protocol", () => {
 
   it("cancels a running task from its card and the card shows cancelled", async () => {
     const conv = nextConversation();
-    const reply = await bot.command(conv, "restart prod/cancel-me");
+    const reply = await bot.command(conv, "restart staging/web");
     const taskId = taskIdOnCard(reply.card);
     await waitForTaskStatus(taskId, "running");
 
@@ -148,8 +148,8 @@ describe("Teams bot over the Bot Framework protocol", () => {
     // The bot cannot ask for failure injection, so the failing task is submitted to the engine.
     const { task } = await bot.runtime.tasks.submit({
       type: "k8s.restart",
-      entityId: "prod/flaky",
-      payload: { namespace: "prod", name: "flaky", failAt: "connect", failTimes: 1, failPermanently: true },
+      entityId: "shop/cart",
+      payload: { namespace: "shop", name: "cart", failAt: "connect", failTimes: 1, failPermanently: true },
       requestedBy: ADELE.aadObjectId,
       source: "bot",
     });
@@ -212,7 +212,7 @@ describe("Teams bot over the Bot Framework protocol", () => {
   it("retries a card update the connector throttles with 429, after Retry-After", async () => {
     const conv = nextConversation();
     bot.connector.failUpdates(1, 429, 1);
-    const reply = await bot.command(conv, "restart prod/throttled");
+    const reply = await bot.command(conv, "restart staging/api");
     const final = await bot.connector.waitFor(isUpdateOf(reply.activityId, "Succeeded"));
     const calls = bot.connector.calls.filter((c) => c.method === "PUT" && c.activityId === reply.activityId);
     const throttled = calls.find((c) => c.status === 429);
@@ -236,7 +236,7 @@ describe("Teams bot over the Bot Framework protocol", () => {
 
   it("refuses a viewer's Cancel on the card, tells them why and leaves the task running", async () => {
     const conv = nextConversation();
-    const reply = await bot.command(conv, "restart prod/viewer-click");
+    const reply = await bot.command(conv, "restart dev/api");
     const taskId = taskIdOnCard(reply.card);
     const answer = await bot.post(
       cardActionInvoke({

@@ -58,7 +58,9 @@ describe("the process: roles and a clean stop", () => {
     const steps = await stores.tasks.steps(task.id);
     expect(steps.some((s) => s.status === "running")).toBe(false);
     const logs = await stores.taskEvents.logs(task.id);
-    expect(logs.map((l) => l.message)).toContain("Worker stopping: task handed back to the queue");
+    expect(logs.map((l) => l.message)).toContain(
+      "[simulated cluster] Worker stopping: task handed back to the queue",
+    );
 
     const again = await startAppProcess({ DATA_DIR: dataDir, DEMO_STEP_DELAY_MS: "20" });
     try {

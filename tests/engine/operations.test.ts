@@ -84,11 +84,14 @@ describe("the five operations in demo form", () => {
     expect((await t.stores.deadLetters.openForTask(task.id))?.reason).toBe("permanent_error");
   });
 
-  it("restarts a workload and waits until every replica is ready", async () => {
+  it("restarts a workload on the simulated cluster, saying so in every log line and in the result", async () => {
     const { task } = await submit("k8s.restart", "prod/api", { namespace: "prod", name: "api" });
-    expect((await t.waitForStatus(task.id, ["succeeded", "failed"])).status).toBe("succeeded");
-    const logs = await t.stores.taskEvents.logs(task.id);
-    expect(logs.map((l) => l.message)).toContain("All 3 replicas ready");
+    const done = await t.waitForStatus(task.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.result).toMatchObject({ cluster: "simulated", kind: "Deployment", replicas: 3 });
+    const messages = (await t.stores.taskEvents.logs(task.id)).map((l) => l.message);
+    expect(messages).toContain("[simulated cluster] All 3 replica(s) of prod/api are updated and available");
+    expect(messages.filter((m) => !m.includes("simulated cluster"))).toEqual([]);
   });
 
   it("creates a sandbox that expires on its own", async () => {

@@ -1,11 +1,94 @@
-import { DEPLOY_TEMPLATES, isDeployTemplate } from "../../domain/model/deploy-templates";
+import { createHash } from "node:crypto";
+import { DEPLOY_TEMPLATES, type DeployTemplate, isDeployTemplate } from "../../domain/model/deploy-templates";
 import { TASK_TYPES } from "../../domain/model/task-types";
-import { putText } from "../../platform/artifacts/artifact-store";
+import { getBuffer, putText } from "../../platform/artifacts/artifact-store";
+import { describeDiff, diffObjects, type ObjectDiff } from "../adapters/kubernetes/diff";
+import type { KubeObject, KubernetesAdapter, ObjectRef } from "../adapters/kubernetes/types";
 import { PermanentError } from "../runner/errors";
-import { artifactIdFor, type HandlerDeps, simulate, str } from "./deps";
+import { dnsLabel, namespaceOf, parseParams, type RenderedParams, renderManifests } from "./deploy/manifests";
+import { type DeployPlan, parsePlan } from "./deploy/plan-file";
+import { artifactIdFor, type Ctx, type HandlerDeps, str } from "./deps";
 import type { TaskHandler } from "./handler";
+import { clusterFor, onCluster, waitForRollout } from "./kube-steps";
 
-/** One-click deployment: validate inputs, plan (a plan file with its sha256), apply. */
+const PARAMS_HINT = "Params: image or tag, replicas, port, cpu, memory, cpuLimit, memoryLimit, env.NAME";
+
+interface Target {
+  cluster: KubernetesAdapter;
+  namespace: string;
+  template: DeployTemplate;
+  objects: KubeObject[];
+  label: string;
+}
+
+/** Project, environment, template and params of the task, checked, with the manifests they render. */
+async function resolveTarget(ctx: Ctx): Promise<Target> {
+  const { stores } = ctx.deps;
+  const project = await stores.projects.get(str(ctx.payload, "projectId"));
+  if (!project)
+    throw new PermanentError(
+      "project_not_found",
+      "The project does not exist",
+      "Pick a project from GET /api/projects",
+    );
+  const env = await stores.environments.get(str(ctx.payload, "envId"));
+  if (!env || env.projectId !== project.id) {
+    throw new PermanentError(
+      "environment_not_found",
+      "The environment does not belong to the project",
+      "Pick one of the project's environments",
+    );
+  }
+  if (env.status !== "active")
+    throw new PermanentError("environment_expired", `The environment ${env.name} has expired`);
+  const template = str(ctx.payload, "templateId");
+  if (!isDeployTemplate(template)) {
+    throw new PermanentError(
+      "unknown_template",
+      `Unknown template ${template}`,
+      `Use one of ${DEPLOY_TEMPLATES.join(", ")}`,
+    );
+  }
+  const parsed = parseParams(template, (ctx.payload.params ?? {}) as Record<string, unknown>);
+  if (!parsed.ok)
+    throw new PermanentError("invalid_params", `Invalid deploy parameter ${parsed.problem}`, PARAMS_HINT);
+  const cluster = await clusterFor(ctx, env.id);
+  const namespace = namespaceOf(project, env);
+  const objects = renderManifests(
+    template,
+    dnsLabel(project.name),
+    namespace,
+    parsed.params satisfies RenderedParams,
+  );
+  return { cluster, namespace, template, objects, label: `${project.name}/${env.name}` };
+}
+
+const refOf = (o: KubeObject): ObjectRef => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  namespace: o.metadata.namespace,
+  name: o.metadata.name,
+});
+
+const where = (o: KubeObject) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+
+async function namespaceExists(ctx: Ctx, t: Target): Promise<boolean> {
+  const phase = await onCluster(t.cluster, () => t.cluster.namespacePhase(t.namespace, ctx.signal));
+  if (phase === "Terminating") {
+    throw new PermanentError(
+      "namespace_terminating",
+      `Namespace ${t.namespace} is being deleted`,
+      "Wait until it is gone, then deploy again",
+    );
+  }
+  return phase !== null;
+}
+
+/**
+ * One-click deployment as server-side apply: validate (params, then a server-side dry run of every
+ * object), plan (live objects against the dry-run result, stored with its sha256), apply (exactly the
+ * planned manifests, refusing drift, then wait for the rollout).
+ */
 export const deployHandler: TaskHandler<HandlerDeps> = {
   type: "deploy",
   retry: TASK_TYPES.deploy.retry,
@@ -13,56 +96,56 @@ export const deployHandler: TaskHandler<HandlerDeps> = {
     {
       name: "validate",
       async run(ctx) {
-        const { stores } = ctx.deps;
-        const project = await stores.projects.get(str(ctx.payload, "projectId"));
-        if (!project)
-          throw new PermanentError(
-            "project_not_found",
-            "The project does not exist",
-            "Pick a project from GET /api/projects",
+        const t = await resolveTarget(ctx);
+        ctx.state.target = t.label;
+        ctx.state.namespace = t.namespace;
+        await ctx.log(
+          `Deploying template ${t.template} to ${t.label} (namespace ${t.namespace} on the ${t.cluster.description})`,
+        );
+        if (!(await namespaceExists(ctx, t))) {
+          await ctx.log(
+            `Namespace ${t.namespace} does not exist yet: apply creates it, so the dry run of its objects happens at apply`,
           );
-        const env = await stores.environments.get(str(ctx.payload, "envId"));
-        if (!env || env.projectId !== project.id) {
-          throw new PermanentError(
-            "environment_not_found",
-            "The environment does not belong to the project",
-            "Pick one of the project's environments",
-          );
+          return;
         }
-        if (env.status !== "active")
-          throw new PermanentError("environment_expired", `The environment ${env.name} has expired`);
-        const template = str(ctx.payload, "templateId");
-        if (!isDeployTemplate(template)) {
-          throw new PermanentError(
-            "unknown_template",
-            `Unknown template ${template}`,
-            `Use one of ${DEPLOY_TEMPLATES.join(", ")}`,
-          );
+        for (const object of t.objects) {
+          await onCluster(t.cluster, () => t.cluster.apply(object, { dryRun: true }, ctx.signal));
         }
-        ctx.state.target = `${project.name}/${env.name}`;
-        await ctx.log(`Deploying template ${template} to ${project.name}/${env.name} (${env.type})`);
-        await simulate(ctx, 2, "Checking inputs and quotas");
+        await ctx.log(`Server-side dry run (dryRun=All) of ${t.objects.length} object(s) passed`);
       },
     },
     {
       name: "plan",
       async run(ctx) {
         const { storage, stores } = ctx.deps;
-        await simulate(ctx, 3, "Computing changes");
-        const params = (ctx.payload.params ?? {}) as Record<string, unknown>;
-        const plan = {
+        const t = await resolveTarget(ctx);
+        const exists = await namespaceExists(ctx, t);
+        const live: Array<string | null> = [];
+        const expected: KubeObject[] = [];
+        const diff: ObjectDiff[] = [];
+        for (const object of t.objects) {
+          const current = exists
+            ? await onCluster(t.cluster, () => t.cluster.read(refOf(object), ctx.signal))
+            : null;
+          const dry = exists
+            ? await onCluster(t.cluster, () => t.cluster.apply(object, { dryRun: true }, ctx.signal))
+            : object;
+          live.push(current ? String(current.metadata.resourceVersion ?? "") : null);
+          expected.push(dry);
+          diff.push(diffObjects(current, dry));
+        }
+        const plan: DeployPlan = {
           taskId: ctx.task.id,
-          target: ctx.state.target,
-          template: str(ctx.payload, "templateId"),
-          params,
-          changes: [
-            { action: "update", resource: "app-service", detail: "new container image" },
-            {
-              action: "update",
-              resource: "app-settings",
-              detail: `${Object.keys(params).length} setting(s)`,
-            },
-          ],
+          target: t.label,
+          cluster: t.cluster.description,
+          namespace: t.namespace,
+          createNamespace: !exists,
+          template: t.template,
+          params: (ctx.payload.params ?? {}) as Record<string, unknown>,
+          objects: t.objects,
+          expected,
+          live,
+          diff,
         };
         const file = await putText(
           storage,
@@ -79,17 +162,80 @@ export const deployHandler: TaskHandler<HandlerDeps> = {
           engine: null,
           instanceId: null,
         });
+        if (!exists) await ctx.log(`+ Namespace ${t.namespace}: new`);
+        for (const d of diff) await ctx.log(describeDiff(d));
+        const count = (action: string) => diff.filter((d) => d.action === action).length;
+        const summary = {
+          add: count("create") + (exists ? 0 : 1),
+          change: count("update"),
+          unchanged: count("unchanged"),
+        };
         ctx.state.planArtifactId = artifact.id;
+        ctx.state.planPath = file.key;
         ctx.state.planSha256 = file.sha256;
-        await ctx.log(`Plan: 2 to update, 0 to add, 0 to destroy (sha256 ${file.sha256.slice(0, 12)})`);
+        ctx.state.plan = summary;
+        await ctx.log(
+          `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.unchanged} unchanged (sha256 ${file.sha256})`,
+        );
       },
     },
     {
       name: "apply",
       async run(ctx) {
-        await ctx.log("Applying plan");
-        await simulate(ctx, 4, "Rolling out");
-        await ctx.log(`Deployment to ${String(ctx.state.target)} complete`);
+        const cluster = await clusterFor(ctx, str(ctx.payload, "envId"));
+        const bytes = await getBuffer(ctx.deps.storage, String(ctx.state.planPath), { signal: ctx.signal });
+        const sha256 = createHash("sha256").update(bytes).digest("hex");
+        if (sha256 !== ctx.state.planSha256) {
+          throw new PermanentError(
+            "plan_checksum_mismatch",
+            `The plan file changed since it was made (sha256 ${sha256.slice(0, 12)}, planned ${String(ctx.state.planSha256).slice(0, 12)})`,
+            "Run the deployment again for a new plan",
+          );
+        }
+        const plan = parsePlan(bytes.toString("utf8"));
+        await ctx.log(`Applying plan sha256 ${sha256} to namespace ${plan.namespace}`);
+        for (const [i, object] of plan.objects.entries()) {
+          const now = await onCluster(cluster, () => cluster.read(refOf(object), ctx.signal));
+          const version = now ? String(now.metadata.resourceVersion ?? "") : null;
+          const expected = plan.expected[i];
+          // A redelivered apply finds its own result: that is not drift.
+          const ours =
+            now !== null && expected !== undefined && diffObjects(now, expected).action === "unchanged";
+          if (version !== plan.live[i] && !ours) {
+            throw new PermanentError(
+              "drift_detected",
+              `${where(object)} changed since the plan (resourceVersion ${plan.live[i] ?? "none"} at plan, ${version ?? "deleted"} now)`,
+              "Run the deployment again for a new plan against the live objects",
+            );
+          }
+        }
+        if (plan.createNamespace && (await cluster.namespacePhase(plan.namespace, ctx.signal)) === null) {
+          await onCluster(cluster, () =>
+            cluster.createNamespace(
+              plan.namespace,
+              { "app.kubernetes.io/managed-by": "cloudops" },
+              ctx.signal,
+            ),
+          );
+          await ctx.log(`Created namespace ${plan.namespace}`);
+        }
+        for (const object of plan.objects) {
+          const applied = await onCluster(cluster, () =>
+            cluster.apply(object, { dryRun: false }, ctx.signal),
+          );
+          await ctx.log(
+            `Applied ${where(object)} (resourceVersion ${String(applied.metadata.resourceVersion)})`,
+          );
+        }
+        for (const object of plan.objects.filter((o) => o.kind === "Deployment")) {
+          await waitForRollout(
+            ctx,
+            cluster,
+            { kind: "Deployment", namespace: plan.namespace, name: object.metadata.name },
+            ctx.deps.rolloutTimeoutMs,
+          );
+        }
+        await ctx.log(`Deployment to ${plan.target} complete`);
       },
     },
   ],

@@ -2,7 +2,7 @@ import type { Stores } from "../../db/stores/index";
 import type { DbInstanceCatalog } from "../../domain/db-instance-catalog";
 import type { ArtifactStore } from "../../platform/artifacts/artifact-store";
 import type { DatabaseAdapters } from "../adapters/databases/index";
-import type { KubernetesAdapter } from "../adapters/kubernetes";
+import type { KubernetesClusters } from "../adapters/kubernetes/index";
 import type { StepContext } from "./handler";
 
 /** What the built-in handlers need from the outside world. */
@@ -10,7 +10,10 @@ export interface HandlerDeps {
   stores: Stores;
   /** Plans and backups (local disk or Azure Blob Storage). */
   storage: ArtifactStore;
-  kubernetes: KubernetesAdapter;
+  /** The cluster of each environment: a real one (KUBECONFIG / in-cluster) or the demo simulator. */
+  kubernetes: KubernetesClusters;
+  /** How long a rollout may take before the wait is retried (transient rollout_timeout). */
+  rolloutTimeoutMs: number;
   databases: DatabaseAdapters;
   /** DB_INSTANCES: which databases exist and how to reach them. */
   instances: DbInstanceCatalog;

@@ -1,9 +1,22 @@
 import { TASK_TYPES } from "../../domain/model/task-types";
-import { TransientError } from "../runner/errors";
+import { WORKLOAD_KINDS, type WorkloadKind, type WorkloadRef } from "../adapters/kubernetes/types";
 import { type HandlerDeps, str } from "./deps";
 import type { TaskHandler } from "./handler";
+import { clusterFor, onCluster, waitForRollout } from "./kube-steps";
 
-/** Rollout restart of a Kubernetes workload, waiting until every replica is ready again. */
+function workloadOf(ctx: { payload: Record<string, unknown>; state: Record<string, unknown> }): WorkloadRef {
+  const kind = String(ctx.state.kind) as WorkloadKind;
+  return {
+    kind: WORKLOAD_KINDS.includes(kind) ? kind : "Deployment",
+    namespace: str(ctx.payload, "namespace"),
+    name: str(ctx.payload, "name"),
+  };
+}
+
+/**
+ * `kubectl rollout restart` then `kubectl rollout status`: patch the pod template's restartedAt
+ * annotation of the Deployment (else StatefulSet, else DaemonSet) and wait for the rollout.
+ */
 export const k8sRestartHandler: TaskHandler<HandlerDeps> = {
   type: "k8s.restart",
   retry: TASK_TYPES["k8s.restart"].retry,
@@ -11,46 +24,42 @@ export const k8sRestartHandler: TaskHandler<HandlerDeps> = {
     {
       name: "connect",
       async run(ctx) {
+        const cluster = await clusterFor(ctx, null);
         const ns = str(ctx.payload, "namespace");
         const name = str(ctx.payload, "name");
-        const { replicas } = await ctx.deps.kubernetes.describe(ns, name, ctx.signal);
-        ctx.state.replicas = replicas;
+        const workload = await onCluster(cluster, () => cluster.findWorkload(ns, name, ctx.signal));
+        ctx.state.kind = workload.kind;
+        ctx.state.replicas = workload.replicas;
         await ctx.log(
-          `Found deployment ${ns}/${name} with ${replicas} replica(s) (${ctx.deps.kubernetes.kind} cluster)`,
+          `Found ${workload.kind} ${ns}/${name} with ${workload.replicas} replica(s) on the ${cluster.description}`,
         );
-        await ctx.sleep(ctx.deps.stepDelayMs / 2);
       },
     },
     {
       name: "rollout restart",
       async run(ctx) {
-        const { restartedAt } = await ctx.deps.kubernetes.rolloutRestart(
-          str(ctx.payload, "namespace"),
-          str(ctx.payload, "name"),
-          ctx.signal,
+        const cluster = await clusterFor(ctx, null);
+        const ref = workloadOf(ctx);
+        const restartedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+        const { generation } = await onCluster(cluster, () =>
+          cluster.restartWorkload(ref, restartedAt, ctx.signal),
         );
-        await ctx.log(`Rollout restart requested at ${restartedAt}`);
-        await ctx.sleep(ctx.deps.stepDelayMs / 2);
+        ctx.state.restartedAt = restartedAt;
+        ctx.state.generation = generation;
+        await ctx.log(
+          `Rollout restart of ${ref.kind} ${ref.namespace}/${ref.name} requested at ${restartedAt} (generation ${generation})`,
+        );
       },
     },
     {
       name: "wait until ready",
       async run(ctx) {
-        const replicas = Number(ctx.state.replicas ?? 1);
-        for (let poll = 0; poll < 30; poll++) {
-          const ready = await ctx.deps.kubernetes.readyReplicas(
-            str(ctx.payload, "namespace"),
-            str(ctx.payload, "name"),
-            ctx.signal,
-          );
-          await ctx.progress((ready / replicas) * 100, `${ready}/${replicas} replicas ready`);
-          if (ready >= replicas) {
-            await ctx.log(`All ${replicas} replicas ready`);
-            return;
-          }
-          await ctx.sleep(ctx.deps.stepDelayMs / 3);
-        }
-        throw new TransientError("rollout_timeout", "The workload did not become ready in time");
+        const cluster = await clusterFor(ctx, null);
+        const ref = workloadOf(ctx);
+        await waitForRollout(ctx, cluster, ref, ctx.deps.rolloutTimeoutMs);
+        await ctx.log(
+          `All ${String(ctx.state.replicas)} replica(s) of ${ref.namespace}/${ref.name} are updated and available`,
+        );
       },
     },
   ],

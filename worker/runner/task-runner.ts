@@ -43,7 +43,11 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     if (task.status !== "running") return null;
     // Redelivery: a retry after backoff, or a crash of the worker that ran it (at-least-once).
     const again = await stores.tasks.update(task.id, { attempts: task.attempts + 1 });
-    await journal.log(task.id, `Attempt ${again.attempts} of ${again.maxAttempts} starting`, "info");
+    await journal.log(
+      task.id,
+      tagged(task.result, `Attempt ${again.attempts} of ${again.maxAttempts} starting`),
+      "info",
+    );
     return again;
   }
 
@@ -53,7 +57,8 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     stepName: string | null,
   ): Promise<void> {
     if (stepIndex !== null && stepName) await journal.step(task.id, stepIndex, stepName, "cancelled");
-    await journal.log(task.id, "Cancelled on request", "warn");
+    const fresh = await stores.tasks.get(task.id);
+    await journal.log(task.id, tagged(fresh?.result ?? task.result, "Cancelled on request"), "warn");
     await journal.status(task.id, "cancelled", { finishedAt: new Date() }).catch(() => undefined);
   }
 
@@ -105,7 +110,12 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       const reason = delivery.signal.aborted ? String(delivery.signal.reason) : null;
       if (reason === ABORT_REASON.shutdown) {
         if (current) await journal.step(task.id, current.index, current.name, "pending");
-        await journal.log(task.id, "Worker stopping: task handed back to the queue", "warn");
+        const latest = await stores.tasks.get(task.id);
+        await journal.log(
+          task.id,
+          tagged(latest?.result, "Worker stopping: task handed back to the queue"),
+          "warn",
+        );
         await stores.tasks.update(task.id, { attempts: Math.max(0, task.attempts - 1) });
         return { kind: "release" };
       }
@@ -124,7 +134,10 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
         const delayMs = backoffDelay(task.attempts, policy, random);
         await journal.log(
           task.id,
-          `Attempt ${task.attempts} of ${task.maxAttempts} failed: ${errorMessage(error)}. Retrying in ${(delayMs / 1000).toFixed(1)} s`,
+          tagged(
+            fresh?.result,
+            `Attempt ${task.attempts} of ${task.maxAttempts} failed: ${errorMessage(error)}. Retrying in ${(delayMs / 1000).toFixed(1)} s`,
+          ),
           "warn",
           current?.name,
         );
@@ -142,9 +155,10 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     const message = errorMessage(error);
     const code = errorCode(error);
     const hint = error instanceof PermanentError ? error.hint : undefined;
+    const latest = await stores.tasks.get(task.id);
     await journal.log(
       task.id,
-      `Task failed${stepName ? ` at step "${stepName}"` : ""}: ${message}`,
+      tagged(latest?.result, `Task failed${stepName ? ` at step "${stepName}"` : ""}: ${message}`),
       "error",
       stepName ?? undefined,
     );
@@ -180,8 +194,15 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       signal,
       deps: deps.handlerDeps,
       state,
-      log: (message, level = "info") => journal.log(task.id, message, level, name),
-      progress: (percent, message) => journal.progress(task.id, index, name, percent, message),
+      log: (message, level = "info") => journal.log(task.id, tagged(state, message), level, name),
+      progress: (percent, message) =>
+        journal.progress(
+          task.id,
+          index,
+          name,
+          percent,
+          message === undefined ? message : tagged(state, message),
+        ),
       checkpoint: () => throwIfAborted(signal),
       sleep: (ms) => abortableSleep(ms, signal),
     };
@@ -191,6 +212,15 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
 }
 
 export type TaskRunner = ReturnType<typeof createTaskRunner>;
+
+/**
+ * A handler may set `state.logTag` (e.g. "simulated cluster") so that the runner's own lines about
+ * the task (attempts, cancel, failure) carry it too.
+ */
+function tagged(result: Record<string, unknown> | null | undefined, message: string): string {
+  const tag = result?.logTag;
+  return typeof tag === "string" && tag && !message.includes(tag) ? `[${tag}] ${message}` : message;
+}
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new AbortedError(String(signal.reason));

@@ -25,6 +25,8 @@ export const environments = sqliteTable(
     status: text("status").notNull().default("active"),
     ttlMinutes: integer("ttl_minutes"),
     expiresAt: ts("expires_at"),
+    /** The Kubernetes namespace the environment deploys to; null means `<project>-<environment>`. */
+    namespace: text("namespace"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
   },

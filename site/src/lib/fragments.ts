@@ -65,6 +65,7 @@ export function taskSummary(task: TaskDetail): SafeHtml {
   return html`<div id="task-summary" class="summary">
 <dl class="facts">
 <div><dt>Status</dt><dd>${statusChip(task.status)}</dd></div>
+${task.result?.cluster === "simulated" ? html`<div><dt>Cluster</dt><dd><span class="chip chip-simulated" title="Demo: no real cluster was touched">simulated cluster</span></dd></div>` : ""}
 <div><dt>Duration</dt><dd>${durationBetween(task.startedAt, task.finishedAt)}</dd></div>
 <div><dt>Entity</dt><dd class="mono">${task.entityId}</dd></div>
 <div><dt>Attempts</dt><dd>${task.attempts} of ${task.maxAttempts}</dd></div>
