@@ -79,7 +79,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     stores,
     bus,
     logger,
-    onTerminal: (task) => notifications.trigger.onTaskFinished(task),
+    onTerminal: (task, tx) => notifications.trigger.onTaskFinished(task, tx),
+    afterTerminal: () => notifications.dispatcher.kick(),
   });
   const tasks = createTaskService({ stores, queue, journal, logger });
   const worker = serves(config, "worker")

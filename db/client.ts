@@ -10,6 +10,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
+import { insideTransaction, serializeClient } from "./sqlite-serial";
 
 export type Dialect = "sqlite" | "postgres";
 export type Schema = typeof pgSchema;
@@ -26,12 +27,28 @@ export interface Database {
   readonly dialect: Dialect;
   readonly db: AppDb;
   readonly schema: Schema;
+  /**
+   * Runs `work` in one transaction and hands it a Database bound to that transaction (commit when it
+   * resolves, roll back when it throws). Inside, a nested call joins the open transaction. Every write
+   * inside must go through the handle it receives: the outer handle would wait on its own locks.
+   */
+  transaction<T>(work: (tx: Database) => Promise<T>): Promise<T>;
   /** Cheap round trip used by readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 const migrationsRoot = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** A Database view whose queries run inside the open transaction `tx`. */
+function boundTo(base: Database, tx: AppDb): Database {
+  const bound: Database = {
+    ...base,
+    db: tx,
+    transaction: (work) => work(bound),
+  };
+  return bound;
+}
 
 export function dialectOf(url: string): Dialect {
   return /^postgres(ql)?:\/\//.test(url) ? "postgres" : "sqlite";
@@ -49,21 +66,26 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
   pool.on("error", () => {});
   const db = drizzlePg(pool, { schema: pgSchema });
   if (runMigrations) await migratePg(db, { migrationsFolder: resolve(migrationsRoot, "pg") });
-  return {
+  const database: Database = {
     dialect: "postgres",
     db,
     schema: pgSchema,
+    transaction: (work) => db.transaction((tx) => work(boundTo(database, tx as unknown as AppDb))),
     ping: async () => {
       await pool.query("select 1");
     },
     close: () => pool.end(),
   };
+  return database;
 }
 
 async function openSqlite(url: string, runMigrations: boolean): Promise<Database> {
   const path = url.replace(/^file:/, "");
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-  const client = createClient({ url: url.startsWith("file:") ? url : `file:${url}` });
+  // One connection (see serializeClient): the PRAGMAs below hold for every statement.
+  const client = serializeClient(
+    createClient({ url: url.startsWith("file:") ? url : `file:${url}`, concurrency: 1 }),
+  );
   // WAL lets the dashboard read while the worker writes; busy_timeout rides out short write locks.
   await client.execute("PRAGMA journal_mode = WAL");
   await client.execute("PRAGMA busy_timeout = 5000");
@@ -71,13 +93,19 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
   await client.execute("PRAGMA synchronous = NORMAL");
   const sqliteDb = drizzleSqlite(client, { schema: sqliteSchema });
   if (runMigrations) await migrateSqlite(sqliteDb, { migrationsFolder: resolve(migrationsRoot, "sqlite") });
-  return {
+  const appDb = sqliteDb as unknown as AppDb;
+  const database: Database = {
     dialect: "sqlite",
-    db: sqliteDb as unknown as AppDb,
+    db: appDb,
     schema: sqliteSchema as unknown as Schema,
+    // libsql opens a write transaction (BEGIN IMMEDIATE) on a connection of its own; other writers wait
+    // on busy_timeout, so writes of one transaction commit together and in order.
+    transaction: (work) =>
+      appDb.transaction((tx) => insideTransaction(() => work(boundTo(database, tx as unknown as AppDb)))),
     ping: async () => {
       await sqliteDb.run(sql`select 1`);
     },
     close: async () => client.close(),
   };
+  return database;
 }

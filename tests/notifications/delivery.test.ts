@@ -43,8 +43,8 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
     t = await createTestEngine({
       dialect,
       engine: {
-        onTaskFinished: (task) => {
-          const written = notifications.trigger.onTaskFinished(task);
+        onTaskFinished: (task, tx) => {
+          const written = notifications.trigger.onTaskFinished(task, tx);
           hooks.set(task.id, written);
           return written;
         },
@@ -287,11 +287,20 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
     ]);
   });
 
-  it("never fails a task when writing its notification fails", async () => {
-    notifications.trigger.onTaskFinished = async () => {
-      throw new Error("outbox unavailable");
+  it("records a task's end only together with its notification: a failed outbox write is retried, not lost", async () => {
+    const write = notifications.trigger.onTaskFinished;
+    let refused = 0;
+    notifications.trigger.onTaskFinished = async (task, tx) => {
+      if (refused === 0) {
+        refused++;
+        throw new Error("outbox unavailable");
+      }
+      return write(task, tx);
     };
-    const { task } = await deploy(prodId);
-    expect((await t.waitForStatus(task.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const { task } = await deploy(prodId, { failAt: "apply", failPermanently: true });
+    expect((await t.waitForStatus(task.id, ["succeeded", "failed"])).status).toBe("failed");
+    expect(refused).toBe(1);
+    const rows = await t.stores.notificationOutbox.list({ taskId: task.id });
+    expect(rows.map((r) => r.channel).sort()).toEqual(["email", "teams"]);
   });
 });

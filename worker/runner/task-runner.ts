@@ -148,22 +148,26 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       "error",
       stepName ?? undefined,
     );
-    // The dead letter first: a reader that sees the task failed always finds its dead letter too.
-    // A redelivery after a crash between the two writes finds the letter already there.
-    const existing = await stores.deadLetters.openForTask(task.id);
-    if (!existing)
-      await stores.deadLetters.create({
-        taskId: task.id,
-        taskType: task.type,
-        entityId: task.entityId,
-        reason: permanent ? "permanent_error" : "attempts_exhausted",
-        attempts: task.attempts,
-        lastError: message,
-      });
-    await journal.status(task.id, "failed", {
-      finishedAt: new Date(),
-      error: hint ? { code, message, hint } : { code, message },
-    });
+    // The dead letter and the failed status commit together: a reader that sees the task failed
+    // always finds its dead letter, and a redelivery finds both or neither.
+    await journal.status(
+      task.id,
+      "failed",
+      { finishedAt: new Date(), error: hint ? { code, message, hint } : { code, message } },
+      {
+        within: async (tx) => {
+          if (await tx.deadLetters.openForTask(task.id)) return;
+          await tx.deadLetters.create({
+            taskId: task.id,
+            taskType: task.type,
+            entityId: task.entityId,
+            reason: permanent ? "permanent_error" : "attempts_exhausted",
+            attempts: task.attempts,
+            lastError: message,
+          });
+        },
+      },
+    );
     return { kind: "done" };
   }
 
