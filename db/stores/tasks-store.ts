@@ -208,6 +208,16 @@ export function createTasksStore(database: Database) {
       return row;
     },
 
+    /** Whether a cancel was asked for (one column of one row: cheap enough for every step boundary). */
+    async cancelRequested(id: string): Promise<boolean> {
+      const rows = await db
+        .select({ flag: tasks.cancelRequested })
+        .from(tasks)
+        .where(eq(tasks.id, id))
+        .limit(1);
+      return rows[0]?.flag ?? false;
+    },
+
     /** Marks the task so a worker stops it at its next checkpoint; true when the flag was set. */
     async requestCancel(id: string): Promise<boolean> {
       const rows = await db

@@ -8,6 +8,9 @@ import type { Logger } from "../../platform/logger";
 import type { StepContext, TaskHandler } from "../handlers/handler";
 import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
 
+/** A handler may checkpoint in a tight loop; the cancel flag is read from the database at most this often. */
+const CHECKPOINT_READ_MS = 250;
+
 export interface RunnerDeps<Deps> {
   stores: Stores;
   journal: Journal;
@@ -57,6 +60,16 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     await journal.status(task.id, "cancelled", { finishedAt: new Date() }).catch(() => undefined);
   }
 
+  /**
+   * Stops the task when its signal was aborted or the database says a cancel was asked for. The abort
+   * reaches a runner through Redis pub/sub or only within one process, so it can be lost; the flag in
+   * the task row cannot. Read at step boundaries and (at most every CHECKPOINT_READ_MS) at checkpoints.
+   */
+  async function stopIfCancelled(taskId: string, signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    if (await stores.tasks.cancelRequested(taskId)) throw new AbortedError(ABORT_REASON.cancelled);
+  }
+
   async function run(delivery: Delivery): Promise<ProcessResult> {
     const task = await begin(delivery);
     if (!task) return { kind: "done" };
@@ -78,12 +91,12 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     try {
       for (const [index, step] of handler.steps.entries()) {
         if (steps[index]?.status === "succeeded") continue;
-        throwIfAborted(delivery.signal);
+        await stopIfCancelled(task.id, delivery.signal);
         current = { index, name: step.name };
         await journal.step(task.id, index, step.name, "running");
         injectFailure(task, step.name);
         await step.run(contextFor(task, index, step.name, state, delivery.signal));
-        throwIfAborted(delivery.signal);
+        await stopIfCancelled(task.id, delivery.signal);
         await stores.tasks.update(task.id, { result: state });
         await journal.step(task.id, index, step.name, "succeeded");
         current = null;
@@ -178,6 +191,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     state: Record<string, unknown>,
     signal: AbortSignal,
   ): StepContext<Deps> {
+    let nextRead = 0;
     return {
       task,
       payload: task.payload,
@@ -186,7 +200,12 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       state,
       log: (message, level = "info") => journal.log(task.id, message, level, name),
       progress: (percent, message) => journal.progress(task.id, index, name, percent, message),
-      checkpoint: () => throwIfAborted(signal),
+      checkpoint: async () => {
+        throwIfAborted(signal);
+        if (Date.now() < nextRead) return;
+        nextRead = Date.now() + CHECKPOINT_READ_MS;
+        await stopIfCancelled(task.id, signal);
+      },
       sleep: (ms) => abortableSleep(ms, signal),
     };
   }
