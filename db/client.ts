@@ -65,7 +65,7 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = drizzlePg(pool, { schema: pgSchema });
-  if (runMigrations) await migratePg(db, { migrationsFolder: resolve(migrationsRoot, "pg") });
+  if (runMigrations) await migrateUnderLock(pool);
   const database: Database = {
     dialect: "postgres",
     db,
@@ -77,6 +77,28 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
     close: () => pool.end(),
   };
   return database;
+}
+
+/** Any fixed number will do: it names "CloudOps migrations" among the advisory locks of one database. */
+const MIGRATION_LOCK_KEY = 7_401_523_118;
+
+/**
+ * Applies pending migrations holding a session advisory lock, so processes starting at once on an
+ * empty database migrate one after the other (the later ones find nothing to do) instead of racing
+ * on CREATE TYPE/TABLE. The lock goes with the session if the process dies.
+ */
+async function migrateUnderLock(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      await migratePg(drizzlePg(client), { migrationsFolder: resolve(migrationsRoot, "pg") });
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
 }
 
 async function openSqlite(url: string, runMigrations: boolean): Promise<Database> {
