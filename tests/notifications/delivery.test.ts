@@ -98,7 +98,10 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
     const { task } = await deploy(prodId, { failAt: "apply", failPermanently: true });
     const failed = await finished(task.id);
     expect(failed.status).toBe("failed");
-    expect(await t.stores.notificationOutbox.list({ taskId: task.id })).toHaveLength(2);
+    const written = await t.stores.notificationOutbox.list({ taskId: task.id });
+    expect(written).toHaveLength(2);
+    // The rows name the route, not the secret: the URL is looked up when the message is sent.
+    expect(JSON.stringify(written)).not.toContain(WEBHOOK);
     expect(await notifications.dispatcher.tick()).toBe(2);
 
     const project = await t.stores.projects.get(projectId);
@@ -208,6 +211,9 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
       status: "failed",
     });
     expect(await notifications.trigger.onTaskFinished(task)).toBe(1);
+    // The row names the route, not the secret: the URL is looked up when the message is sent.
+    const rows = await t.stores.notificationOutbox.list({ taskId: task.id });
+    expect(JSON.stringify(rows)).not.toContain(new URL(FALLBACK_WEBHOOK).host);
     await notifications.dispatcher.tick();
     expect(endpoints.teams.map((p) => p.url)).toEqual([FALLBACK_WEBHOOK]);
   });

@@ -93,7 +93,7 @@ export function createNotificationTrigger(deps: TriggerDeps) {
           projectId,
           entityId: task.entityId,
           taskId: task.id,
-          payload: payloadFor(route, item),
+          payload: payloadFor(route, item, projectId),
         })),
       );
       if (!tx) deps.onEnqueued?.();
