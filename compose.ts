@@ -81,7 +81,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     stores,
     bus,
     logger,
-    onTerminal: (task) => notifications.trigger.onTaskFinished(task),
+    onTerminal: (task, tx) => notifications.trigger.onTaskFinished(task, tx),
+    afterTerminal: () => notifications.dispatcher.kick(),
   });
   const tasks = createTaskService({ stores, queue, journal, logger });
   // One store for API downloads and worker writes: with ARTIFACT_STORE=azure-blob, api and worker hosts share it.

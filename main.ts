@@ -36,6 +36,11 @@ if (config.role === "all" || config.role === "api") {
   );
 }
 
+// The hard stop comes after the grace (running steps may finish) plus time to hand tasks back and close
+// connections; a fixed limit below SHUTDOWN_GRACE_MS would cut the grace short.
+const STOP_MARGIN_MS = 5000;
+const hardStopMs = config.shutdownGraceMs + STOP_MARGIN_MS;
+
 let signalled = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
@@ -43,9 +48,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     signalled = true;
     logger.info("stopping", { signal });
     const hardStop = setTimeout(() => {
-      logger.error("clean stop took too long; exiting");
+      logger.error("clean stop took too long; exiting", { hardStopMs });
       process.exit(1);
-    }, 9500);
+    }, hardStopMs);
     hardStop.unref();
     runtime.stop().then(
       () => {

@@ -5,6 +5,7 @@ import { createErrorHandler } from "./error-handler";
 import { authenticate } from "./middleware/authenticate";
 import { bodyGuard } from "./middleware/body-guard";
 import { requestId } from "./middleware/request-id";
+import { textGuard } from "./middleware/text-guard";
 import { problem } from "./problem";
 import { createRouteKit } from "./route-kit";
 import { registerArtifactRoutes } from "./routes/artifacts/index";
@@ -58,6 +59,7 @@ export function buildApi(deps: ApiDeps) {
   );
   app.use("/api/*", bodyGuard(deps.config.api.maxBodyBytes));
   app.use("/api/*", authenticate(deps));
+  app.use("/api/*", textGuard());
   app.onError(createErrorHandler(deps.logger));
   app.notFound((c) =>
     problem(c, 404, "route_not_found", "Not found", `No route matches ${c.req.method} ${c.req.path}`),

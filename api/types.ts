@@ -29,6 +29,8 @@ export interface AppVariables {
   requestId: string;
   user: Principal;
   audit: AuditNote;
+  /** The request's Idempotency-Key claim (set by the idempotency middleware when the header is sent). */
+  idempotency?: { key: string; taskId: string | null };
 }
 
 export type AppEnv = { Variables: AppVariables };

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Config } from "../config";
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from "../contracts/storable-text";
 import type { Logger } from "../platform/logger";
 import { createApiClient } from "./api-client";
 import { isAllowedServiceUrl } from "./guards/service-url";
@@ -87,6 +88,8 @@ export function createBot(deps: BotDeps): Bot {
         'The activity has no type (expected e.g. "message" or "invoke")',
       );
     }
+    const shapeError = activityShapeError(body as Record<string, unknown>);
+    if (shapeError) return activityProblem(400, "invalid_activity", shapeError);
     // Without a registration nothing vouches for the activity, so its serviceUrl decides where our
     // connector calls go: only loopback and Microsoft's Bot Connector hosts, checked before any call.
     if (!config.bot.appId && !isAllowedServiceUrl((body as { serviceUrl?: unknown }).serviceUrl)) {
@@ -107,6 +110,29 @@ export function createBot(deps: BotDeps): Bot {
     stop: () => updater.stop(),
     cardUpdatesSettled: (taskId: string) => updater.settled(taskId),
   };
+}
+
+/** Fields botbuilder reads as strings; anything else makes it throw deep inside the turn. */
+const STRING_FIELDS = ["serviceUrl", "id", "channelId", "text", "replyToId", "locale"] as const;
+const ACCOUNT_FIELDS = ["conversation", "from", "recipient"] as const;
+
+/** Why an activity with a type is still not one the bot can process, or null when it is. */
+function activityShapeError(activity: Record<string, unknown>): string | null {
+  for (const field of STRING_FIELDS) {
+    const value = activity[field];
+    if (value !== undefined && typeof value !== "string") return `The activity's ${field} must be a string`;
+  }
+  for (const field of ACCOUNT_FIELDS) {
+    const value = activity[field];
+    if (value === undefined) continue;
+    if (!value || typeof value !== "object" || Array.isArray(value))
+      return `The activity's ${field} must be an object`;
+    const { id } = value as { id?: unknown };
+    if (id !== undefined && typeof id !== "string") return `The activity's ${field}.id must be a string`;
+  }
+  const unstorable = unstorableTextPaths(activity);
+  if (unstorable.length > 0) return `${unstorable.join(", ")}: ${UNSTORABLE_TEXT_MESSAGE}`;
+  return null;
 }
 
 /** Refusals of malformed activities, in the same problem+json shape as the rest of the HTTP surface. */

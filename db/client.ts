@@ -10,6 +10,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
+import { insideTransaction, serializeClient } from "./sqlite-serial";
 
 export type Dialect = "sqlite" | "postgres";
 export type Schema = typeof pgSchema;
@@ -26,12 +27,28 @@ export interface Database {
   readonly dialect: Dialect;
   readonly db: AppDb;
   readonly schema: Schema;
+  /**
+   * Runs `work` in one transaction and hands it a Database bound to that transaction (commit when it
+   * resolves, roll back when it throws). Inside, a nested call joins the open transaction. Every write
+   * inside must go through the handle it receives: the outer handle would wait on its own locks.
+   */
+  transaction<T>(work: (tx: Database) => Promise<T>): Promise<T>;
   /** Cheap round trip used by readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 const migrationsRoot = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** A Database view whose queries run inside the open transaction `tx`. */
+function boundTo(base: Database, tx: AppDb): Database {
+  const bound: Database = {
+    ...base,
+    db: tx,
+    transaction: (work) => work(bound),
+  };
+  return bound;
+}
 
 export function dialectOf(url: string): Dialect {
   return /^postgres(ql)?:\/\//.test(url) ? "postgres" : "sqlite";
@@ -48,22 +65,49 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = drizzlePg(pool, { schema: pgSchema });
-  if (runMigrations) await migratePg(db, { migrationsFolder: resolve(migrationsRoot, "pg") });
-  return {
+  if (runMigrations) await migrateUnderLock(pool);
+  const database: Database = {
     dialect: "postgres",
     db,
     schema: pgSchema,
+    transaction: (work) => db.transaction((tx) => work(boundTo(database, tx as unknown as AppDb))),
     ping: async () => {
       await pool.query("select 1");
     },
     close: () => pool.end(),
   };
+  return database;
+}
+
+/** Any fixed number will do: it names "CloudOps migrations" among the advisory locks of one database. */
+const MIGRATION_LOCK_KEY = 7_401_523_118;
+
+/**
+ * Applies pending migrations holding a session advisory lock, so processes starting at once on an
+ * empty database migrate one after the other (the later ones find nothing to do) instead of racing
+ * on CREATE TYPE/TABLE. The lock goes with the session if the process dies.
+ */
+async function migrateUnderLock(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      await migratePg(drizzlePg(client), { migrationsFolder: resolve(migrationsRoot, "pg") });
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
 }
 
 async function openSqlite(url: string, runMigrations: boolean): Promise<Database> {
   const path = url.replace(/^file:/, "");
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-  const client = createClient({ url: url.startsWith("file:") ? url : `file:${url}` });
+  // One connection (see serializeClient): the PRAGMAs below hold for every statement.
+  const client = serializeClient(
+    createClient({ url: url.startsWith("file:") ? url : `file:${url}`, concurrency: 1 }),
+  );
   // WAL lets the dashboard read while the worker writes; busy_timeout rides out short write locks.
   await client.execute("PRAGMA journal_mode = WAL");
   await client.execute("PRAGMA busy_timeout = 5000");
@@ -71,13 +115,19 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
   await client.execute("PRAGMA synchronous = NORMAL");
   const sqliteDb = drizzleSqlite(client, { schema: sqliteSchema });
   if (runMigrations) await migrateSqlite(sqliteDb, { migrationsFolder: resolve(migrationsRoot, "sqlite") });
-  return {
+  const appDb = sqliteDb as unknown as AppDb;
+  const database: Database = {
     dialect: "sqlite",
-    db: sqliteDb as unknown as AppDb,
+    db: appDb,
     schema: sqliteSchema as unknown as Schema,
+    // libsql opens a write transaction (BEGIN IMMEDIATE) on a connection of its own; other writers wait
+    // on busy_timeout, so writes of one transaction commit together and in order.
+    transaction: (work) =>
+      appDb.transaction((tx) => insideTransaction(() => work(boundTo(database, tx as unknown as AppDb)))),
     ping: async () => {
       await sqliteDb.run(sql`select 1`);
     },
     close: async () => client.close(),
   };
+  return database;
 }

@@ -6,8 +6,6 @@ import type { TaskEvent, TaskEventData } from "./model/events";
 import { isTerminal, type TaskStatus } from "./model/task-status";
 import type { TaskEventBus } from "./task-event-bus";
 
-const TERMINAL_HOOK_LIMIT_MS = 5000;
-
 /**
  * Writes what happens to a task: first to the database (status, steps, logs, event row), then to
  * the event bus. Anything that changes a task's visible state goes through here so that readers
@@ -17,43 +15,59 @@ export function createJournal(deps: {
   stores: Stores;
   bus: TaskEventBus;
   logger: Logger;
-  /** Called once a terminal status is recorded (notifications); its errors are logged, never thrown. */
-  onTerminal?: (task: TaskRow) => Promise<unknown>;
+  /**
+   * Called inside the transaction that records a terminal status (the notification outbox rows), so
+   * the status and what it triggers commit together: when it throws, the status change is rolled back.
+   */
+  onTerminal?: (task: TaskRow, tx: Stores) => Promise<unknown>;
+  /** Called after a terminal status committed (wakes the local outbox dispatcher). */
+  afterTerminal?: () => void;
 }) {
   const { stores, bus, logger } = deps;
 
+  async function publish(event: TaskEvent): Promise<void> {
+    // A lost publish only delays live readers: they resume from the database by sequence number.
+    await bus
+      .publish(event)
+      .catch((error) => logger.warn("task event publish failed", { taskId: event.taskId, error }));
+  }
+
   async function emit(taskId: string, data: TaskEventData): Promise<TaskEvent> {
     const event = await stores.taskEvents.append(taskId, data);
-    // A lost publish only delays live readers: they resume from the database by sequence number.
-    await bus.publish(event).catch((error) => logger.warn("task event publish failed", { taskId, error }));
+    await publish(event);
     return event;
   }
 
   return {
     emit,
+    /** Publishes an event already stored in a caller's transaction (after that transaction committed). */
+    publish,
 
-    /** Moves the task (legal moves only, atomically) and records a status event. */
-    async status(taskId: string, to: TaskStatus, patch: TaskPatch = {}): Promise<TaskRow> {
-      const task = await stores.tasks.transition(taskId, to, patch);
-      await emit(taskId, {
-        kind: "status",
-        status: to,
-        attempts: task.attempts,
-        error: task.error ? { code: task.error.code, message: task.error.message } : null,
-      });
-      if (deps.onTerminal && isTerminal(to)) {
-        const onTerminal = deps.onTerminal;
-        // A failing or slow notification must never fail or hold up the task whose outcome it reports.
-        const hook = Promise.resolve()
-          .then(() => onTerminal(task))
-          .catch((error) => logger.error("task finished hook failed", { taskId, error }));
-        let timer: NodeJS.Timeout | undefined;
-        const limit = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, TERMINAL_HOOK_LIMIT_MS);
+    /**
+     * Moves the task (legal moves only) and records its status event in one transaction, with the
+     * outbox rows of a terminal status and whatever `within` writes (a dead letter, a step reset): a
+     * reader never sees the new status without its event, nor the event without the status.
+     */
+    async status(
+      taskId: string,
+      to: TaskStatus,
+      patch: TaskPatch = {},
+      options: { within?: (tx: Stores) => Promise<unknown> } = {},
+    ): Promise<TaskRow> {
+      const { task, event } = await stores.transaction(async (tx) => {
+        await options.within?.(tx);
+        const moved = await tx.tasks.transition(taskId, to, patch);
+        const appended = await tx.taskEvents.append(taskId, {
+          kind: "status",
+          status: to,
+          attempts: moved.attempts,
+          error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
         });
-        await Promise.race([hook, limit]);
-        clearTimeout(timer);
-      }
+        if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
+        return { task: { ...moved, eventSeq: appended.seq }, event: appended };
+      });
+      await publish(event);
+      if (isTerminal(to)) deps.afterTerminal?.();
       return task;
     },
 

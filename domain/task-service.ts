@@ -18,7 +18,10 @@ export interface TaskServiceDeps {
   logger: Logger;
 }
 
-export type SubmitInput = Omit<NewTask, "maxAttempts">;
+export type SubmitInput = Omit<NewTask, "maxAttempts"> & {
+  /** The Idempotency-Key record of the request, given the task id in the task's own transaction. */
+  idempotencyRecord?: string;
+};
 
 /**
  * The one way tasks are created, cancelled and retried (API, bot through the API, site, scheduler).
@@ -45,10 +48,26 @@ export function createTaskService(deps: TaskServiceDeps) {
   }
 
   return {
+    /**
+     * Creates the task, its first event and the link from the request's idempotency record in one
+     * transaction, then publishes it: a client retrying after any failure finds either nothing or all.
+     */
     async submit(input: SubmitInput): Promise<{ task: TaskRow; created: boolean }> {
-      const result = await stores.tasks.create({ ...input, maxAttempts: attemptsFor(input.type) });
-      if (result.created) {
-        await journal.emit(result.task.id, { kind: "status", status: "queued", attempts: 0, error: null });
+      const { idempotencyRecord, ...fields } = input;
+      const { result, event } = await stores.transaction(async (tx) => {
+        const created = await tx.tasks.create({ ...fields, maxAttempts: attemptsFor(input.type) });
+        if (!created.created) return { result: created, event: null };
+        const first = await tx.taskEvents.append(created.task.id, {
+          kind: "status",
+          status: "queued",
+          attempts: 0,
+          error: null,
+        });
+        if (idempotencyRecord) await tx.idempotency.attachTask(idempotencyRecord, created.task.id);
+        return { result: created, event: first };
+      });
+      if (event) {
+        await journal.publish(event);
         await publish(result.task);
       }
       return result;
@@ -82,7 +101,7 @@ export function createTaskService(deps: TaskServiceDeps) {
      * Puts a failed task back at the end of its entity's line. Steps that succeeded are kept and
      * skipped unless `fromScratch`. The task gets a fresh attempt budget.
      */
-    async retry(taskId: string, options: { fromScratch?: boolean } = {}): Promise<TaskRow> {
+    async retry(taskId: string, options: { fromScratch?: boolean; by?: string } = {}): Promise<TaskRow> {
       const task = await mustGet(taskId);
       if (task.status !== "failed") {
         throw new ConflictError(
@@ -90,16 +109,27 @@ export function createTaskService(deps: TaskServiceDeps) {
           `The task is ${task.status}; only failed tasks can be retried`,
         );
       }
-      await stores.tasks.resetSteps(taskId, options.fromScratch ?? false);
-      const queued = await journal.status(taskId, "queued", {
-        maxAttempts: task.attempts + attemptsFor(task.type),
-        error: null,
-        finishedAt: null,
-        cancelRequested: false,
-        ...(options.fromScratch ? { result: null } : {}),
-      });
-      const letter = await stores.deadLetters.openForTask(taskId);
-      if (letter) await stores.deadLetters.resolve(letter.id, "retried", "system").catch(() => undefined);
+      // The step reset, the closing of the open dead letter and the move back to queued commit together;
+      // the move is conditional (failed -> queued only), so a concurrent retry or a change of status
+      // between the check above and here rolls all of it back.
+      const queued = await journal.status(
+        taskId,
+        "queued",
+        {
+          maxAttempts: task.attempts + attemptsFor(task.type),
+          error: null,
+          finishedAt: null,
+          cancelRequested: false,
+          ...(options.fromScratch ? { result: null } : {}),
+        },
+        {
+          within: async (tx) => {
+            await tx.tasks.resetSteps(taskId, options.fromScratch ?? false);
+            const letter = await tx.deadLetters.openForTask(taskId);
+            if (letter) await tx.deadLetters.resolve(letter.id, "retried", options.by ?? "system");
+          },
+        },
+      );
       await publish(queued);
       return queued;
     },
@@ -111,7 +141,9 @@ export function createTaskService(deps: TaskServiceDeps) {
     ): Promise<{ letter: DeadLetterRow; task: TaskRow }> {
       const open = await stores.deadLetters.get(id);
       if (!open) throw new NotFoundError("dead_letter_not_found", `No dead letter has the id ${id}`);
-      // Check the task before closing the letter, so a refused retry leaves the letter open.
+      if (open.status !== "open") {
+        throw new ConflictError("dead_letter_resolved", `The dead letter was already ${open.status}`);
+      }
       const current = await mustGet(open.taskId);
       if (current.status !== "failed") {
         throw new ConflictError(
@@ -119,8 +151,9 @@ export function createTaskService(deps: TaskServiceDeps) {
           `The task is ${current.status}; only failed tasks can be retried`,
         );
       }
-      const letter = await stores.deadLetters.resolve(id, "retried", by);
-      const task = await this.retry(letter.taskId, options);
+      // retry() closes the open letter in the transaction that moves the task back to queued.
+      const task = await this.retry(open.taskId, { ...options, by });
+      const letter = (await stores.deadLetters.get(id)) ?? open;
       return { letter, task };
     },
 

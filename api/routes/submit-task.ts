@@ -21,6 +21,9 @@ export async function submitTask(
       "failAt, failTimes and failPermanently are accepted in demo mode only (DEMO_MODE=true).",
     );
   }
+  // A retry of a request whose first attempt created the task and then failed answers with that task.
+  const claim = c.get("idempotency");
+  if (claim?.taskId) return accepted(c, claim.taskId);
   const { task } = await kit.deps.tasks.submit({
     type: input.type,
     entityId: input.entityId,
@@ -28,6 +31,7 @@ export async function submitTask(
     projectId: input.projectId ?? null,
     requestedBy: user.id,
     source: user.source,
+    idempotencyRecord: claim?.key,
   });
   c.set("audit", { entity: input.entityId, detail: { taskId: task.id, type: input.type } });
   return accepted(c, task.id);

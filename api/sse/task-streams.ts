@@ -8,7 +8,6 @@ import { createSseChannel, type SseChannel } from "./sse-channel";
 
 export const SSE_DEFAULTS = { heartbeatMs: 15_000, maxBufferBytes: 256 * 1024 } as const;
 const REPLAY_WAIT_MS = 30_000;
-const FINAL_EVENT_GRACE_MS = 1000;
 
 function channelFor(deps: ApiDeps, onClose: () => void): SseChannel {
   return createSseChannel({
@@ -57,19 +56,15 @@ export function streamTask(c: Context, deps: ApiDeps, task: TaskRow, afterSeq: n
     return true;
   };
 
-  // The row turns terminal a moment before its closing status event is stored: end the stream on that
-  // event when it comes (through the feed), and only give up waiting for it after a grace period.
-  const endIfFinished = async (graceOver = false): Promise<void> => {
+  // A terminal status and its closing event commit in one transaction: once the row is terminal, the
+  // catch-up delivers that event and ends the stream. Finishing here too covers a reader that resumed
+  // after the closing event (nothing left to deliver).
+  const endIfFinished = async (): Promise<void> => {
     if (ended || !feed) return;
     const row = await deps.stores.tasks.get(task.id);
     if (!row || !isTerminal(row.status as TaskStatus)) return;
     if (row.eventSeq > feed.last) await feed.catchUp();
-    if (ended) return;
-    const [lastEvent] =
-      feed.last > 0 ? await deps.stores.taskEvents.listForTask(task.id, feed.last - 1, 1) : [];
-    const closed = lastEvent?.data.kind === "status" && isTerminal(lastEvent.data.status);
-    if (closed || graceOver) return finish(row.status);
-    setTimeout(() => void endIfFinished(true).catch(() => undefined), FINAL_EVENT_GRACE_MS).unref();
+    finish(row.status);
   };
 
   void openEventFeed(afterSeq, {

@@ -22,12 +22,14 @@ export function createDeadLettersStore(database: Database) {
   const { deadLetters } = schema;
 
   return {
+    /** Files a dead letter for a task; when the task already has an open one, that one is returned. */
     async create(input: NewDeadLetter, now = new Date()): Promise<DeadLetterRow> {
       const rows = await db
         .insert(deadLetters)
         .values({ id: newId("deadLetter", now.getTime()), ...input, status: "open", createdAt: now })
+        .onConflictDoNothing()
         .returning();
-      const row = rows[0];
+      const row = rows[0] ?? (await this.openForTask(input.taskId));
       if (!row) throw new Error("dead letter insert returned no row");
       return row;
     },

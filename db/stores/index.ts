@@ -11,7 +11,15 @@ import { createTaskEventsStore } from "./task-events-store";
 import { createTasksStore } from "./tasks-store";
 
 /** Every store over one database. */
-export function createStores(database: Database) {
+export function createStores(database: Database): Stores {
+  return {
+    ...storesOver(database),
+    /** Runs `work` with every store bound to one transaction: its writes commit together or not at all. */
+    transaction: (work) => database.transaction((tx) => work(createStores(tx))),
+  };
+}
+
+function storesOver(database: Database) {
   return {
     tasks: createTasksStore(database),
     taskEvents: createTaskEventsStore(database),
@@ -26,4 +34,6 @@ export function createStores(database: Database) {
   };
 }
 
-export type Stores = ReturnType<typeof createStores>;
+export type Stores = ReturnType<typeof storesOver> & {
+  transaction<T>(work: (tx: Stores) => Promise<T>): Promise<T>;
+};

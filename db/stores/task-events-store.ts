@@ -12,6 +12,7 @@ const PRUNE_EVERY = 25;
 
 export function createTaskEventsStore(database: Database) {
   const { db, schema } = database;
+  type AppDb = Database["db"];
   const { tasks, taskEvents, taskLogs } = schema;
 
   function toEvent(
@@ -28,7 +29,7 @@ export function createTaskEventsStore(database: Database) {
     };
   }
 
-  async function prune(taskId: string): Promise<void> {
+  async function prune(db: AppDb, taskId: string): Promise<void> {
     const cutoff = await db
       .select({ seq: taskLogs.seq })
       .from(taskLogs)
@@ -44,37 +45,43 @@ export function createTaskEventsStore(database: Database) {
       .where(and(eq(taskEvents.taskId, taskId), eq(taskEvents.kind, "log"), lt(taskEvents.seq, oldestKept)));
   }
 
+  async function appendIn(db: AppDb, taskId: string, data: TaskEventData, now: Date): Promise<TaskEvent> {
+    const bumped = await db
+      .update(tasks)
+      .set({ eventSeq: sql`${tasks.eventSeq} + 1`, updatedAt: now })
+      .where(eq(tasks.id, taskId))
+      .returning({ seq: tasks.eventSeq, type: tasks.type, entityId: tasks.entityId, status: tasks.status });
+    const head = bumped[0];
+    if (!head) throw new NotFoundError("task_not_found", `No task has the id ${taskId}`);
+    const inserted = await db
+      .insert(taskEvents)
+      .values({ taskId, seq: head.seq, kind: data.kind, data, at: now })
+      .returning();
+    const row = inserted[0];
+    if (!row) throw new Error("task event insert returned no row");
+    if (data.kind === "log") {
+      await db.insert(taskLogs).values({
+        taskId,
+        seq: head.seq,
+        at: now,
+        level: data.level,
+        step: data.step ?? null,
+        message: data.message,
+      });
+      if (head.seq % PRUNE_EVERY === 0) await prune(db, taskId);
+    }
+    return toEvent(row, { type: head.type, entityId: head.entityId, status: head.status as TaskStatus });
+  }
+
   return {
     /**
-     * Persists one event with the task's next sequence number (taken atomically on the task row) and,
-     * for log events, the log line itself. Returns the event ready to publish.
+     * Persists one event with the task's next sequence number and, for log events, the log line itself,
+     * in one transaction (or the caller's). The sequence number is taken by updating the task row, whose
+     * lock is held until commit: events of one task commit in sequence order, so a reader that has seen
+     * event N+1 has been able to see event N. Returns the event ready to publish.
      */
-    async append(taskId: string, data: TaskEventData, now = new Date()): Promise<TaskEvent> {
-      const bumped = await db
-        .update(tasks)
-        .set({ eventSeq: sql`${tasks.eventSeq} + 1`, updatedAt: now })
-        .where(eq(tasks.id, taskId))
-        .returning({ seq: tasks.eventSeq, type: tasks.type, entityId: tasks.entityId, status: tasks.status });
-      const head = bumped[0];
-      if (!head) throw new NotFoundError("task_not_found", `No task has the id ${taskId}`);
-      const inserted = await db
-        .insert(taskEvents)
-        .values({ taskId, seq: head.seq, kind: data.kind, data, at: now })
-        .returning();
-      const row = inserted[0];
-      if (!row) throw new Error("task event insert returned no row");
-      if (data.kind === "log") {
-        await db.insert(taskLogs).values({
-          taskId,
-          seq: head.seq,
-          at: now,
-          level: data.level,
-          step: data.step ?? null,
-          message: data.message,
-        });
-        if (head.seq % PRUNE_EVERY === 0) await prune(taskId);
-      }
-      return toEvent(row, { type: head.type, entityId: head.entityId, status: head.status as TaskStatus });
+    append(taskId: string, data: TaskEventData, now = new Date()): Promise<TaskEvent> {
+      return database.transaction((tx) => appendIn(tx.db, taskId, data, now));
     },
 
     /** Events of one task after `afterSeq`, in order (resume of a task stream). */

@@ -66,50 +66,52 @@ export function createTasksStore(database: Database) {
     mustGet,
 
     /**
-     * Inserts a queued task and its pending steps. With an idempotency key that is already taken the
+     * Inserts a queued task and its pending steps (one transaction, or the caller's). With an idempotency key that is already taken the
      * existing task is returned and `created` is false, so redelivered requests create nothing.
      */
-    async create(input: NewTask, now = new Date()): Promise<{ task: TaskRow; created: boolean }> {
-      const id = newId("task", now.getTime());
-      const inserted = await db
-        .insert(tasks)
-        .values({
-          id,
-          type: input.type,
-          status: "queued",
-          entityId: input.entityId,
-          projectId: input.projectId ?? null,
-          correlationId: input.correlationId ?? id,
-          idempotencyKey: input.idempotencyKey ?? null,
-          requestedBy: input.requestedBy,
-          source: input.source,
-          payload: input.payload,
-          maxAttempts: input.maxAttempts ?? 3,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing()
-        .returning();
-      const task = inserted[0];
-      if (!task) {
-        if (!input.idempotencyKey)
-          throw new ConflictError("task_conflict", "A task with this id already exists");
-        const rows = await db
-          .select()
-          .from(tasks)
-          .where(eq(tasks.idempotencyKey, input.idempotencyKey))
-          .limit(1);
-        const existing = rows[0];
-        if (!existing) throw new ConflictError("task_conflict", "The task could not be created; try again");
-        return { task: existing, created: false };
-      }
-      const names = stepsOf(input.type);
-      if (names.length > 0) {
-        await db
-          .insert(taskSteps)
-          .values(names.map((name, idx) => ({ taskId: id, idx, name, status: "pending", percent: 0 })));
-      }
-      return { task, created: true };
+    create(input: NewTask, now = new Date()): Promise<{ task: TaskRow; created: boolean }> {
+      return database.transaction(async ({ db }) => {
+        const id = newId("task", now.getTime());
+        const inserted = await db
+          .insert(tasks)
+          .values({
+            id,
+            type: input.type,
+            status: "queued",
+            entityId: input.entityId,
+            projectId: input.projectId ?? null,
+            correlationId: input.correlationId ?? id,
+            idempotencyKey: input.idempotencyKey ?? null,
+            requestedBy: input.requestedBy,
+            source: input.source,
+            payload: input.payload,
+            maxAttempts: input.maxAttempts ?? 3,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .onConflictDoNothing()
+          .returning();
+        const task = inserted[0];
+        if (!task) {
+          if (!input.idempotencyKey)
+            throw new ConflictError("task_conflict", "A task with this id already exists");
+          const rows = await db
+            .select()
+            .from(tasks)
+            .where(eq(tasks.idempotencyKey, input.idempotencyKey))
+            .limit(1);
+          const existing = rows[0];
+          if (!existing) throw new ConflictError("task_conflict", "The task could not be created; try again");
+          return { task: existing, created: false };
+        }
+        const names = stepsOf(input.type);
+        if (names.length > 0) {
+          await db
+            .insert(taskSteps)
+            .values(names.map((name, idx) => ({ taskId: id, idx, name, status: "pending", percent: 0 })));
+        }
+        return { task, created: true };
+      });
     },
 
     async detail(id: string, logLines = 20): Promise<TaskDetail | null> {
@@ -204,6 +206,16 @@ export function createTasksStore(database: Database) {
       const row = rows[0];
       if (!row) throw new NotFoundError("task_not_found", `No task has the id ${id}`);
       return row;
+    },
+
+    /** Whether a cancel was asked for (one column of one row: cheap enough for every step boundary). */
+    async cancelRequested(id: string): Promise<boolean> {
+      const rows = await db
+        .select({ flag: tasks.cancelRequested })
+        .from(tasks)
+        .where(eq(tasks.id, id))
+        .limit(1);
+      return rows[0]?.flag ?? false;
     },
 
     /** Marks the task so a worker stops it at its next checkpoint; true when the flag was set. */

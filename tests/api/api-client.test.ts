@@ -144,7 +144,7 @@ describe("the typed API client", () => {
 
   it("opens a task's event stream and resumes it after a Last-Event-ID without repeats or gaps", async () => {
     const operator = asSite("operator");
-    const { taskId } = await operator.restartWorkload("shop", "resume", {
+    const { taskId } = await operator.restartWorkload("prod", "api", {
       idempotencyKey: `resume-${Date.now()}`,
     });
     await api.t.waitForStatus(taskId, ["succeeded"]);

@@ -1,3 +1,4 @@
+import { like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
 import { dialectsUnderTest } from "../support/databases";
@@ -97,5 +98,69 @@ describe.each(dialectsUnderTest())("Idempotency-Key on mutating requests (%s)", 
       await api.as("operator")("/api/db/azure-sql/billing/backup", { method: "POST" })
     ).json()) as { taskId: string };
     expect(a.taskId).not.toBe(b.taskId);
+  });
+
+  it("answers a retry after a 500 with the task the failed request had already created", async () => {
+    const submit = api.deps.tasks.submit;
+    let failedOnce = false;
+    // The task commits, then the request dies before answering (a crash or a lost connection).
+    api.deps.tasks.submit = async (input) => {
+      const result = await submit(input);
+      if (!failedOnce) {
+        failedOnce = true;
+        throw new Error("connection lost after the commit");
+      }
+      return result;
+    };
+    try {
+      const before = await countTasks();
+      const first = await deploy("after-500");
+      expect(first.status).toBe(500);
+      const retry = await deploy("after-500");
+      expect(retry.status).toBe(202);
+      const { taskId } = (await retry.json()) as { taskId: string };
+      expect(await countTasks()).toBe(before + 1);
+      const created = (await api.t.stores.tasks.list({ limit: 1 })).items[0];
+      expect(taskId).toBe(created?.id);
+      const replay = await deploy("after-500");
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      expect(await replay.json()).toEqual({ taskId });
+    } finally {
+      api.deps.tasks.submit = submit;
+    }
+  });
+
+  it("takes over a claim whose API process died once its short lease has run out", async () => {
+    const first = (await (await deploy("crashed-claim")).json()) as { taskId: string };
+    const before = await countTasks();
+    // What a process that died mid-request leaves behind: a claim with no answer, its lease run out,
+    // the key itself still valid for IDEMPOTENCY_TTL_HOURS.
+    const { db, schema } = api.t.testDb.database;
+    await db
+      .update(schema.idempotencyKeys)
+      .set({ statusCode: null, response: null, lockedUntil: new Date(Date.now() - 1000) })
+      .where(like(schema.idempotencyKeys.key, "%:crashed-claim"));
+    const retry = await deploy("crashed-claim");
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toEqual(first);
+    expect(await countTasks()).toBe(before);
+  });
+
+  it("replays a 204 answer of a DELETE", async () => {
+    const env = await api.t.stores.environments.create(
+      (await api.t.stores.projects.create({ name: `gone-${dialect}` })).id,
+      { name: "dev", type: "dev" },
+    );
+    const remove = () =>
+      api.as("admin", "alice")(`/api/projects/${env.projectId}/environments/${env.id}`, {
+        method: "DELETE",
+        headers: { "idempotency-key": "delete-env-1" },
+      });
+    const first = await remove();
+    expect(first.status).toBe(204);
+    const again = await remove();
+    expect(again.status).toBe(204);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.text()).toBe("");
   });
 });

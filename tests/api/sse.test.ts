@@ -227,44 +227,39 @@ describe("the end of a task stream", () => {
   });
   afterAll(async () => api?.close());
 
-  const finishedWithoutItsEvent = async () => {
+  const queuedTask = async () => {
     const { task } = await api.t.engine.tasks.submit({
       type: "k8s.restart",
-      entityId: "shop/web",
+      entityId: `shop/web-${Math.random().toString(36).slice(2, 8)}`,
       payload: { namespace: "shop", name: "web" },
       requestedBy: "t",
       source: "api",
     });
-    // The row is final, but the closing status event has not been written yet.
-    await api.t.stores.tasks.transition(task.id, "running");
-    await api.t.stores.tasks.transition(task.id, "succeeded");
     return task.id;
   };
 
-  it("waits for the closing status event of a task whose row already says it ended", async () => {
-    const taskId = await finishedWithoutItsEvent();
+  it("ends with the closing status event of a task that finishes while the stream is open", async () => {
+    const taskId = await queuedTask();
     const listening = api.t.bus.subscribers();
     const reader = readSse(await api.as("viewer")(`/api/tasks/${taskId}/sse`));
-    const first = await reader.next();
-    expect(first?.event).toBe("status");
-    // The stream is live and has seen the final row; the closing event comes after that.
+    expect((await reader.next())?.event).toBe("status");
     await waitUntil(() => api.t.bus.subscribers() > listening, "stream subscribed");
-    await api.t.engine.journal.emit(taskId, {
-      kind: "status",
-      status: "succeeded",
-      attempts: 1,
-      error: null,
-    });
+    // The status and its event commit together, so the stream ends on the event, never before it.
+    await api.t.engine.journal.status(taskId, "running", { attempts: 1 });
+    await api.t.engine.journal.status(taskId, "succeeded", { finishedAt: new Date() });
     const rest = await reader.until(isDone);
-    expect(rest.map((e) => e.event)).toEqual(["status", "done"]);
-    expect((JSON.parse(rest[0]?.data ?? "{}") as TaskEvent).data).toMatchObject({ status: "succeeded" });
+    expect(rest.map((e) => e.event)).toEqual(["status", "status", "done"]);
+    expect(rest.map((e) => e.id).slice(0, 2)).toEqual(["2", "3"]);
+    expect((JSON.parse(rest[1]?.data ?? "{}") as TaskEvent).data).toMatchObject({ status: "succeeded" });
   });
 
-  it("still ends when the closing event never comes", async () => {
-    const taskId = await finishedWithoutItsEvent();
-    const reader = readSse(await api.as("viewer")(`/api/tasks/${taskId}/sse`));
-    const events = await reader.until(isDone);
-    expect(events.map((e) => e.event)).toEqual(["status", "done"]);
-    expect(JSON.parse(events[1]?.data ?? "{}")).toEqual({ taskId, status: "succeeded" });
+  it("ends at once for a reader that resumes after the closing event", async () => {
+    const taskId = await queuedTask();
+    await api.t.engine.journal.status(taskId, "running", { attempts: 1 });
+    await api.t.engine.journal.status(taskId, "cancelled", { finishedAt: new Date() });
+    const res = await api.as("viewer")(`/api/tasks/${taskId}/sse`, { headers: { "last-event-id": "3" } });
+    const events = await readSse(res).until(isDone);
+    expect(events.map((e) => e.event)).toEqual(["done"]);
+    expect(JSON.parse(events[0]?.data ?? "{}")).toEqual({ taskId, status: "cancelled" });
   });
 });

@@ -20,6 +20,10 @@ describe("malformed activities at /api/messages", () => {
     ["an object without a type", "{}"],
     ["an empty type", JSON.stringify({ type: " ", text: "restart prod/api" })],
     ["a number", "42"],
+    ["a non-string serviceUrl", JSON.stringify({ type: "message", text: "help", serviceUrl: 42 })],
+    ["a serviceUrl object", JSON.stringify({ type: "message", text: "help", serviceUrl: { a: 1 } })],
+    ["a conversation that is not an object", JSON.stringify({ type: "message", conversation: "c1" })],
+    ["a NUL in the text", JSON.stringify({ type: "message", text: "restart prod/api\u0000" })],
   ])("answers 400 problem+json to %s", async (_label, body) => {
     const res = await send(body);
     expect(res.status).toBe(400);

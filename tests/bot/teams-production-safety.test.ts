@@ -130,7 +130,7 @@ describe("card refresh", () => {
   });
 
   it("carries the requester in refresh.userIds, answers 20 viewers' refreshes to each of them only", async () => {
-    const reply = await bot.command(conv, "restart prod/refresh-me");
+    const reply = await bot.command(conv, "restart prod/web");
     expect(refreshOf(reply.card).userIds).toEqual([ADELE.id]);
     const taskId = taskIdOnCard(reply.card);
     // Once the final state is on the card no task event is left to update it: every later PUT
@@ -167,7 +167,7 @@ describe("card refresh", () => {
 
   it("adds whoever acted on the card to refresh.userIds, for everyone's copy of the card", async () => {
     const operator: TeamsUser = { id: "29:operator-olga", name: "Olga", aadObjectId: "o-1" };
-    const reply = await bot.command(conv, "restart prod/cancel-refresh");
+    const reply = await bot.command(conv, "restart prod/log-agent");
     const taskId = taskIdOnCard(reply.card);
     const answer = await bot.post(
       cardActionInvoke({

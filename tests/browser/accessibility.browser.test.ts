@@ -36,7 +36,7 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard accessibility in a browser", 
     site = await startSiteRuntime();
     browser = await launchChromium();
     // A finished task and a dead letter, so /tasks/{id}, /dlq and the status chips have content.
-    const response = await fetch(`${site.url}/api/k8s/workloads/shop/web:restart`, {
+    const response = await fetch(`${site.url}/api/k8s/workloads/prod/web:restart`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": `a11y-${Date.now()}` },
       body: "{}",

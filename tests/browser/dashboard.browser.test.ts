@@ -106,7 +106,7 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
     await page.evaluate(() => {
       (window as unknown as { stayed: boolean }).stayed = true;
     });
-    const response = await fetch(`${site.url}/api/k8s/workloads/shop/web:restart`, {
+    const response = await fetch(`${site.url}/api/k8s/workloads/prod/web:restart`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": `tasks-live-${Date.now()}` },
       body: "{}",

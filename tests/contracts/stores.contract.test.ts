@@ -193,17 +193,19 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
     });
   });
 
+  const letterFor = (task: { id: string; type: string; entityId: string }) => ({
+    taskId: task.id,
+    taskType: task.type,
+    entityId: task.entityId,
+    reason: "attempts_exhausted",
+    attempts: 3,
+    lastError: "boom",
+  });
+
   describe("dead letters", () => {
     it("records a dead letter and lets exactly one caller resolve it", async () => {
       const { task } = await stores.tasks.create(newTask("prod/dlq"));
-      const letter = await stores.deadLetters.create({
-        taskId: task.id,
-        taskType: task.type,
-        entityId: task.entityId,
-        reason: "attempts_exhausted",
-        attempts: 3,
-        lastError: "boom",
-      });
+      const letter = await stores.deadLetters.create(letterFor(task));
       expect((await stores.deadLetters.openForTask(task.id))?.id).toBe(letter.id);
       const results = await Promise.allSettled([
         stores.deadLetters.resolve(letter.id, "retried", "alice"),
@@ -216,27 +218,136 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
     });
   });
 
+  describe("dead letters stay one open per task", () => {
+    it("returns the open letter instead of filing a second one, even when two writers race", async () => {
+      const { task } = await stores.tasks.create(newTask(`dlq-uq/${dialect}`));
+      const letter = letterFor(task);
+      const [a, b] = await Promise.all([
+        stores.deadLetters.create(letter),
+        stores.deadLetters.create(letter),
+      ]);
+      expect(a.id).toBe(b?.id);
+      const open = (await stores.deadLetters.list({ status: "open", limit: 200 })).items.filter(
+        (d) => d.taskId === task.id,
+      );
+      expect(open).toHaveLength(1);
+    });
+  });
+
+  describe("transactions", () => {
+    it("commits every write of a transaction together, or none when it throws", async () => {
+      const { task } = await stores.tasks.create(newTask(`tx/${dialect}`));
+      await expect(
+        stores.transaction(async (tx) => {
+          await tx.tasks.transition(task.id, "running", { attempts: 1 });
+          await tx.taskEvents.append(task.id, { kind: "log", level: "info", message: "inside", step: null });
+          throw new Error("rolled back");
+        }),
+      ).rejects.toThrow("rolled back");
+      expect((await stores.tasks.mustGet(task.id)).status).toBe("queued");
+      expect(await stores.taskEvents.listForTask(task.id)).toEqual([]);
+      await stores.transaction(async (tx) => {
+        await tx.tasks.transition(task.id, "running", { attempts: 1 });
+        await tx.taskEvents.append(task.id, { kind: "log", level: "info", message: "inside", step: null });
+      });
+      expect((await stores.tasks.mustGet(task.id)).status).toBe("running");
+      expect((await stores.taskEvents.listForTask(task.id)).map((e) => e.seq)).toEqual([1]);
+    });
+
+    it("never lets a reader see event N+1 of a task before event N, under concurrent writers", async () => {
+      const { task } = await stores.tasks.create(newTask(`seq/${dialect}`));
+      const writers = 40;
+      let violations = 0;
+      let lastSeen = 0;
+      let done = false;
+      // A reader resuming after the last sequence it saw, as a task stream does.
+      const reader = (async () => {
+        while (!done) {
+          const events = await stores.taskEvents.listForTask(task.id, lastSeen, 1000);
+          for (const e of events) {
+            if (e.seq !== lastSeen + 1) violations++;
+            lastSeen = e.seq;
+          }
+        }
+      })();
+      await Promise.all(
+        Array.from({ length: writers }, (_, i) =>
+          i % 5 === 0
+            ? stores.transaction(async (tx) => {
+                await tx.tasks.update(task.id, { attempts: i });
+                await tx.taskEvents.append(task.id, {
+                  kind: "log",
+                  level: "info",
+                  message: `tx ${i}`,
+                  step: null,
+                });
+              })
+            : stores.taskEvents.append(task.id, {
+                kind: "log",
+                level: "info",
+                message: `line ${i}`,
+                step: null,
+              }),
+        ),
+      );
+      done = true;
+      await reader;
+      const all = await stores.taskEvents.listForTask(task.id);
+      expect(all.map((e) => e.seq)).toEqual(Array.from({ length: writers }, (_, i) => i + 1));
+      expect(violations).toBe(0);
+    });
+  });
+
   describe("idempotency keys", () => {
+    const long = { ttlMs: 60_000, leaseMs: 60_000 };
     it("grants one reservation among simultaneous callers and replays the stored response", async () => {
       const key = `idem-${dialect}`;
       const claims = await Promise.all(
-        Array.from({ length: 10 }, () => stores.idempotency.reserve(key, "fp-1", 60_000)),
+        Array.from({ length: 10 }, () => stores.idempotency.reserve(key, "fp-1", long)),
       );
       expect(claims.filter((c) => c.state === "reserved")).toHaveLength(1);
       expect(claims.filter((c) => c.state === "in_flight")).toHaveLength(9);
       await stores.idempotency.complete(key, 202, { taskId: "tsk_x" }, { location: "/api/tasks/tsk_x" });
-      const replay = await stores.idempotency.reserve(key, "fp-1", 60_000);
+      const replay = await stores.idempotency.reserve(key, "fp-1", long);
       expect(replay).toMatchObject({
         state: "completed",
         record: { statusCode: 202, response: { taskId: "tsk_x" } },
       });
-      expect((await stores.idempotency.reserve(key, "fp-2", 60_000)).state).toBe("mismatch");
+      expect((await stores.idempotency.reserve(key, "fp-2", long)).state).toBe("mismatch");
     });
 
     it("lets an expired key be claimed again", async () => {
       const key = `idem-exp-${dialect}`;
-      await stores.idempotency.reserve(key, "fp-1", 1, new Date(Date.now() - 10_000));
-      expect((await stores.idempotency.reserve(key, "fp-2", 60_000)).state).toBe("reserved");
+      await stores.idempotency.reserve(key, "fp-1", { ttlMs: 1, leaseMs: 1 }, new Date(Date.now() - 10_000));
+      expect((await stores.idempotency.reserve(key, "fp-2", long)).state).toBe("reserved");
+    });
+
+    it("frees an unanswered claim once its lease has run out, not after the key's lifetime", async () => {
+      const key = `idem-lease-${dialect}`;
+      const crashed = new Date(Date.now() - 60_000);
+      await stores.idempotency.reserve(key, "fp-1", { ttlMs: 86_400_000, leaseMs: 30_000 }, crashed);
+      expect((await stores.idempotency.reserve(key, "fp-1", long)).state).toBe("reserved");
+      // The new owner holds a fresh lease: a third caller waits.
+      expect((await stores.idempotency.reserve(key, "fp-1", long)).state).toBe("in_flight");
+    });
+
+    it("keeps the task a failed request created linked to its key, so the retry finds it", async () => {
+      const key = `idem-task-${dialect}`;
+      await stores.idempotency.reserve(key, "fp-1", long);
+      const { task } = await stores.tasks.create(newTask(`idem/${dialect}`));
+      await stores.idempotency.attachTask(key, task.id);
+      await stores.idempotency.release(key);
+      expect(await stores.idempotency.reserve(key, "fp-1", long)).toEqual({
+        state: "reserved",
+        taskId: task.id,
+      });
+    });
+
+    it("purges expired keys", async () => {
+      const key = `idem-purge-${dialect}`;
+      await stores.idempotency.reserve(key, "fp-1", { ttlMs: 1, leaseMs: 1 }, new Date(Date.now() - 10_000));
+      expect(await stores.idempotency.purgeExpired()).toBeGreaterThanOrEqual(1);
+      expect(await stores.idempotency.get(key)).toBeNull();
     });
   });
 

@@ -56,6 +56,45 @@ describe.each(queueEnginesUnderTest())(
       expect(await taskOrder([running.id, a.id, b.id, c.id])).toEqual([0, 1, 3]);
     });
 
+    const waitForStep = async (taskId: string, step: string) => {
+      for (let i = 0; i < 1000; i++) {
+        if ((await stepStarts(t.stores, [taskId])).some((s) => s.step === step)) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`step ${step} of ${taskId} never started`);
+    };
+
+    it("ends cancelled, not succeeded, when the abort signal is lost: the next step boundary reads the flag", async () => {
+      const entityId = nextEntity();
+      const running = await submit(entityId, {
+        holdAt: "prepare",
+        holdKey: "lost-signal-boundary",
+        holdWithoutCheckpoint: true,
+      });
+      await waitForStep(running.id, "prepare");
+      // Only the database hears the cancel (what a lost pub/sub message or another process leaves).
+      expect(await t.stores.tasks.requestCancel(running.id)).toBe(true);
+      script.release("lost-signal-boundary");
+      const done = await t.waitForStatus(running.id, ["cancelled", "succeeded", "failed"]);
+      expect(done.status).toBe("cancelled");
+      const steps = await t.stores.tasks.steps(running.id);
+      expect(steps.map((s) => s.status)).toEqual(["cancelled", "pending"]);
+      expect((await stepStarts(t.stores, [running.id])).map((s) => s.step)).toEqual(["prepare"]);
+    });
+
+    it("stops inside a step at its checkpoint when only the database says cancel", async () => {
+      const entityId = nextEntity();
+      const running = await submit(entityId, { holdAt: "stream to storage", holdKey: "never-released-2" });
+      await waitForStep(running.id, "stream to storage");
+      expect(await t.stores.tasks.requestCancel(running.id)).toBe(true);
+      const done = await t.waitForStatus(running.id, ["cancelled", "succeeded", "failed"]);
+      expect(done.status).toBe("cancelled");
+      expect((await t.stores.tasks.steps(running.id)).map((s) => [s.name, s.status])).toEqual([
+        ["prepare", "succeeded"],
+        ["stream to storage", "cancelled"],
+      ]);
+    });
+
     it("stops a running task at its next checkpoint, marks it cancelled, and runs the entity's next task", async () => {
       const entityId = nextEntity();
       const running = await submit(entityId, { holdAt: "stream to storage", holdKey: "never-released" });

@@ -43,8 +43,8 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
     t = await createTestEngine({
       dialect,
       engine: {
-        onTaskFinished: (task) => {
-          const written = notifications.trigger.onTaskFinished(task);
+        onTaskFinished: (task, tx) => {
+          const written = notifications.trigger.onTaskFinished(task, tx);
           hooks.set(task.id, written);
           return written;
         },
@@ -98,7 +98,10 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
     const { task } = await deploy(prodId, { failAt: "apply", failPermanently: true });
     const failed = await finished(task.id);
     expect(failed.status).toBe("failed");
-    expect(await t.stores.notificationOutbox.list({ taskId: task.id })).toHaveLength(2);
+    const written = await t.stores.notificationOutbox.list({ taskId: task.id });
+    expect(written).toHaveLength(2);
+    // The rows name the route, not the secret: the URL is looked up when the message is sent.
+    expect(JSON.stringify(written)).not.toContain(WEBHOOK);
     expect(await notifications.dispatcher.tick()).toBe(2);
 
     const project = await t.stores.projects.get(projectId);
@@ -208,6 +211,9 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
       status: "failed",
     });
     expect(await notifications.trigger.onTaskFinished(task)).toBe(1);
+    // The row names the route, not the secret: the URL is looked up when the message is sent.
+    const rows = await t.stores.notificationOutbox.list({ taskId: task.id });
+    expect(JSON.stringify(rows)).not.toContain(new URL(FALLBACK_WEBHOOK).host);
     await notifications.dispatcher.tick();
     expect(endpoints.teams.map((p) => p.url)).toEqual([FALLBACK_WEBHOOK]);
   });
@@ -287,11 +293,20 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
     ]);
   });
 
-  it("never fails a task when writing its notification fails", async () => {
-    notifications.trigger.onTaskFinished = async () => {
-      throw new Error("outbox unavailable");
+  it("records a task's end only together with its notification: a failed outbox write is retried, not lost", async () => {
+    const write = notifications.trigger.onTaskFinished;
+    let refused = 0;
+    notifications.trigger.onTaskFinished = async (task, tx) => {
+      if (refused === 0) {
+        refused++;
+        throw new Error("outbox unavailable");
+      }
+      return write(task, tx);
     };
-    const { task } = await deploy(prodId);
-    expect((await t.waitForStatus(task.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const { task } = await deploy(prodId, { failAt: "apply", failPermanently: true });
+    expect((await t.waitForStatus(task.id, ["succeeded", "failed"])).status).toBe("failed");
+    expect(refused).toBe(1);
+    const rows = await t.stores.notificationOutbox.list({ taskId: task.id });
+    expect(rows.map((r) => r.channel).sort()).toEqual(["email", "teams"]);
   });
 });

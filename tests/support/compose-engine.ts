@@ -1,4 +1,5 @@
 import type { TaskRow } from "../../db/rows";
+import type { Stores } from "../../db/stores/index";
 import { createJournal } from "../../domain/journal";
 import type { TaskEventBus } from "../../domain/task-event-bus";
 import { createTaskService } from "../../domain/task-service";
@@ -7,8 +8,13 @@ import { builtInHandlers, handlerRegistry, retryPolicies } from "../../worker/ha
 
 export type EngineDeps = Omit<WorkerDeps, "journal" | "tasks"> & {
   bus: TaskEventBus;
-  /** Called after a task reaches succeeded, failed or cancelled (what compose wires to the outbox). */
-  onTaskFinished?: (task: TaskRow) => Promise<unknown>;
+  /**
+   * Called in the transaction that records succeeded, failed or cancelled (what compose wires to the
+   * outbox); `tx` holds the stores of that transaction.
+   */
+  onTaskFinished?: (task: TaskRow, tx: Stores) => Promise<unknown>;
+  /** Called once that transaction committed. */
+  afterTaskFinished?: () => void;
 };
 
 /**
@@ -18,7 +24,13 @@ export type EngineDeps = Omit<WorkerDeps, "journal" | "tasks"> & {
  */
 export function composeEngine(deps: EngineDeps) {
   const { stores, queue, bus, logger } = deps;
-  const journal = createJournal({ stores, bus, logger, onTerminal: deps.onTaskFinished });
+  const journal = createJournal({
+    stores,
+    bus,
+    logger,
+    onTerminal: deps.onTaskFinished,
+    afterTerminal: deps.afterTaskFinished,
+  });
   const policies = retryPolicies(handlerRegistry(deps.handlers ?? builtInHandlers));
   const tasks = createTaskService({ stores, queue, journal, policies, logger });
   const worker = createWorker({ ...deps, journal, tasks });

@@ -1,3 +1,4 @@
+import { startSeededKubeApiServer } from "../doubles/kube-api-server";
 import {
   startTestIdentityProvider,
   TEST_CLIENT_ID,
@@ -24,8 +25,12 @@ export async function startProductionSite(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const idp = await startTestIdentityProvider(url, options);
+  // Production mode runs Kubernetes tasks against a real API server only: the double, through a kubeconfig.
+  const cluster = await startSeededKubeApiServer(20);
   const site = await startSiteRuntime(
     {
+      KUBECONFIG: cluster.kubeconfigPath,
+      KUBE_CONTEXT: "double",
       DEMO_MODE: "false",
       PUBLIC_URL: url,
       OIDC_ISSUER: idp.issuer,
@@ -45,6 +50,7 @@ export async function startProductionSite(
     async stop() {
       await site.stop();
       await idp.close();
+      await cluster.close();
     },
   };
 }

@@ -6,7 +6,7 @@ import type { TaskHandler } from "../../worker/handlers/handler";
 /**
  * Handlers for every task type whose steps do nothing but can be held open: payload
  * `holdAt: "<step>"` plus `holdKey: "<key>"` makes that step wait, checkpointing (so cancel and
- * shutdown reach it), until the test calls `release(key)`. Failures come from the runner's payload
+ * shutdown reach it; `holdWithoutCheckpoint: true` waits without), until the test calls `release(key)`. Failures come from the runner's payload
  * injection (`failAt`, `failTimes`, `failPermanently`). Retry delays are tiny so tests are fast.
  */
 export function createScriptedHandlers(options: { maxAttempts?: number } = {}) {
@@ -18,9 +18,12 @@ export function createScriptedHandlers(options: { maxAttempts?: number } = {}) {
     steps: stepsOf(type).map((name) => ({
       name,
       async run(ctx) {
-        const { holdAt, holdKey } = ctx.payload;
+        const { holdAt, holdKey, holdWithoutCheckpoint } = ctx.payload;
         if (holdAt !== name || typeof holdKey !== "string") return;
-        while (!released.has(holdKey)) await ctx.sleep(10);
+        while (!released.has(holdKey)) {
+          await ctx.sleep(10);
+          if (holdWithoutCheckpoint !== true) await ctx.checkpoint();
+        }
       },
     })),
   }));

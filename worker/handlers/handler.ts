@@ -12,8 +12,11 @@ export interface StepContext<Deps> {
   state: Record<string, unknown>;
   log(message: string, level?: "debug" | "info" | "warn" | "error"): Promise<void>;
   progress(percent: number, message?: string): Promise<void>;
-  /** Throws AbortedError when the task was cancelled or the worker is stopping. */
-  checkpoint(): void;
+  /**
+   * Throws AbortedError when the task was cancelled (its abort signal, or the cancel flag in the
+   * database when the signal was lost) or the worker is stopping.
+   */
+  checkpoint(): Promise<void>;
   /** Waits `ms`, ending early with AbortedError on abort. */
   sleep(ms: number): Promise<void>;
 }

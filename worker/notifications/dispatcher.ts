@@ -17,6 +17,8 @@ export interface DispatcherDeps {
   teams: TeamsSender;
   email: EmailSender;
   policy: WebhookUrlPolicy;
+  /** The Teams webhook URL of a project now (its own, else the global TEAMS_WEBHOOK_URL), or null. */
+  webhookFor: (projectId: string | null) => Promise<string | null>;
   publicUrl: string;
   /** Per entity and route, at most one message per window (NOTIFY_WINDOW_SECONDS). */
   windowMs: number;
@@ -62,11 +64,14 @@ export function createOutboxDispatcher(deps: DispatcherDeps) {
     const items: NotificationItem[] = payloads
       .map((p) => p.item)
       .sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
-    if (channel === "teams" && first.url) {
-      const check = deps.policy.validate(first.url);
+    const url = first.url ?? (first.webhook ? await deps.webhookFor(first.webhook.projectId) : null);
+    if (channel === "teams" && url) {
+      const check = deps.policy.validate(url);
       if (!check.ok) return { ok: false, retryable: false, reason: `Webhook URL refused: ${check.reason}` };
-      return deps.teams.send(first.url, notificationCard({ items, publicUrl: deps.publicUrl, now }));
+      return deps.teams.send(url, notificationCard({ items, publicUrl: deps.publicUrl, now }));
     }
+    if (channel === "teams")
+      return { ok: false, retryable: false, reason: "No Teams webhook is configured now" };
     if (channel === "email" && first.to?.length) {
       return deps.email.send({
         to: first.to,
@@ -146,7 +151,9 @@ export function createOutboxDispatcher(deps: DispatcherDeps) {
         leaseUntil,
         clock(),
       );
-      const target = rows[0]?.channel === "teams" ? maskUrl(good[0]?.payload.url ?? "") : "email";
+      const legacyUrl = good[0]?.payload.url;
+      const target =
+        rows[0]?.channel === "teams" ? (legacyUrl ? maskUrl(legacyUrl) : "teams webhook") : "email";
       logger.info("notification delivered", {
         channel: rows[0]?.channel,
         target,

@@ -38,6 +38,10 @@ export function createNotifications(options: NotificationsOptions) {
     teams,
     email,
     policy,
+    webhookFor: async (projectId) => {
+      const settings = projectId ? await stores.notificationSettings.get(projectId) : null;
+      return settings?.teamsWebhookUrl || n.teamsWebhookUrl || null;
+    },
     publicUrl: config.publicUrl,
     windowMs: n.windowSeconds * 1000,
     maxAttempts: n.maxAttempts,

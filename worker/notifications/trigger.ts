@@ -9,8 +9,13 @@ import { payloadFor } from "./outbox-payload";
 import { resolveRoutes } from "./routes";
 import type { WebhookUrlPolicy } from "./url-policy";
 
+type TriggerStores = Pick<
+  Stores,
+  "environments" | "projects" | "notificationSettings" | "notificationOutbox"
+>;
+
 export interface TriggerDeps {
-  stores: Pick<Stores, "environments" | "projects" | "notificationSettings" | "notificationOutbox">;
+  stores: TriggerStores;
   policy: WebhookUrlPolicy;
   fallbackWebhookUrl: string | undefined;
   logger: Logger;
@@ -26,24 +31,33 @@ const envIdPattern = idPattern("environment");
  * task up. Returns the number of rows written.
  */
 export function createNotificationTrigger(deps: TriggerDeps) {
-  const { stores, logger } = deps;
+  const { logger } = deps;
 
-  async function environmentOf(task: TaskRow): Promise<EnvironmentRow | null> {
+  async function environmentOf(stores: TriggerStores, task: TaskRow): Promise<EnvironmentRow | null> {
     const candidates = [task.payload.envId, task.payload.environmentId, task.entityId];
     const id = candidates.find((c): c is string => typeof c === "string" && envIdPattern.test(c));
     return id ? stores.environments.get(id) : null;
   }
 
-  async function entityLabel(task: TaskRow, env: EnvironmentRow | null): Promise<string> {
+  async function entityLabel(
+    stores: TriggerStores,
+    task: TaskRow,
+    env: EnvironmentRow | null,
+  ): Promise<string> {
     if (!env) return task.entityId;
     const project = await stores.projects.get(env.projectId);
     return project ? `${project.name}/${env.name}` : env.name;
   }
 
   return {
-    async onTaskFinished(task: TaskRow): Promise<number> {
+    /**
+     * Writes the outbox rows for `task`. Given `tx` (the transaction recording the terminal status),
+     * it writes there and leaves waking the dispatcher to the caller, after the commit.
+     */
+    async onTaskFinished(task: TaskRow, tx?: TriggerStores): Promise<number> {
       if (!isTerminal(task.status as TaskStatus)) return 0;
-      const env = await environmentOf(task);
+      const stores = tx ?? deps.stores;
+      const env = await environmentOf(stores, task);
       const outcome = classify(task, env);
       if (!outcome) return 0;
       const payloadProject = typeof task.payload.projectId === "string" ? task.payload.projectId : null;
@@ -66,7 +80,7 @@ export function createNotificationTrigger(deps: TriggerDeps) {
         taskId: task.id,
         taskType: task.type,
         status: task.status as NotificationItem["status"],
-        entityLabel: await entityLabel(task, env),
+        entityLabel: await entityLabel(stores, task, env),
         requestedBy: task.requestedBy,
         startedAt: task.startedAt?.toISOString() ?? null,
         finishedAt: (task.finishedAt ?? task.updatedAt).toISOString(),
@@ -79,10 +93,10 @@ export function createNotificationTrigger(deps: TriggerDeps) {
           projectId,
           entityId: task.entityId,
           taskId: task.id,
-          payload: payloadFor(route, item),
+          payload: payloadFor(route, item, projectId),
         })),
       );
-      deps.onEnqueued?.();
+      if (!tx) deps.onEnqueued?.();
       return rows.length;
     },
   };

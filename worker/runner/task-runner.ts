@@ -8,6 +8,9 @@ import type { Logger } from "../../platform/logger";
 import type { StepContext, TaskHandler } from "../handlers/handler";
 import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
 
+/** A handler may checkpoint in a tight loop; the cancel flag is read from the database at most this often. */
+const CHECKPOINT_READ_MS = 250;
+
 export interface RunnerDeps<Deps> {
   stores: Stores;
   journal: Journal;
@@ -62,6 +65,16 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     await journal.status(task.id, "cancelled", { finishedAt: new Date() }).catch(() => undefined);
   }
 
+  /**
+   * Stops the task when its signal was aborted or the database says a cancel was asked for. The abort
+   * reaches a runner through Redis pub/sub or only within one process, so it can be lost; the flag in
+   * the task row cannot. Read at step boundaries and (at most every CHECKPOINT_READ_MS) at checkpoints.
+   */
+  async function stopIfCancelled(taskId: string, signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    if (await stores.tasks.cancelRequested(taskId)) throw new AbortedError(ABORT_REASON.cancelled);
+  }
+
   async function run(delivery: Delivery): Promise<ProcessResult> {
     const task = await begin(delivery);
     if (!task) return { kind: "done" };
@@ -83,12 +96,12 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     try {
       for (const [index, step] of handler.steps.entries()) {
         if (steps[index]?.status === "succeeded") continue;
-        throwIfAborted(delivery.signal);
+        await stopIfCancelled(task.id, delivery.signal);
         current = { index, name: step.name };
         await journal.step(task.id, index, step.name, "running");
         injectFailure(task, step.name);
         await step.run(contextFor(task, index, step.name, state, delivery.signal));
-        throwIfAborted(delivery.signal);
+        await stopIfCancelled(task.id, delivery.signal);
         await stores.tasks.update(task.id, { result: state });
         await journal.step(task.id, index, step.name, "succeeded");
         current = null;
@@ -162,22 +175,26 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       "error",
       stepName ?? undefined,
     );
-    // The dead letter first: a reader that sees the task failed always finds its dead letter too.
-    // A redelivery after a crash between the two writes finds the letter already there.
-    const existing = await stores.deadLetters.openForTask(task.id);
-    if (!existing)
-      await stores.deadLetters.create({
-        taskId: task.id,
-        taskType: task.type,
-        entityId: task.entityId,
-        reason: permanent ? "permanent_error" : "attempts_exhausted",
-        attempts: task.attempts,
-        lastError: message,
-      });
-    await journal.status(task.id, "failed", {
-      finishedAt: new Date(),
-      error: hint ? { code, message, hint } : { code, message },
-    });
+    // The dead letter and the failed status commit together: a reader that sees the task failed
+    // always finds its dead letter, and a redelivery finds both or neither.
+    await journal.status(
+      task.id,
+      "failed",
+      { finishedAt: new Date(), error: hint ? { code, message, hint } : { code, message } },
+      {
+        within: async (tx) => {
+          if (await tx.deadLetters.openForTask(task.id)) return;
+          await tx.deadLetters.create({
+            taskId: task.id,
+            taskType: task.type,
+            entityId: task.entityId,
+            reason: permanent ? "permanent_error" : "attempts_exhausted",
+            attempts: task.attempts,
+            lastError: message,
+          });
+        },
+      },
+    );
     return { kind: "done" };
   }
 
@@ -188,6 +205,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     state: Record<string, unknown>,
     signal: AbortSignal,
   ): StepContext<Deps> {
+    let nextRead = 0;
     return {
       task,
       payload: task.payload,
@@ -203,7 +221,12 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
           percent,
           message === undefined ? message : tagged(state, message),
         ),
-      checkpoint: () => throwIfAborted(signal),
+      checkpoint: async () => {
+        throwIfAborted(signal);
+        if (Date.now() < nextRead) return;
+        nextRead = Date.now() + CHECKPOINT_READ_MS;
+        await stopIfCancelled(task.id, signal);
+      },
       sleep: (ms) => abortableSleep(ms, signal),
     };
   }

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 // PostgreSQL schema. Keep table and column names identical to ../sqlite/index.ts:
 // the stores are written once against this tree (see db/client.ts for why that is safe).
 import {
@@ -145,7 +146,11 @@ export const deadLetters = pgTable(
     resolvedAt: ts("resolved_at"),
     createdAt: ts("created_at").notNull(),
   },
-  (t) => [index("dead_letters_status_idx").on(t.status, t.createdAt)],
+  (t) => [
+    index("dead_letters_status_idx").on(t.status, t.createdAt),
+    // One open letter per task at most (a redelivered failure must not file a second one).
+    uniqueIndex("dead_letters_open_task_uq").on(t.taskId).where(sql`${t.status} = 'open'`),
+  ],
 );
 
 export const idempotencyKeys = pgTable(
@@ -156,6 +161,10 @@ export const idempotencyKeys = pgTable(
     statusCode: integer("status_code"),
     response: jsonb("response").$type<Record<string, unknown>>(),
     headers: jsonb("headers").$type<Record<string, string>>(),
+    /** The task the request created, written in the task's own transaction (a retry after a 5xx returns it). */
+    taskId: text("task_id"),
+    /** Lease of an in-flight claim: once past, the claim's owner is presumed dead and a retry may take it. */
+    lockedUntil: ts("locked_until"),
     createdAt: ts("created_at").notNull(),
     expiresAt: ts("expires_at").notNull(),
   },

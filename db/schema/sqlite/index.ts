@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 // SQLite schema. Same tables, columns and value shapes as ../pg/index.ts (Dates, JSON objects and
 // booleans come back as the same JS types), so the one store implementation works on both.
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -134,7 +135,11 @@ export const deadLetters = sqliteTable(
     resolvedAt: ts("resolved_at"),
     createdAt: ts("created_at").notNull(),
   },
-  (t) => [index("dead_letters_status_idx").on(t.status, t.createdAt)],
+  (t) => [
+    index("dead_letters_status_idx").on(t.status, t.createdAt),
+    // One open letter per task at most (a redelivered failure must not file a second one).
+    uniqueIndex("dead_letters_open_task_uq").on(t.taskId).where(sql`${t.status} = 'open'`),
+  ],
 );
 
 export const idempotencyKeys = sqliteTable(
@@ -145,6 +150,10 @@ export const idempotencyKeys = sqliteTable(
     statusCode: integer("status_code"),
     response: json<Record<string, unknown>>("response"),
     headers: json<Record<string, string>>("headers"),
+    /** The task the request created, written in the task's own transaction (a retry after a 5xx returns it). */
+    taskId: text("task_id"),
+    /** Lease of an in-flight claim: once past, the claim's owner is presumed dead and a retry may take it. */
+    lockedUntil: ts("locked_until"),
     createdAt: ts("created_at").notNull(),
     expiresAt: ts("expires_at").notNull(),
   },
