@@ -129,10 +129,11 @@ describe.skipIf(!redisUrl)("worker processes on BullMQ", () => {
     const runs = await stepStarts(stores, [first.id, second.id, third.id]);
     const label = (id: string) => (id === first.id ? "first" : id === second.id ? "second" : "third");
     const sequence = runs.map((r) => `${label(r.taskId)}:${r.step}`);
-    // The step that was running when the worker died ran again (right after itself); no step before it.
+    // A step that was running when the worker died ran again, right after itself (none when the kill
+    // fell between two steps); no step that had finished ran again.
     const repeated = sequence.filter((step, i) => sequence[i - 1] === step);
-    expect(repeated).toHaveLength(1);
-    expect(["first:rollout restart", "first:wait until ready"]).toContain(repeated[0]);
+    expect(repeated.length).toBeLessThanOrEqual(1);
+    for (const step of repeated) expect(["first:rollout restart", "first:wait until ready"]).toContain(step);
     expect(sequence.filter((step, i) => sequence[i - 1] !== step)).toEqual([
       "first:connect",
       "first:rollout restart",
