@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { adminQuery } from "../support/databases";
 import { postgresUrl, uniqueSuffix } from "../support/services";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -28,22 +28,12 @@ function openInChild(url: string): Promise<{ code: number | null; output: string
   });
 }
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 describe.skipIf(!postgresUrl)("processes starting at once on an empty PostgreSQL database", () => {
   const name = `cloudops_migrate_${uniqueSuffix()}`.toLowerCase();
-  afterAll(async () => admin(`drop database if exists "${name}" with (force)`));
+  afterAll(async () => adminQuery(`drop database if exists "${name}" with (force)`));
 
   it("all start: migrations run one after the other under an advisory lock", async () => {
-    await admin(`create database "${name}"`);
+    await adminQuery(`create database "${name}"`);
     const url = new URL(postgresUrl ?? "");
     url.pathname = `/${name}`;
     const results = await Promise.all([1, 2, 3].map(() => openInChild(url.toString())));

@@ -48,7 +48,8 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   };
 }
 
-async function adminQuery(text: string): Promise<void> {
+/** Runs one statement on the PostgreSQL server of DATABASE_URL (create or drop a database). */
+export async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   try {

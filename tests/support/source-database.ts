@@ -1,4 +1,5 @@
 import pg from "pg";
+import { adminQuery } from "./databases";
 import { postgresUrl, uniqueSuffix } from "./services";
 
 /** A throwaway PostgreSQL database to back up and restore; `url` carries a password trust auth ignores. */
@@ -13,20 +14,10 @@ export interface SourceDatabase {
   drop(): Promise<void>;
 }
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function createSourceDatabase(prefix = "cloudops_bk"): Promise<SourceDatabase> {
   if (!postgresUrl) throw new Error("DATABASE_URL does not name a PostgreSQL server");
   const name = `${prefix}_${uniqueSuffix()}`.toLowerCase();
-  await admin(`create database "${name}"`);
+  await adminQuery(`create database "${name}"`);
   const password = `pw-${uniqueSuffix()}-secret`;
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
@@ -55,7 +46,7 @@ export async function createSourceDatabase(prefix = "cloudops_bk"): Promise<Sour
     },
     async drop() {
       await client.end().catch(() => undefined);
-      await admin(`drop database if exists "${name}" with (force)`);
+      await adminQuery(`drop database if exists "${name}" with (force)`);
     },
   };
 }
