@@ -22,6 +22,21 @@ export async function startProductionSite(
   env: Record<string, string> = {},
   options: { rpInitiatedLogout?: boolean } = {},
 ): Promise<ProductionSite> {
+  // The port is chosen before the provider (its redirect URI names it) and bound later: another process
+  // may take it in between, so try a fresh port then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePort(env, options);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOnFreePort(
+  env: Record<string, string>,
+  options: { rpInitiatedLogout?: boolean },
+): Promise<ProductionSite> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const idp = await startTestIdentityProvider(url, options);
