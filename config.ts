@@ -78,6 +78,8 @@ const envSchema = z.object({
   OIDC_JWKS_URL: url(["https://", "http://"]),
   OIDC_CLIENT_ID: optional,
   OIDC_CLIENT_SECRET: optional,
+  OIDC_CLIENT_CERTIFICATE_PATH: optional,
+  AZURE_CLIENT_CERTIFICATE_PATH: optional,
   SESSION_SECRET: optional.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
   KUBECONFIG: optional,
   KUBE_CONTEXT: optional,
@@ -159,6 +161,8 @@ export interface Config {
     /** Dashboard sign-in client (OIDC_CLIENT_ID, else AZURE_CLIENT_ID); secret absent for a public client. */
     oidcClientId: string | undefined;
     oidcClientSecret: string | undefined;
+    /** PEM with the private key and certificate of the sign-in client (private_key_jwt); wins over the secret. */
+    oidcClientCertificatePath: string | undefined;
     /** Key material of the dashboard session cookie; set whenever DEMO_MODE=false serves the dashboard. */
     sessionSecret: string | undefined;
   };
@@ -303,6 +307,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       oidcJwksUrl: e.OIDC_JWKS_URL,
       oidcClientId: e.OIDC_CLIENT_ID ?? e.AZURE_CLIENT_ID,
       oidcClientSecret: e.OIDC_CLIENT_SECRET ?? e.AZURE_CLIENT_SECRET,
+      oidcClientCertificatePath: e.OIDC_CLIENT_CERTIFICATE_PATH ?? e.AZURE_CLIENT_CERTIFICATE_PATH,
       sessionSecret: e.SESSION_SECRET,
     },
     azure: { tenantId: e.AZURE_TENANT_ID, clientId: e.AZURE_CLIENT_ID, clientSecret: e.AZURE_CLIENT_SECRET },

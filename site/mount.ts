@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { Config } from "../config";
 import { assertionKey } from "../platform/acting-assertion";
 import type { Logger } from "../platform/logger";
+import { loadClientCertificate } from "./auth/client-certificate";
 import { createGuard } from "./auth/guard";
 import { createRelyingParty } from "./auth/oidc-rp";
 import { createSessions } from "./auth/session";
@@ -94,11 +95,26 @@ function createSignIn(app: Hono, config: Config, logger: Logger, secureCookies: 
   const { oidcClientId: clientId, oidcClientSecret: clientSecret, sessionSecret } = config.auth;
   // config.ts refuses DEMO_MODE=false without these for the roles that mount the site.
   if (!issuer || !clientId || !sessionSecret) throw new Error("production sign-in is not configured");
+  const certificatePath = config.auth.oidcClientCertificatePath;
+  const certificate = certificatePath
+    ? loadClientCertificate(
+        certificatePath,
+        "OIDC_CLIENT_CERTIFICATE_PATH (or AZURE_CLIENT_CERTIFICATE_PATH)",
+      )
+    : undefined;
+  if (certificate) {
+    logger.info("dashboard sign-in uses certificate credentials", {
+      subject: certificate.subject,
+      validTo: certificate.validTo,
+      x5t: certificate.x5t,
+    });
+  }
   const sessions = createSessions(sessionSecret);
   const rp = createRelyingParty({
     issuer,
     clientId,
     clientSecret,
+    certificate,
     redirectUri: `${config.publicUrl}/auth/callback`,
     postLogoutRedirectUri: `${config.publicUrl}/auth/signed-out`,
   });

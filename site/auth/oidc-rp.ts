@@ -1,4 +1,5 @@
 import * as oidc from "openid-client";
+import { type ClientCertificate, privateKeyJwtAuth } from "./client-certificate";
 
 // The dashboard as an OpenID Connect relying party: authorization code flow with PKCE (S256), state
 // and nonce, through openid-client (certified). Discovery happens at the first sign-in, not at
@@ -7,8 +8,10 @@ import * as oidc from "openid-client";
 export interface RpSettings {
   issuer: string;
   clientId: string;
-  /** Absent: a public client (PKCE only, no client authentication). */
+  /** Absent (and no certificate): a public client (PKCE only, no client authentication). */
   clientSecret: string | undefined;
+  /** Certificate credentials (private_key_jwt); preferred over the secret when both are set. */
+  certificate?: ClientCertificate | undefined;
   redirectUri: string;
   postLogoutRedirectUri: string;
 }
@@ -42,20 +45,28 @@ export function createRelyingParty(settings: RpSettings) {
   let configuration: Promise<oidc.Configuration> | null = null;
 
   function discover(): Promise<oidc.Configuration> {
-    configuration ??= oidc
-      .discovery(
-        new URL(settings.issuer),
-        settings.clientId,
-        settings.clientSecret,
-        settings.clientSecret ? undefined : oidc.None(),
-        // Plain http only for a provider on this machine (tests, local development).
-        LOOPBACK.test(settings.issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined,
+    configuration ??= clientAuthentication()
+      .then(({ secret, auth }) =>
+        oidc.discovery(
+          new URL(settings.issuer),
+          settings.clientId,
+          secret,
+          auth,
+          // Plain http only for a provider on this machine (tests, local development).
+          LOOPBACK.test(settings.issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined,
+        ),
       )
       .catch((error: unknown) => {
         configuration = null;
         throw new SignInError("provider_unreachable", `OpenID discovery failed: ${describe(error)}`);
       });
     return configuration;
+  }
+
+  async function clientAuthentication(): Promise<{ secret?: string; auth?: oidc.ClientAuth }> {
+    if (settings.certificate) return { auth: await privateKeyJwtAuth(settings.certificate) };
+    if (settings.clientSecret) return { secret: settings.clientSecret };
+    return { auth: oidc.None() };
   }
 
   return {

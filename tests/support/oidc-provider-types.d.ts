@@ -15,7 +15,15 @@ declare module "oidc-provider" {
     };
   }
 
+  /** The koa context of provider middleware (`provider.use`). */
+  export interface ProviderMiddlewareContext {
+    path: string;
+    status: number;
+    oidc?: { params?: Record<string, unknown> };
+  }
+
   export default class Provider {
+    use(middleware: (ctx: ProviderMiddlewareContext, next: () => Promise<void>) => Promise<void>): void;
     constructor(issuer: string, configuration: Record<string, unknown>);
     proxy: boolean;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;

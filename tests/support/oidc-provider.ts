@@ -23,15 +23,19 @@ export const TEST_CLIENT_ID = "cloudops-dashboard";
 export const TEST_CLIENT_SECRET = "test-client-secret-0123456789abcdef";
 export const TEST_PUBLIC_CLIENT_ID = "cloudops-dashboard-public";
 
+export const TEST_CERT_CLIENT_ID = "cloudops-dashboard-certificate";
+
 export interface TestIdentityProvider {
   issuer: string;
+  /** The decoded JOSE headers of every client assertion (private_key_jwt) the token endpoint accepted. */
+  clientAssertionHeaders: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
 /** Starts the provider; `dashboardUrl` is the PUBLIC_URL of the dashboard that signs in with it. */
 export async function startTestIdentityProvider(
   dashboardUrl: string,
-  options: { rpInitiatedLogout?: boolean } = {},
+  options: { rpInitiatedLogout?: boolean; certificateClientJwk?: Record<string, unknown> } = {},
 ): Promise<TestIdentityProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -57,6 +61,20 @@ export async function startTestIdentityProvider(
         grant_types: ["authorization_code"],
         token_endpoint_auth_method: "none",
       },
+      ...(options.certificateClientJwk
+        ? [
+            {
+              // Certificate credentials: the client proves itself with a JWT signed by its private key.
+              client_id: TEST_CERT_CLIENT_ID,
+              redirect_uris: [`${dashboardUrl}/auth/callback`],
+              post_logout_redirect_uris: [`${dashboardUrl}/auth/signed-out`],
+              response_types: ["code"] as const,
+              grant_types: ["authorization_code"],
+              token_endpoint_auth_method: "private_key_jwt",
+              jwks: { keys: [options.certificateClientJwk] },
+            },
+          ]
+        : []),
     ],
     // Roles travel in the ID token, as Entra ID puts app roles there.
     claims: { openid: ["sub", "roles"], profile: ["name", "preferred_username"], email: ["email"] },
@@ -93,9 +111,19 @@ export async function startTestIdentityProvider(
     cookies: { keys: ["test-provider-cookie-key-0123456789"] },
     ttl: { AuthorizationCode: 120, IdToken: 600, Session: 3600, Interaction: 600, Grant: 3600 },
   });
+  const clientAssertionHeaders: Record<string, unknown>[] = [];
+  provider.use(async (ctx, next) => {
+    await next();
+    const assertion = ctx.oidc?.params?.client_assertion;
+    if (ctx.path === "/token" && ctx.status === 200 && typeof assertion === "string") {
+      const [header = ""] = assertion.split(".");
+      clientAssertionHeaders.push(JSON.parse(Buffer.from(header, "base64url").toString("utf8")));
+    }
+  });
   server.on("request", provider.callback());
   return {
     issuer,
+    clientAssertionHeaders,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

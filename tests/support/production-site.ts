@@ -10,6 +10,8 @@ import { type SiteRuntime, startSiteRuntime } from "./site-runtime";
 
 export const TEST_SESSION_SECRET = "test-session-secret-for-the-dashboard-0123456789";
 
+type ProviderOptions = Parameters<typeof startTestIdentityProvider>[1];
+
 export interface ProductionSite {
   site: SiteRuntime;
   idp: TestIdentityProvider;
@@ -20,7 +22,7 @@ export interface ProductionSite {
 /** The whole process with DEMO_MODE=false, signing in against a real OpenID provider on loopback. */
 export async function startProductionSite(
   env: Record<string, string> = {},
-  options: { rpInitiatedLogout?: boolean } = {},
+  options: ProviderOptions = {},
 ): Promise<ProductionSite> {
   // The port is chosen before the provider (its redirect URI names it) and bound later: another process
   // may take it in between, so try a fresh port then.
@@ -35,7 +37,7 @@ export async function startProductionSite(
 
 async function startOnFreePort(
   env: Record<string, string>,
-  options: { rpInitiatedLogout?: boolean },
+  options: ProviderOptions,
 ): Promise<ProductionSite> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
