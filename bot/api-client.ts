@@ -65,6 +65,9 @@ export function createApiClient(options: ApiClientOptions) {
       as(ctx).backupDatabase(engine, instance, key(ctx)),
     restoreDatabase: (ctx: CallContext, engine: DbEngine, instance: string, artifactId: string) =>
       as(ctx).restoreDatabase(engine, instance, { artifactId }, key(ctx)),
+    listDbInstances: (ctx: CallContext) => as(ctx).listDbInstances(),
+    listBackups: (ctx: CallContext, engine: DbEngine, instance: string) =>
+      as(ctx).listBackups(engine, instance, { limit: 10 }),
     createSandbox: (ctx: CallContext, body: { projectId: string; ttlMinutes: number }) =>
       as(ctx).createSandbox(body, key(ctx)),
     getTask: (ctx: CallContext, id: string) => as(ctx).getTask(id),

@@ -1,7 +1,8 @@
 import type { DbEngine } from "../domain/model/task-types";
+import type { ArtifactList, ArtifactListQuery } from "./artifacts";
 import type { TaskAccepted } from "./common";
 import type { Estimate, EstimateQuery, ResourcePlan } from "./cost";
-import type { BackupList, BackupListQuery, RestoreRequest } from "./databases";
+import type { BackupList, BackupListQuery, DbInstanceList, RestoreRequest } from "./databases";
 import type { DeadLetter, DeadLetterListQuery, DeadLetterPage, RetryDeadLetterRequest } from "./dead-letters";
 import type { DeploymentRequest } from "./deployments";
 import type {
@@ -229,6 +230,9 @@ export function createApiClient(options: ApiClientOptions) {
       }),
     restoreDatabase: (engine: DbEngine, instanceId: string, body: RestoreRequest, call?: CallOptions) =>
       request<TaskAccepted>("POST", `/api/db/${enc(engine)}/${enc(instanceId)}/restore`, { body, ...call }),
+    listDbInstances: (call?: CallOptions) => request<DbInstanceList>("GET", "/api/db/instances", call),
+    listArtifacts: (query: ArtifactListQuery = {}, call?: CallOptions) =>
+      request<ArtifactList>("GET", "/api/artifacts", { query: { ...query }, ...call }),
     listBackups: (engine: DbEngine, instanceId: string, query: BackupListQuery = {}, call?: CallOptions) =>
       request<BackupList>("GET", `/api/db/${enc(engine)}/${enc(instanceId)}/backups`, { query, ...call }),
     restartWorkload: (namespace: string, name: string, call?: CallOptions) =>

@@ -20,6 +20,17 @@ export const ArtifactSchema = z
   .openapi("Artifact");
 export type Artifact = z.infer<typeof ArtifactSchema>;
 
+export const ArtifactListSchema = z.object({ items: z.array(ArtifactSchema) });
+export type ArtifactList = z.infer<typeof ArtifactListSchema>;
+
+/** GET /api/artifacts filters. */
+export interface ArtifactListQuery {
+  instanceId?: string;
+  engine?: string;
+  kind?: "backup" | "plan";
+  limit?: number;
+}
+
 export const EXAMPLE_ARTIFACT = {
   id: "art_01jd2x5k8m0000abcdefghjkmn",
   kind: "backup",

@@ -38,3 +38,22 @@ export type RestoreRequest = z.infer<typeof RestoreRequestSchema>;
 export type Backup = z.infer<typeof BackupSchema>;
 export type BackupListQuery = Partial<z.output<typeof BackupListQuery>>;
 export type BackupList = z.infer<typeof BackupListSchema>;
+
+export const DbInstanceSchema = z
+  .object({
+    id: z.string().openapi({ example: "orders-db" }),
+    engine: z.enum(DB_ENGINES),
+    environment: z.string().optional().openapi({ example: "shop/prod" }),
+  })
+  .openapi("DbInstance");
+
+/** GET /api/db/instances: ids, engines and environments only, never URLs. */
+export const DbInstanceListSchema = z.object({
+  simulated: z
+    .boolean()
+    .openapi({ description: "True in demo mode without DB_INSTANCES: any instance id is accepted" }),
+  items: z.array(DbInstanceSchema),
+});
+
+export type DbInstanceInfo = z.infer<typeof DbInstanceSchema>;
+export type DbInstanceList = z.infer<typeof DbInstanceListSchema>;

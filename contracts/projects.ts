@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DEPLOY_TEMPLATES } from "../domain/model/deploy-templates";
 import { ENVIRONMENT_TYPES } from "../domain/model/task-types";
 import { dnsLabel, ENV_ID_EXAMPLE, idSchema, PROJECT_ID_EXAMPLE } from "./common";
 import { SANDBOX_TTL_MINUTES } from "./sandboxes";
@@ -11,6 +12,10 @@ export const ProjectSchema = z
     id: z.string().openapi({ example: PROJECT_ID_EXAMPLE }),
     name: z.string().openapi({ example: "shop" }),
     description: z.string().openapi({ example: "Web shop and its APIs" }),
+    defaultTemplate: z.enum(DEPLOY_TEMPLATES).openapi({
+      description: "The deploy template a new sandbox of the project starts with",
+      example: "web-app",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -20,13 +25,28 @@ const projectName = dnsLabel("shop").openapi({
   description: "Unique; a DNS-1123 label, as people type it in Teams",
 });
 const description = z.string().max(500).openapi({ example: "Web shop and its APIs" });
+const defaultTemplate = z.enum(DEPLOY_TEMPLATES).openapi({
+  description: "The deploy template a new sandbox starts with (default web-app)",
+  example: "web-app",
+});
 
 export const CreateProjectSchema = z
-  .strictObject({ name: projectName, description: description.optional() })
+  .strictObject({
+    name: projectName,
+    description: description.optional(),
+    defaultTemplate: defaultTemplate.optional(),
+  })
   .openapi("CreateProject");
 export const UpdateProjectSchema = z
-  .strictObject({ name: projectName.optional(), description: description.optional() })
-  .refine((p) => p.name !== undefined || p.description !== undefined, "change at least one field")
+  .strictObject({
+    name: projectName.optional(),
+    description: description.optional(),
+    defaultTemplate: defaultTemplate.optional(),
+  })
+  .refine(
+    (p) => p.name !== undefined || p.description !== undefined || p.defaultTemplate !== undefined,
+    "change at least one field",
+  )
   .openapi("UpdateProject");
 
 export const EnvironmentSchema = z
@@ -75,6 +95,7 @@ export const EXAMPLE_PROJECT: Project = {
   id: PROJECT_ID_EXAMPLE,
   name: "shop",
   description: "Web shop and its APIs",
+  defaultTemplate: "web-app",
   createdAt: "2026-01-05T10:00:00.000Z",
   updatedAt: "2026-01-05T10:00:00.000Z",
 };

@@ -27,14 +27,15 @@ export const COMMANDS: Record<CommandName, CommandHelp & { mutating: boolean }> 
     mutating: true,
   },
   backup: {
-    usage: "backup <engine> <instance>",
-    description: "Back up a database (engine azure-postgres or azure-sql).",
+    usage: "backup [<engine>] [<instance>]",
+    description:
+      "Back up a database (engine azure-postgres or azure-sql); without an instance, pick one from a list.",
     example: "backup azure-postgres orders-db",
     mutating: true,
   },
   restore: {
-    usage: "restore <engine> <instance> <artifactId>",
-    description: "Restore a database from a backup artifact.",
+    usage: "restore [<engine>] [<instance>] [<artifactId>]",
+    description: "Restore a database from a backup; without an instance or backup, pick them from a list.",
     example: "restore azure-postgres orders-db art_01jd2x5k8m0000abcdefghjkmn",
     mutating: true,
   },

@@ -24,6 +24,20 @@ describe("command parsing", () => {
     expect(parse("restore azure-postgres orders art_1")).toMatchObject({
       command: { name: "restore", artifactId: "art_1" },
     });
+    // Missing parts of backup and restore are asked for with a choice card.
+    expect(parse("backup")).toEqual({
+      ok: true,
+      command: { name: "backup", engine: undefined, instance: undefined },
+    });
+    expect(parse("backup azure-sql")).toMatchObject({
+      command: { engine: "azure-sql", instance: undefined },
+    });
+    expect(parse("backup orders-db")).toMatchObject({
+      command: { engine: undefined, instance: "orders-db" },
+    });
+    expect(parse("restore azure-postgres orders")).toMatchObject({
+      command: { name: "restore", engine: "azure-postgres", instance: "orders", artifactId: undefined },
+    });
     expect(parse("sandbox shop")).toMatchObject({
       command: { name: "sandbox", project: "shop", ttlMinutes: undefined },
     });
@@ -55,7 +69,9 @@ describe("command parsing", () => {
     ["restart prod/api extra", "restart"],
     ["deploy shop", "deploy"],
     ["backup mysql orders", "backup"],
-    ["restore azure-sql orders", "restore"],
+    ["restore azure-sql orders art_1 extra", "restore"],
+    ["backup azure-sql orders extra", "backup"],
+    ["backup orders_db!", "backup"],
     ["sandbox shop soon", "sandbox"],
     ["status 42", "status"],
     ["cost 2 four 100", "cost"],

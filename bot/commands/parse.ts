@@ -4,8 +4,13 @@ import { COMMAND_NAMES, type CommandName } from "./catalog";
 export type Command =
   | { name: "restart"; namespace: string; workload: string }
   | { name: "deploy"; project: string; environment: string; template: string | undefined }
-  | { name: "backup"; engine: DbEngine; instance: string }
-  | { name: "restore"; engine: DbEngine; instance: string; artifactId: string }
+  | { name: "backup"; engine: DbEngine | undefined; instance: string | undefined }
+  | {
+      name: "restore";
+      engine: DbEngine | undefined;
+      instance: string | undefined;
+      artifactId: string | undefined;
+    }
   | { name: "sandbox"; project: string; ttlMinutes: number | undefined }
   | { name: "status"; taskId: string }
   | { name: "tasks" }
@@ -54,16 +59,26 @@ export function parseCommand(text: string): ParseResult {
     }
     case "backup":
     case "restore": {
-      const n = verb === "backup" ? 2 : 3;
-      if (wrongCount(n, n))
+      // Missing parts are asked for with a choice card: `backup` alone lists the instances,
+      // `restore engine instance` lists its backups. One word is an engine or an instance id.
+      const max = verb === "backup" ? 2 : 3;
+      if (wrongCount(0, max))
         return fail(
           verb,
-          `${verb} needs ${n === 2 ? "an engine and an instance" : "an engine, an instance and a backup artifact id"}`,
+          `${verb} takes at most ${max === 2 ? "an engine and an instance" : "an engine, an instance and a backup artifact id"}`,
         );
-      const [engine = "", instance = "", artifactId = ""] = args;
-      if (!isDbEngine(engine))
-        return fail(verb, `“${engine}” is not a database engine`, `Use ${DB_ENGINES.join(" or ")}.`);
-      if (!NAME.test(instance)) return fail(verb, `“${instance}” is not a database instance name`);
+      const [first = "", second, artifactId] = args;
+      let engine: DbEngine | undefined;
+      let instance: string | undefined;
+      if (args.length === 1 && !isDbEngine(first)) instance = first;
+      else if (args.length >= 1) {
+        if (!isDbEngine(first))
+          return fail(verb, `“${first}” is not a database engine`, `Use ${DB_ENGINES.join(" or ")}.`);
+        engine = first;
+        instance = second;
+      }
+      if (instance !== undefined && !NAME.test(instance))
+        return fail(verb, `“${instance}” is not a database instance name`);
       return verb === "backup"
         ? { ok: true, command: { name: verb, engine, instance } }
         : { ok: true, command: { name: verb, engine, instance, artifactId } };

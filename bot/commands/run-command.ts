@@ -6,6 +6,7 @@ import { buildTaskListCard, taskRow } from "../../cards/task-list-card";
 import type { ApiClient, CallContext } from "../api-client";
 import { problemCard, viewerRefusal } from "../replies";
 import { COMMANDS } from "./catalog";
+import { runDbCommand } from "./database-picker";
 import type { Command } from "./parse";
 import { resolveEnvironment, resolveProject } from "./resolve-names";
 
@@ -114,9 +115,8 @@ async function start(command: Command, ctx: CallContext, api: ApiClient): Promis
     case "restart":
       return task(await api.restartWorkload(ctx, command.namespace, command.workload));
     case "backup":
-      return task(await api.backupDatabase(ctx, command.engine, command.instance));
     case "restore":
-      return task(await api.restoreDatabase(ctx, command.engine, command.instance, command.artifactId));
+      return runDbCommand(command, ctx, api);
     case "deploy": {
       const project = await resolveProject(api, ctx, command.project, "deploy");
       if (project.kind === "card") return project;

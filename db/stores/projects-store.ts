@@ -7,6 +7,8 @@ import type { ProjectRow } from "../rows";
 export interface ProjectInput {
   name: string;
   description?: string;
+  /** A deploy template id (the API checks it against the catalogue). */
+  defaultTemplate?: string;
 }
 
 export function createProjectsStore(database: Database) {
@@ -43,6 +45,7 @@ export function createProjectsStore(database: Database) {
           id: newId("project"),
           name: input.name,
           description: input.description ?? "",
+          defaultTemplate: input.defaultTemplate ?? "web-app",
           createdAt: now,
           updatedAt: now,
         })

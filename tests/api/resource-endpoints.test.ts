@@ -46,6 +46,37 @@ describe("projects and environments", () => {
     expect(await gone.json()).toMatchObject({ code: "project_not_found" });
   });
 
+  it("keeps a project's default template for its sandboxes: web-app unless set, one of the catalogue", async () => {
+    const plain = (await (
+      await admin()("/api/projects", { method: "POST", body: { name: "tmpl-plain" } })
+    ).json()) as Json;
+    expect(plain.defaultTemplate).toBe("web-app");
+    const created = await admin()("/api/projects", {
+      method: "POST",
+      body: { name: "tmpl-jobs", defaultTemplate: "worker" },
+    });
+    expect(created.status).toBe(201);
+    const jobs = (await created.json()) as Json;
+    expect(jobs.defaultTemplate).toBe("worker");
+    const changed = await admin()(`/api/projects/${jobs.id}`, {
+      method: "PATCH",
+      body: { defaultTemplate: "static-site" },
+    });
+    expect(await changed.json()).toMatchObject({ name: "tmpl-jobs", defaultTemplate: "static-site" });
+    expect(await (await api.as("viewer")(`/api/projects/${jobs.id}`)).json()).toMatchObject({
+      defaultTemplate: "static-site",
+    });
+    const bad = await admin()(`/api/projects/${jobs.id}`, {
+      method: "PATCH",
+      body: { defaultTemplate: "rm-rf" },
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: "validation_failed" });
+    expect(await (await api.as("viewer")(`/api/projects/${jobs.id}`)).json()).toMatchObject({
+      defaultTemplate: "static-site",
+    });
+  });
+
   it("manages a project's environments and keeps them inside their project", async () => {
     const { project, env } = await seedProject(api, "envs");
     const other = await seedProject(api, "other");

@@ -125,6 +125,42 @@ describe("validation", () => {
     );
   });
 
+  it("refuses deploy params the template's schema rejects with every field error, and creates no task", async () => {
+    const deploys = async () =>
+      (await api.t.stores.tasks.list({ type: "deploy", entityId: envId })).items.length;
+    const before = await deploys();
+    const body = (await expectProblem(
+      await op()("/api/deployments", {
+        method: "POST",
+        body: {
+          projectId,
+          envId,
+          templateId: "web-app",
+          params: { replicas: 500, memory: "lots", colour: "blue", "env.1BAD": "x", image: "shop/web:1.4" },
+        },
+      }),
+      400,
+      "invalid_params",
+    )) as Problem & { errors: Array<{ path: string; message: string }>; hint: string };
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { path: "params.replicas", message: expect.stringMatching(/50/) },
+        { path: "params.memory", message: "memory must be a Kubernetes quantity like 250m or 256Mi" },
+        { path: "params.colour", message: "not a parameter of the template" },
+        { path: "params.env.1BAD", message: "not a valid environment variable name" },
+      ]),
+    );
+    expect(body.errors).toHaveLength(4);
+    expect(body.detail).toContain("params.colour: not a parameter of the template");
+    expect(body.hint).toContain("replicas");
+    expect(await deploys()).toBe(before);
+    const good = await op()("/api/deployments", {
+      method: "POST",
+      body: { projectId, envId, templateId: "web-app", params: { replicas: 3, "env.MODE": "blue" } },
+    });
+    expect(good.status).toBe(202);
+  });
+
   it("refuses unknown deploy templates and lists the known ones in the schema", async () => {
     await expectProblem(
       await op()("/api/deployments", { method: "POST", body: { projectId, envId, templateId: "rm-rf" } }),

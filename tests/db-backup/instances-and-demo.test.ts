@@ -115,4 +115,55 @@ describe("database instances and demo mode", () => {
     expect((await restore("admin", "orders-db"))?.status).toBe(202);
     expect((await restore("admin", "not-there"))?.status).toBe(404);
   });
+
+  it("holds the prod restore rule on task retry and dead-letter retry too, not only at submit", async () => {
+    api = await createTestApi({
+      startWorker: true,
+      env: {
+        DB_INSTANCES: JSON.stringify({
+          "orders-db": {
+            engine: "azure-postgres",
+            url: "postgres://app:pw@db.example.com/orders",
+            environment: "shop/prod",
+          },
+        }),
+      },
+    });
+    await seedProject(api);
+    // A backup whose file is gone: the admin's restore fails permanently and lands in the dead letters.
+    const artifact = await api.t.stores.artifacts.create({
+      kind: "backup",
+      path: "backups/azure-postgres/orders-db/gone.dump",
+      size: 1,
+      sha256: "0".repeat(64),
+      taskId: null,
+      engine: "azure-postgres",
+      instanceId: "orders-db",
+    });
+    const submitted = await api.as("admin")("/api/db/azure-postgres/orders-db/restore", {
+      method: "POST",
+      body: { artifactId: artifact.id },
+    });
+    expect(submitted.status).toBe(202);
+    const { taskId } = (await submitted.json()) as { taskId: string };
+    const failed = await api.t.waitForStatus(taskId, ["failed", "succeeded"], 30_000);
+    expect(failed.error).toMatchObject({ code: "artifact_missing" });
+    const letter = (await api.t.stores.deadLetters.list({ status: "open" })).items.find(
+      (l) => l.taskId === taskId,
+    );
+    expect(letter).toBeDefined();
+
+    const retry = await api.as("operator")(`/api/tasks/${taskId}/retry`, { method: "POST", body: {} });
+    expect(retry.status).toBe(403);
+    expect(await retry.json()).toMatchObject({ code: "prod_restore_requires_admin" });
+    const dlqRetry = await api.as("operator")(`/api/dlq/${letter?.id}/retry`, { method: "POST", body: {} });
+    expect(dlqRetry.status).toBe(403);
+    expect(await dlqRetry.json()).toMatchObject({ code: "prod_restore_requires_admin" });
+    // Nothing moved: the task is still failed and its dead letter still open.
+    expect((await api.t.stores.tasks.get(taskId))?.status).toBe("failed");
+    expect((await api.t.stores.deadLetters.get(letter?.id ?? ""))?.status).toBe("open");
+
+    const adminRetry = await api.as("admin")(`/api/dlq/${letter?.id}/retry`, { method: "POST", body: {} });
+    expect(adminRetry.status).toBe(202);
+  });
 });

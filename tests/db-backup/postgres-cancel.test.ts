@@ -1,4 +1,6 @@
-import { readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,6 +116,89 @@ describe.skipIf(!postgresUrl)("stopping a running pg_dump", () => {
       } finally {
         await locker.query("rollback");
       }
+    });
+  });
+
+  const logText = async (api: TestApi, taskId: string) =>
+    (await api.t.stores.taskEvents.logs(taskId, { limit: 500 })).map((l) => l.message).join("\n");
+
+  it("a pg_dump killed by SIGKILL mid-run registers nothing, leaves no partial file, and the retry makes a whole backup", async () => {
+    await withApi(undefined, async (api) => {
+      const { taskId, pid } = await startBlockedBackup(api);
+      try {
+        process.kill(pid, "SIGKILL"); // as the OOM killer would
+        await until("the attempt to fail", async () =>
+          /Attempt 1 of 3 failed: pg_dump was killed by SIGKILL/.test(await logText(api, taskId))
+            ? true
+            : undefined,
+        );
+        // The retry waits on the same lock: until it is released nothing may be registered.
+        expect(await api.t.stores.artifacts.list({ instanceId: instance })).toEqual([]);
+      } finally {
+        await locker.query("rollback");
+      }
+      const done = await api.t.waitForStatus(taskId, ["cancelled", "failed", "succeeded"], 120_000);
+      expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
+      const artifacts = await api.t.stores.artifacts.list({ instanceId: instance });
+      expect(artifacts).toHaveLength(1);
+      // One file, the complete one: no partial or temporary file of the killed attempt is left.
+      const files = filesUnder(join(api.t.dataDir, "backups"));
+      expect(files).toHaveLength(1);
+      expect(files[0]).not.toMatch(/partial/);
+      const artifact = artifacts[0];
+      const bytes = readFileSync(join(api.t.dataDir, artifact?.path ?? ""));
+      expect(createHash("sha256").update(bytes).digest("hex")).toBe(artifact?.sha256);
+      expect(spawnSync("pg_restore", ["--list"], { input: bytes }).status).toBe(0);
+    });
+  });
+
+  it("a pg_restore killed by SIGKILL mid-run fails the attempt clearly and the retry restores the backup whole", async () => {
+    await withApi(undefined, async (api) => {
+      const backup = await api.as("operator")(`/api/db/azure-postgres/${instance}/backup`, {
+        method: "POST",
+      });
+      const backupTask = ((await backup.json()) as { taskId: string }).taskId;
+      expect((await api.t.waitForStatus(backupTask, ["failed", "succeeded"], 120_000)).status).toBe(
+        "succeeded",
+      );
+      const [artifact] = await api.t.stores.artifacts.list({ instanceId: instance });
+      const before = await db.fingerprint();
+      await db.query("delete from events where id <= 1000");
+      // pg_restore --clean drops the tables first: a reader holding a lock makes it wait there.
+      await locker.query("begin; lock table events in access share mode");
+      let taskId = "";
+      try {
+        const res = await api.as("operator")(`/api/db/azure-postgres/${instance}/restore`, {
+          method: "POST",
+          body: { artifactId: artifact?.id },
+        });
+        expect(res.status).toBe(202);
+        taskId = ((await res.json()) as { taskId: string }).taskId;
+        const pid = await until("pg_restore to start", async () => {
+          const found = /pg_restore started \(pid (\d+)\)/.exec(await logText(api, taskId));
+          return found ? Number(found[1]) : undefined;
+        });
+        await until("pg_restore waiting on the lock", async () =>
+          (
+            await db.query<{ n: number }>(
+              `select count(*)::int as n from pg_stat_activity where datname = '${db.name}' and application_name = 'pg_restore' and wait_event_type = 'Lock'`,
+            )
+          )[0]?.n
+            ? true
+            : undefined,
+        );
+        process.kill(pid, "SIGKILL");
+        await until("the attempt to fail", async () =>
+          /Attempt 1 of 3 failed: pg_restore was killed by SIGKILL/.test(await logText(api, taskId))
+            ? true
+            : undefined,
+        );
+      } finally {
+        await locker.query("rollback");
+      }
+      const done = await api.t.waitForStatus(taskId, ["cancelled", "failed", "succeeded"], 120_000);
+      expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
+      expect(await db.fingerprint()).toEqual(before);
     });
   });
 });

@@ -89,6 +89,32 @@ describe("k8s.restart against a Kubernetes API server (double) through KUBECONFI
     expect((await logsOf(task.id)).some((l) => /Attempt 1 of 3 failed: .*503/.test(l))).toBe(true);
   });
 
+  it("does not patch twice when the restart step is redelivered after the patch landed", async () => {
+    // The patch is stored, then the answer is lost (a 500 instead): as if the worker crashed after the
+    // patch and before the step was recorded. The next attempt must wait for that rollout, not start another.
+    let lost = false;
+    server.afterEachRequest((request) => {
+      if (request.method === "PATCH" && !lost) {
+        lost = true;
+        throw new Error("answer lost after the patch was stored");
+      }
+    });
+    const { task } = await restart("prod", "web");
+    const done = await t.waitForStatus(task.id, ["succeeded", "failed"], 30_000);
+    expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(server.seen.filter((r) => r.method === "PATCH")).toHaveLength(1);
+    const logs = await logsOf(task.id);
+    expect(logs.some((l) => /already requested by an earlier attempt/.test(l))).toBe(true);
+    const live = server.cluster.get(
+      { group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true },
+      "prod",
+      "web",
+    );
+    const annotations = (live.spec as { template: { metadata: { annotations: Record<string, string> } } })
+      .template.metadata.annotations;
+    expect(annotations["kubectl.kubernetes.io/restartedAt"]).toBe(done.result?.restartedAt);
+  });
+
   it("fails permanently with the condition's message when the progress deadline is exceeded", async () => {
     server.cluster.setBehaviour("staging", "api", "progress-deadline");
     const { task } = await restart("staging", "api");

@@ -94,6 +94,44 @@ describe("the five operations in demo form", () => {
     expect(messages.filter((m) => !m.includes("simulated cluster"))).toEqual([]);
   });
 
+  it("says simulated cluster in every log line and progress message of a deploy and a sandbox on the simulator", async () => {
+    const env = await t.stores.environments.create(projectId, { name: "sim-check", type: "dev" });
+    const { task: deploy } = await submit("deploy", env.id, {
+      projectId,
+      envId: env.id,
+      templateId: "web-app",
+      params: { replicas: 2 },
+    });
+    const sandboxId = "env_0000000000sandboxsimtag01";
+    const { task: sandbox } = await submit("sandbox.create", sandboxId, {
+      projectId,
+      ttlMinutes: 30,
+      environmentId: sandboxId,
+      name: "sim-tag",
+    });
+    for (const task of [deploy, sandbox]) {
+      const done = await t.waitForStatus(task.id, ["succeeded", "failed"], 30_000);
+      expect(done, task.type).toMatchObject({
+        status: "succeeded",
+        result: expect.objectContaining({ cluster: "simulated" }),
+      });
+      const messages = (await t.stores.taskEvents.logs(task.id)).map((l) => l.message);
+      expect(messages.length, task.type).toBeGreaterThan(2);
+      expect(
+        messages.filter((m) => !m.includes("simulated cluster")),
+        task.type,
+      ).toEqual([]);
+      const events = await t.stores.taskEvents.listForTask(task.id);
+      const progress = events.flatMap((e) =>
+        e.data.kind === "progress" && e.data.message ? [String(e.data.message)] : [],
+      );
+      expect(
+        progress.filter((m) => !m.includes("simulated cluster")),
+        task.type,
+      ).toEqual([]);
+    }
+  });
+
   it("creates a sandbox that expires on its own", async () => {
     const environmentId = "env_0000000000sandboxtest0001";
     const { task } = await submit("sandbox.create", environmentId, {

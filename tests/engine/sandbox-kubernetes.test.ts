@@ -45,6 +45,11 @@ describe("sandboxes against a Kubernetes API server (double)", () => {
     });
     const app = server.cluster.get(workloadResource("Deployment"), "sbx-shop-s0abc1", "shop");
     expect(app.status).toMatchObject({ availableReplicas: 1 });
+    // The project names no template: web-app, a Deployment with a Service in front of it.
+    expect(app.metadata.labels).toMatchObject({ "cloudops.io/template": "web-app" });
+    const services = resourceByKind("Service");
+    if (!services) throw new Error("no service resource");
+    expect(server.cluster.get(services, "sbx-shop-s0abc1", "shop").kind).toBe("Service");
 
     await t.stores.environments.update(environmentId, { expiresAt: new Date(Date.now() - 1000) });
     expect(await t.engine.expiry.runDue()).toBe(1);
@@ -58,5 +63,33 @@ describe("sandboxes against a Kubernetes API server (double)", () => {
     expect((await t.stores.environments.get(environmentId))?.status).toBe("expired");
     const logs = (await t.stores.taskEvents.logs(expired.id)).map((l) => l.message);
     expect(logs).toContain("Namespace sbx-shop-s0abc1 is gone");
+  });
+
+  it("deploys the project's default template into a new sandbox", async () => {
+    const project = await t.stores.projects.create({ name: "jobs", defaultTemplate: "worker" });
+    const environmentId = "env_0000000000sandboxk8s0wrk2";
+    const { task } = await t.engine.tasks.submit({
+      type: "sandbox.create",
+      entityId: environmentId,
+      payload: { projectId: project.id, ttlMinutes: 30, environmentId, name: "nightly" },
+      requestedBy: "alice@contoso.com",
+      source: "api",
+      projectId: project.id,
+    });
+    const created = await t.waitForStatus(task.id, ["succeeded", "failed"], 30_000);
+    expect(created).toMatchObject({
+      status: "succeeded",
+      result: expect.objectContaining({ template: "worker" }),
+    });
+    const app = server.cluster.get(workloadResource("Deployment"), "sbx-jobs-s0wrk2", "jobs");
+    expect(app.metadata.labels).toMatchObject({ "cloudops.io/template": "worker" });
+    const image = JSON.stringify(app.spec);
+    expect(image).toContain("ghcr.io/cloudops-demo/worker:1.0.0");
+    // The worker template serves no traffic: no Service.
+    const services = resourceByKind("Service");
+    if (!services) throw new Error("no service resource");
+    expect(() => server.cluster.get(services, "sbx-jobs-s0wrk2", "jobs")).toThrow(/not found/);
+    const logs = (await t.stores.taskEvents.logs(task.id)).map((l) => l.message);
+    expect(logs).toContain("Deploying the project's default template worker into the sandbox");
   });
 });

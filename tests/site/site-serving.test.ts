@@ -34,6 +34,8 @@ describe.each(SITE_MODES)("the dashboard (%s mode)", (mode) => {
     "/tasks",
     "/projects",
     "/dlq",
+    "/databases",
+    "/artifacts",
     "/settings",
     "/cost",
     "/actions/deploy",

@@ -45,6 +45,7 @@ export const dbRestoreHandler: TaskHandler<HandlerDeps> = {
           );
         }
         ctx.state.artifactPath = artifact.path;
+        ctx.state.artifactTool = typeof artifact.meta?.tool === "string" ? artifact.meta.tool : null;
         await target.log(`Artifact ${artifact.id} verified (${artifact.size} bytes, sha256 ok)`);
         if (target.simulated) await simulate(ctx, 1, "Simulated validation");
       },
@@ -58,7 +59,15 @@ export const dbRestoreHandler: TaskHandler<HandlerDeps> = {
         await target.log(`Importing into ${target.instance.id}`);
         const started = Date.now();
         await withOperationLimits(ctx, target, (op) =>
-          target.adapter.restore(target.instance, () => ctx.deps.storage.get(key, { signal: op.signal }), op),
+          target.adapter.restore(
+            target.instance,
+            () => ctx.deps.storage.get(key, { signal: op.signal }),
+            op,
+            {
+              id: str(ctx.payload, "artifactId"),
+              tool: typeof ctx.state.artifactTool === "string" ? ctx.state.artifactTool : null,
+            },
+          ),
         );
         if (target.simulated) await simulate(ctx, 4, "Simulated import");
         ctx.state.importMs = Date.now() - started;

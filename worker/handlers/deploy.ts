@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { DEPLOY_PARAMS_HINT } from "../../domain/model/deploy-params";
 import { DEPLOY_TEMPLATES, type DeployTemplate, isDeployTemplate } from "../../domain/model/deploy-templates";
 import { TASK_TYPES } from "../../domain/model/task-types";
 import { getBuffer, putText } from "../../platform/artifacts/artifact-store";
@@ -10,8 +11,6 @@ import { type DeployPlan, parsePlan } from "./deploy/plan-file";
 import { artifactIdFor, type Ctx, type HandlerDeps, str } from "./deps";
 import type { TaskHandler } from "./handler";
 import { clusterFor, onCluster, waitForRollout } from "./kube-steps";
-
-const PARAMS_HINT = "Params: image or tag, replicas, port, cpu, memory, cpuLimit, memoryLimit, env.NAME";
 
 interface Target {
   cluster: KubernetesAdapter;
@@ -51,7 +50,11 @@ async function resolveTarget(ctx: Ctx): Promise<Target> {
   }
   const parsed = parseParams(template, (ctx.payload.params ?? {}) as Record<string, unknown>);
   if (!parsed.ok)
-    throw new PermanentError("invalid_params", `Invalid deploy parameter ${parsed.problem}`, PARAMS_HINT);
+    throw new PermanentError(
+      "invalid_params",
+      `Invalid deploy parameter ${parsed.problem}`,
+      DEPLOY_PARAMS_HINT,
+    );
   const cluster = await clusterFor(ctx, env.id);
   const namespace = namespaceOf(project, env);
   const objects = renderManifests(

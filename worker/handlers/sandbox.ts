@@ -1,12 +1,10 @@
+import { isDeployTemplate } from "../../domain/model/deploy-templates";
 import { TASK_TYPES } from "../../domain/model/task-types";
 import { PermanentError, TransientError } from "../runner/errors";
 import { dnsLabel, parseParams, renderManifests } from "./deploy/manifests";
 import { type Ctx, type HandlerDeps, simulate, str } from "./deps";
 import type { TaskHandler } from "./handler";
 import { clusterFor, onCluster, waitForRollout } from "./kube-steps";
-
-/** The template a sandbox starts with (projects have no default of their own yet). */
-const SANDBOX_TEMPLATE = "web-app";
 
 /** A label value as Kubernetes accepts it: [A-Za-z0-9._-], at most 63, alphanumeric at both ends. */
 function labelValue(value: string): string {
@@ -56,9 +54,13 @@ export const sandboxCreateHandler: TaskHandler<HandlerDeps> = {
           "cloudops.io/environment": labelValue(environmentId),
           "cloudops.io/expires-at": String(Math.floor(expiresAt.getTime() / 1000)),
         });
-        const params = parseParams(SANDBOX_TEMPLATE, { replicas: 1 });
+        // The project's default template (web-app unless the project names another).
+        const template = isDeployTemplate(project.defaultTemplate) ? project.defaultTemplate : "web-app";
+        const params = parseParams(template, { replicas: 1 });
         if (!params.ok) throw new PermanentError("invalid_params", params.problem);
-        const objects = renderManifests(SANDBOX_TEMPLATE, project.name, namespace, params.params);
+        const objects = renderManifests(template, project.name, namespace, params.params);
+        ctx.state.template = template;
+        await ctx.log(`Deploying the project's default template ${template} into the sandbox`);
         for (const object of objects) {
           await onCluster(cluster, () => cluster.apply(object, { dryRun: false }, ctx.signal));
           await ctx.log(`Applied ${object.kind} ${namespace}/${object.metadata.name}`);

@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
 import { InstanceParams, RestoreRequestSchema } from "../../../contracts/databases";
-import { isProdEnvironment } from "../../../domain/db-instance-catalog";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
@@ -8,6 +7,7 @@ import { failureInjectionOf } from "../failure-injection";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
 import { requireInstance } from "./instance-guard";
+import { requireRestoreRole } from "./prod-restore-guard";
 
 export const route = createRoute({
   method: "post",
@@ -37,21 +37,8 @@ export function register(app: ApiApp, kit: RouteKit): void {
     const body = c.req.valid("json");
     requireInstance(kit.deps.config, engine, instanceId);
     const target = body.target ?? instanceId;
-    const into = requireInstance(kit.deps.config, engine, target);
-    // Overwriting production data is an admin decision (two-person approval will add to this).
-    if (
-      into.kind === "real" &&
-      c.get("user").role !== "admin" &&
-      (await isProdEnvironment(kit.deps.stores, into.instance.environment))
-    ) {
-      throw new ApiError(
-        403,
-        "prod_restore_requires_admin",
-        "Restoring into production needs the admin role",
-        `${target} belongs to the production environment ${into.instance.environment}`,
-        { hint: "Ask an admin to run the restore, or restore into a non-production instance" },
-      );
-    }
+    requireInstance(kit.deps.config, engine, target);
+    await requireRestoreRole(kit, c.get("user"), engine, target);
     const artifact = await kit.deps.stores.artifacts.get(body.artifactId);
     if (artifact?.kind !== "backup") {
       throw new ApiError(

@@ -1,17 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { DB_ENGINES } from "../../../domain/model/task-types";
+import { createRoute } from "@hono/zod-openapi";
+import { DbInstanceListSchema } from "../../../contracts/databases";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
 import { catalogOf } from "./instance-guard";
-
-const InstanceSchema = z
-  .object({
-    id: z.string().openapi({ example: "orders-db" }),
-    engine: z.enum(DB_ENGINES),
-    environment: z.string().optional().openapi({ example: "shop/prod" }),
-  })
-  .openapi("DbInstance");
 
 export const route = createRoute({
   method: "get",
@@ -26,7 +18,7 @@ export const route = createRoute({
         "Configured instances; `simulated` is true in demo mode without DB_INSTANCES (any id is accepted)",
       content: {
         "application/json": {
-          schema: z.object({ simulated: z.boolean(), items: z.array(InstanceSchema) }),
+          schema: DbInstanceListSchema,
           example: {
             simulated: false,
             items: [{ id: "orders-db", engine: "azure-postgres", environment: "shop/prod" }],

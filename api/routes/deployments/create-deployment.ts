@@ -5,6 +5,7 @@ import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 import { submitTask } from "../submit-task";
+import { requireValidParams } from "./params-guard";
 
 export const route = createRoute({
   method: "post",
@@ -35,6 +36,7 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("operator", "deployment.create") }, async (c) => {
     const body = c.req.valid("json");
+    requireValidParams(body.templateId, body.params);
     const { stores } = kit.deps;
     const [project, env] = await Promise.all([
       stores.projects.get(body.projectId),

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { DeadLetterParams, RetryDeadLetterRequestSchema } from "../../../contracts/dead-letters";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { requireRetryRole } from "../db/prod-restore-guard";
 import { accepted, acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 
 export const route = createRoute({
@@ -27,6 +28,8 @@ export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("operator", "dlq.retry") }, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
+    const letter = await kit.deps.stores.deadLetters.get(id);
+    if (letter) await requireRetryRole(kit, c.get("user"), await kit.deps.stores.tasks.get(letter.taskId));
     const { task } = await kit.deps.tasks.retryDeadLetter(id, c.get("user").id, {
       fromScratch: body.fromScratch ?? false,
     });

@@ -1,5 +1,6 @@
 import type { Environment, Project } from "../../../contracts/projects";
 import type { EnvironmentRow, ProjectRow } from "../../../db/rows";
+import { isDeployTemplate } from "../../../domain/model/deploy-templates";
 import { iso } from "../shared";
 
 export function toProject(row: ProjectRow): Project {
@@ -7,6 +8,7 @@ export function toProject(row: ProjectRow): Project {
     id: row.id,
     name: row.name,
     description: row.description,
+    defaultTemplate: isDeployTemplate(row.defaultTemplate) ? row.defaultTemplate : "web-app",
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

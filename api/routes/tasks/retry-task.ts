@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { RetryTaskRequestSchema, TaskIdParams } from "../../../contracts/tasks";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { requireRetryRole } from "../db/prod-restore-guard";
 import { accepted, acceptedResponse, errorResponses, MutationHeaders } from "../shared";
 
 export const route = createRoute({
@@ -25,6 +26,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("operator", "task.retry") }, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
+    await requireRetryRole(kit, c.get("user"), await kit.deps.stores.tasks.get(id));
     const task = await kit.deps.tasks.retry(id, { fromScratch: body.fromScratch ?? false });
     c.set("audit", { entity: task.entityId, detail: { taskId: id, fromScratch: body.fromScratch ?? false } });
     return accepted(c, task.id);

@@ -21,6 +21,8 @@ export const projects = pgTable("projects", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),
   description: text("description").notNull().default(""),
+  /** The deploy template a sandbox of the project starts with. */
+  defaultTemplate: text("default_template").notNull().default("web-app"),
   createdAt: ts("created_at").notNull(),
   updatedAt: ts("updated_at").notNull(),
 });

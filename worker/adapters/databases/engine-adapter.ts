@@ -19,6 +19,13 @@ export interface BackupOutcome {
   tool: string;
 }
 
+/** What the restore knows of the backup it reads. */
+export interface BackupInfo {
+  id: string;
+  /** The tool recorded on the artifact, e.g. "pg_dump 15.20"; null when unknown. */
+  tool: string | null;
+}
+
 export interface TableCount {
   table: string;
   rows: number;
@@ -32,6 +39,12 @@ export interface VerifyOutcome {
 /** Dump and restore of one database engine, streamed through the artifact store. */
 export interface EngineAdapter {
   backup(instance: DbInstance, sink: BackupSink, ctx: OperationContext): Promise<BackupOutcome>;
-  restore(instance: DbInstance, open: () => Promise<Readable>, ctx: OperationContext): Promise<void>;
+  /** `backup` says which backup is restored (its id and the tool that wrote it), for error messages. */
+  restore(
+    instance: DbInstance,
+    open: () => Promise<Readable>,
+    ctx: OperationContext,
+    backup?: BackupInfo,
+  ): Promise<void>;
   verify(instance: DbInstance, ctx: OperationContext): Promise<VerifyOutcome>;
 }

@@ -62,6 +62,33 @@ describe("PostgreSQL connection settings", () => {
     );
     expect(trust.env.PGPASSWORD).toBeUndefined();
   });
+
+  it("asks Microsoft Entra for a token only for *.postgres.database.azure.com hosts without a password", async () => {
+    let asked = 0;
+    const tokens = async () => {
+      asked++;
+      return "entra-token";
+    };
+    const conn = (url: string) => connectionOf({ id: "x", engine: "azure-postgres", url }, tokens);
+    // Other hosts without a password: libpq's own ways (PGPASSFILE, trust), never a token.
+    for (const url of [
+      "postgres://app@db.internal/orders",
+      "postgres://app@orders.postgres.database.azure.com.evil.example/orders",
+      "postgres://app@postgres.database.azure.com.internal/orders",
+      "postgres://app@orders.mysql.database.azure.com/orders",
+    ]) {
+      expect((await conn(url)).env.PGPASSWORD, url).toBeUndefined();
+    }
+    // An Azure host with a password in the URL uses that password.
+    expect((await conn("postgres://app:pw1@orders.postgres.database.azure.com/orders")).env.PGPASSWORD).toBe(
+      "pw1",
+    );
+    expect(asked).toBe(0);
+    const entra = await conn("postgres://ops%40contoso.com@Orders.Postgres.Database.Azure.com/orders");
+    expect(entra.env.PGPASSWORD).toBe("entra-token");
+    expect(entra.client.password).toBe("entra-token");
+    expect(asked).toBe(1);
+  });
 });
 
 describe.skipIf(!postgresUrl)("pg_dump failures a person can act on", () => {

@@ -133,7 +133,7 @@ export function createPostgresAdapter(options: PostgresAdapterOptions = {}): Eng
       return { stored, serverVersion: server.version, tableCount: server.tables, tool: tool.text };
     },
 
-    async restore(instance, open, ctx) {
+    async restore(instance, open, ctx, backup) {
       const conn = await connectionOf(instance, tokens);
       const server = await serverInfo(instance, conn);
       const tool = await toolVersion("pg_restore", pgRestore);
@@ -169,7 +169,8 @@ export function createPostgresAdapter(options: PostgresAdapterOptions = {}): Eng
       const exit = await child.exited;
       await feeding;
       ctx.signal.throwIfAborted();
-      if (exit.spawnError || exit.code !== 0) throw toolError("pg_restore", instance.id, exit, conn.secrets);
+      if (exit.spawnError || exit.code !== 0)
+        throw toolError("pg_restore", instance.id, exit, conn.secrets, { tool: tool.text, backup });
       if (feedError) throw feedError;
     },
 

@@ -1,5 +1,6 @@
 import { PermanentError, TransientError } from "../../runner/errors";
 import { lastLine, type ToolExit } from "./child-tool";
+import type { BackupInfo } from "./engine-adapter";
 
 const CHECK_URL = "Check the instance's url in DB_INSTANCES";
 
@@ -44,6 +45,7 @@ export function toolError(
   instanceId: string,
   exit: ToolExit,
   secrets: string[],
+  about: { tool?: string; backup?: BackupInfo } = {},
 ): Error {
   if (exit.spawnError) return missingTool(tool, exit.spawnError);
   const line = lastLine(exit.stderr, secrets);
@@ -73,15 +75,28 @@ export function toolError(
       "Install a pg_dump of the server's major version or newer (postgresql-client-NN) on the worker",
     );
   }
-  if (/unsupported version .* in file header/i.test(text)) {
-    return new PermanentError(
-      "pg_restore_too_old",
-      `pg_restore is older than the pg_dump that wrote this backup: ${line}`,
-      "Install a pg_restore at least as new as the pg_dump recorded on the artifact",
-    );
-  }
-  const how = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
+  const header = /unsupported version \(([\d.]+)\) in file header/i.exec(text);
+  if (header) return restoreTooOld(header[1] ?? "?", about);
+  // A signal we did not send (cancel and timeouts abort first): another process or the OOM killer.
+  const how = exit.signal
+    ? `was killed by ${exit.signal} from outside the worker (out of memory, or an operator)`
+    : `exited with code ${exit.code}`;
   return new TransientError(`${tool}_failed`, `${tool} ${how}${line ? `: ${line}` : ""}`);
+}
+
+/** pg_restore met an archive format newer than it reads: name both tools and what to install. */
+function restoreTooOld(format: string, about: { tool?: string; backup?: BackupInfo }): PermanentError {
+  const restorer = about.tool ?? "pg_restore";
+  const writer = about.backup?.tool ?? "a newer pg_dump";
+  const which = about.backup ? `backup ${about.backup.id}` : "this backup";
+  const major = /pg_dump (\d+)/.exec(about.backup?.tool ?? "")?.[1];
+  return new PermanentError(
+    "pg_restore_too_old",
+    `${restorer} is too old for ${which}: it was written by ${writer} (archive format ${format}, which ${restorer} cannot read)`,
+    major
+      ? `Install pg_restore ${major} or newer (postgresql-client-${major}) on the worker`
+      : "Install a pg_restore at least as new as the pg_dump recorded on the artifact",
+  );
 }
 
 export function missingTool(tool: string, error: NodeJS.ErrnoException): PermanentError {

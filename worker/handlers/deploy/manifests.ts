@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { validateDeployParams } from "../../../domain/model/deploy-params";
 import type { DeployTemplate } from "../../../domain/model/deploy-templates";
 import type { JsonObject, KubeObject } from "../../adapters/kubernetes/types";
 
@@ -22,14 +22,6 @@ export function namespaceOf(
   return env.namespace ?? dnsLabel(`${project.name}-${env.name}`);
 }
 
-const quantity = (what: string) =>
-  z
-    .string()
-    .regex(
-      /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/,
-      `${what} must be a Kubernetes quantity like 250m or 256Mi`,
-    );
-
 const DEFAULT_IMAGE: Record<DeployTemplate, string> = {
   "web-app": "nginx:1.27",
   "api-service": "ghcr.io/cloudops-demo/api-service:1.0.0",
@@ -37,27 +29,6 @@ const DEFAULT_IMAGE: Record<DeployTemplate, string> = {
   "static-site": "nginx:1.27-alpine",
   "function-app": "mcr.microsoft.com/azure-functions/node:4",
 };
-
-/**
- * The params of every template (flat, as the API takes them): image or tag, replicas, port,
- * cpu/memory requests and limits, and `env.NAME` entries for container environment variables.
- */
-const ParamsSchema = z.strictObject({
-  image: z
-    .string()
-    .regex(/^[\w./:@-]{1,255}$/, "image must be an image reference like nginx:1.27")
-    .optional(),
-  tag: z
-    .string()
-    .regex(/^[\w.-]{1,128}$/, "tag must be an image tag like 1.4.2")
-    .optional(),
-  replicas: z.coerce.number().int().min(0).max(50).default(2),
-  port: z.coerce.number().int().min(1).max(65535).default(8080),
-  cpu: quantity("cpu").default("100m"),
-  memory: quantity("memory").default("128Mi"),
-  cpuLimit: quantity("cpuLimit").optional(),
-  memoryLimit: quantity("memoryLimit").default("256Mi"),
-});
 
 export interface RenderedParams {
   image: string;
@@ -67,32 +38,20 @@ export interface RenderedParams {
   resources: JsonObject;
 }
 
-/** Validates template params; returns a readable problem instead of throwing. */
+/** Validates template params; returns a readable problem (the first of them) instead of throwing. */
 export function parseParams(
   template: DeployTemplate,
   raw: Record<string, unknown>,
 ): { ok: true; params: RenderedParams } | { ok: false; problem: string } {
-  const env: Array<{ name: string; value: string }> = [];
-  const rest: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (!key.startsWith("env.")) {
-      rest[key] = value;
-      continue;
-    }
-    const name = key.slice(4);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-      return { ok: false, problem: `${key}: not a valid variable name` };
-    env.push({ name, value: String(value) });
+  const checked = validateDeployParams(template, raw);
+  if (!checked.ok) {
+    const first = checked.errors[0];
+    return {
+      ok: false,
+      problem: `${first?.path.replace(/^params\./, "") ?? "params"}: ${first?.message ?? "is invalid"}`,
+    };
   }
-  const parsed = ParamsSchema.safeParse(rest);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (issue?.code === "unrecognized_keys") {
-      return { ok: false, problem: `${issue.keys.join(", ")}: not a parameter of the template` };
-    }
-    return { ok: false, problem: `${String(issue?.path[0] ?? "params")}: ${issue?.message ?? "is invalid"}` };
-  }
-  const p = parsed.data;
+  const p = checked.params;
   const base = DEFAULT_IMAGE[template];
   const image = p.image ?? (p.tag ? `${base.replace(/:[^:/]+$/, "")}:${p.tag}` : base);
   const limits: JsonObject = { memory: p.memoryLimit };
@@ -103,7 +62,7 @@ export function parseParams(
       image,
       replicas: p.replicas,
       port: p.port,
-      env: env.sort((a, b) => a.name.localeCompare(b.name)),
+      env: p.env,
       resources: { requests: { cpu: p.cpu, memory: p.memory }, limits },
     },
   };

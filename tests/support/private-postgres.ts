@@ -1,0 +1,81 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./process";
+
+/**
+ * A PostgreSQL cluster of its own (initdb + pg_ctl on a free loopback port) that checks passwords
+ * (scram-sha-256), unlike the shared server's trust auth: what a "wrong password" test needs.
+ */
+export interface PrivatePostgres {
+  /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
+  url: string;
+  password: string;
+  port: number;
+  /** The server's log so far (authentication failures are logged there). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** initdb on PATH; with CI=true its absence is an error, otherwise the suites that need it skip. */
+export const initdbAvailable = (() => {
+  const found = spawnSync("initdb", ["--version"], { stdio: "ignore" }).status === 0;
+  if (!found && process.env.CI === "true") throw new Error("initdb must be on PATH when CI=true");
+  return found;
+})();
+
+/** initdb and postgres refuse to run as root: run them as the `postgres` user then. */
+function runAs(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
+  return { uid, gid };
+}
+
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const dir = mkdtempSync(join(tmpdir(), "cloudops-pg-"));
+  const data = join(dir, "data");
+  const password = `pw-${Math.random().toString(36).slice(2, 10)}`;
+  const pwfile = join(dir, "pwfile");
+  writeFileSync(pwfile, `${password}\n`);
+  const user = runAs();
+  if (user) chownSync(dir, user.uid, user.gid);
+  if (user) chownSync(pwfile, user.uid, user.gid);
+  const options = { ...(user ?? {}), stdio: "pipe" as const, env: { ...process.env, LC_ALL: "C" } };
+  execFileSync(
+    "initdb",
+    ["-D", data, "-U", "postgres", "--pwfile", pwfile, "-A", "scram-sha-256", "--no-sync"],
+    options,
+  );
+  const port = await freePort();
+  execFileSync(
+    "pg_ctl",
+    [
+      "-D",
+      data,
+      "-w",
+      "-t",
+      "60",
+      "-l",
+      join(dir, "log"),
+      "-o",
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off`,
+      "start",
+    ],
+    options,
+  );
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    password,
+    port,
+    log: () => readFileSync(join(dir, "log"), "utf8"),
+    async stop() {
+      try {
+        execFileSync("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"], options);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
