@@ -72,6 +72,11 @@ export const TaskListQuery = z.object({
   status: z.enum(TASK_STATUSES).optional(),
   type: z.enum(TASK_TYPE_NAMES as [string, ...string[]]).optional(),
   entityId: z.string().min(1).max(200).optional().openapi({ example: "azure-postgres/orders" }),
+  q: z.string().trim().min(1).max(200).optional().openapi({
+    example: "shop/prod",
+    description:
+      "Free-text search, case-insensitive: task id, type, entity id, entity name (project/environment), requester, or a payload value such as the template",
+  }),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
   cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
 });
