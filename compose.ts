@@ -18,6 +18,7 @@ import type { TaskQueue } from "./domain/queue-port";
 import { createTaskEventBus, type TaskEventBus } from "./domain/task-event-bus";
 import { createTaskService, type TaskService } from "./domain/task-service";
 import { createArtifactStore } from "./platform/artifacts/create-artifact-store";
+import { compressResponse } from "./platform/http-compression";
 import type { Logger } from "./platform/logger";
 import { createRedisFactory, type RedisFactory } from "./platform/redis";
 import { mountSite } from "./site/mount";
@@ -114,6 +115,16 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
 
   const app = new Hono();
   app.use("*", requestId());
+  // JSON, the API reference and problem pages go out compressed (the dashboard's pages compress in
+  // site/src/middleware.ts, its assets in platform/asset-cache.ts); event streams never are.
+  app.use("*", async (c, next) => {
+    await next();
+    const compressed = compressResponse(c.req.header("accept-encoding"), c.res);
+    if (compressed === c.res) return;
+    // Hono's setter copies the old headers (content-length too) onto the new response: clear it first.
+    c.res = undefined;
+    c.res = compressed;
+  });
   app.onError(createErrorHandler(logger));
   const checks: ReadinessCheck[] = [
     { name: "database", check: () => database.ping() },

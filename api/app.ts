@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import { methodNotAllowed } from "hono/method-not-allowed";
+import { registerApiReference } from "./docs/api-reference";
 import { createErrorHandler } from "./error-handler";
 import { authenticate } from "./middleware/authenticate";
 import { bodyGuard } from "./middleware/body-guard";
@@ -107,9 +107,7 @@ export function buildApi(deps: ApiDeps) {
     servers: [{ url: deps.config.publicUrl }],
     security: [{ bearer: [] }, { internal: [] }, { demoRole: [] }],
   });
-  const reference = Scalar({ url: "/openapi.json", pageTitle: "CloudOps API reference" });
-  app.get("/docs", reference);
-  app.get("/swagger", reference);
+  registerApiReference(app, "/openapi.json");
 
   // Subscribing early makes the Redis subscription ready before the first SSE client needs it.
   const unsubscribe = deps.bus.subscribe(() => undefined);

@@ -29,6 +29,7 @@ import type {
   SetTaskOrigin,
   TaskCancelled,
   TaskDetail,
+  TaskHistory,
   TaskListQuery,
   TaskLogs,
   TaskLogsQuery,
@@ -175,6 +176,8 @@ export function createApiClient(options: ApiClientOptions) {
     listTasks: (query: TaskListQuery = {}, call?: CallOptions) =>
       request<TaskPage>("GET", "/api/tasks", { query, ...call }),
     getTask: (id: string, call?: CallOptions) => request<TaskDetail>("GET", `/api/tasks/${enc(id)}`, call),
+    getTaskHistory: (id: string, call?: CallOptions) =>
+      request<TaskHistory>("GET", `/api/tasks/${enc(id)}/history`, call),
     getTaskLogs: (id: string, query: TaskLogsQuery = {}, call?: CallOptions) =>
       request<TaskLogs>("GET", `/api/tasks/${enc(id)}/logs`, { query, ...call }),
     retryTask: (id: string, body: RetryTaskRequest = {}, call?: CallOptions) =>

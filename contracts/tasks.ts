@@ -72,6 +72,11 @@ export const TaskListQuery = z.object({
   status: z.enum(TASK_STATUSES).optional(),
   type: z.enum(TASK_TYPE_NAMES as [string, ...string[]]).optional(),
   entityId: z.string().min(1).max(200).optional().openapi({ example: "azure-postgres/orders" }),
+  q: z.string().trim().min(1).max(200).optional().openapi({
+    example: "shop/prod",
+    description:
+      "Free-text search, case-insensitive: task id, type, entity id, entity name (project/environment), requester, or a payload value such as the template",
+  }),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
   cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
 });
@@ -134,6 +139,42 @@ export const TaskStreamInfoSchema = z
   })
   .openapi("TaskStreamInfo");
 
+export const TaskHistorySchema = z
+  .object({
+    taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }),
+    attempts: z.array(
+      z.object({
+        attempt: z.number().int().openapi({ example: 1 }),
+        startedAt: z.string(),
+        finishedAt: z.string().nullable(),
+        outcome: z.enum(["running", "retrying", "succeeded", "failed", "cancelled", "handed_back"]),
+        error: z.string().nullable().openapi({ example: "injected_failure: Injected failure at plan" }),
+      }),
+    ),
+    actions: z
+      .array(
+        z.object({
+          action: z.string().openapi({ example: "task.cancel" }),
+          by: z.string().openapi({ example: "alice@contoso.com" }),
+          role: z.string(),
+          source: z.string(),
+          at: z.string(),
+        }),
+      )
+      .openapi({
+        description: "Who cancelled, retried or skipped the task (accepted requests, newest first)",
+      }),
+    deadLetter: z
+      .object({
+        id: z.string(),
+        status: z.string().openapi({ example: "skipped" }),
+        resolvedBy: z.string().nullable(),
+        resolvedAt: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .openapi("TaskHistory");
+
 export type Task = z.infer<typeof TaskSchema>;
 export type TaskError = NonNullable<Task["error"]>;
 export type TaskStep = z.infer<typeof StepSchema>;
@@ -150,6 +191,7 @@ export type TaskOriginRecord = z.infer<typeof TaskOriginRecordSchema>;
 export type SetTaskOrigin = z.infer<typeof SetTaskOriginSchema>;
 export type TaskOriginSet = z.infer<typeof TaskOriginSetSchema>;
 export type TaskStreamInfo = z.infer<typeof TaskStreamInfoSchema>;
+export type TaskHistory = z.infer<typeof TaskHistorySchema>;
 
 export const EXAMPLE_TASK: Task = {
   id: TASK_ID_EXAMPLE,

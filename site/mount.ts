@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { serveStatic } from "@hono/node-server/serve-static";
+import { join } from "node:path";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Hono } from "hono";
 import type { Config } from "../config";
 import { assertionKey } from "../platform/acting-assertion";
+import { createAssetCache } from "../platform/asset-cache";
 import type { Logger } from "../platform/logger";
 import { loadClientCertificate } from "./auth/client-certificate";
 import { createGuard } from "./auth/guard";
@@ -41,20 +42,14 @@ export async function mountSite(app: Hono, config: Config, logger: Logger): Prom
   }
   const { handler } = (await import(SITE_ENTRY)) as { handler: AstroHandler };
 
-  app.use(
-    "/_astro/*",
-    serveStatic({
-      root: SITE_CLIENT_DIR,
-      onFound: (_path, c) => c.header("Cache-Control", "public, max-age=31536000, immutable"),
-    }),
-  );
-  app.use(
-    "/favicon.svg",
-    serveStatic({
-      root: SITE_CLIENT_DIR,
-      onFound: (_path, c) => c.header("Cache-Control", "public, max-age=3600"),
-    }),
-  );
+  // Hashed build output never changes under its name: cached for a year, compressed once in memory.
+  const hashed = createAssetCache(join(SITE_CLIENT_DIR, "_astro"), "public, max-age=31536000, immutable");
+  const publicFiles = createAssetCache(SITE_CLIENT_DIR, "public, max-age=3600");
+  app.get("/_astro/*", async (c, next) => {
+    const found = await hashed(c.req.path.slice("/_astro/".length), c.req.raw.headers);
+    return found ?? next();
+  });
+  app.get("/favicon.svg", async (c, next) => (await publicFiles("favicon.svg", c.req.raw.headers)) ?? next());
 
   const secureCookies = config.publicUrl.startsWith("https://");
   const key = assertionKey(config.api.internalToken);

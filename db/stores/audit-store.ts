@@ -1,4 +1,4 @@
-import { desc } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
 import type { AuditRow } from "../rows";
@@ -20,6 +20,16 @@ export function createAuditStore(database: Database) {
         detail: null,
         ...entry,
       });
+    },
+
+    /** Entries naming `entity`, newest first (who cancelled, retried or skipped a task of it). */
+    async forEntity(entity: string, limit = 200): Promise<AuditRow[]> {
+      return db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.entity, entity))
+        .orderBy(desc(auditLog.at), desc(auditLog.id))
+        .limit(limit);
     },
 
     async recent(limit = 100): Promise<AuditRow[]> {

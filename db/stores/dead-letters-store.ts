@@ -83,6 +83,17 @@ export function createDeadLettersStore(database: Database) {
       throw new ConflictError("dead_letter_resolved", `The dead letter was already ${existing.status}`);
     },
 
+    /** The task's most recent dead letter, open or resolved (the run page shows a skip). */
+    async latestForTask(taskId: string): Promise<DeadLetterRow | null> {
+      const rows = await db
+        .select()
+        .from(deadLetters)
+        .where(eq(deadLetters.taskId, taskId))
+        .orderBy(desc(deadLetters.createdAt), desc(deadLetters.id))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+
     async openForTask(taskId: string): Promise<DeadLetterRow | null> {
       const rows = await db
         .select()

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, or, sql } from "drizzle-orm";
 import type { TaskEvent, TaskEventData } from "../../domain/model/events";
 import { MAX_LOG_LINES_PER_TASK } from "../../domain/model/limits";
 import type { TaskStatus } from "../../domain/model/task-status";
@@ -91,6 +91,31 @@ export function createTaskEventsStore(database: Database) {
         .from(taskEvents)
         .innerJoin(tasks, eq(tasks.id, taskEvents.taskId))
         .where(and(eq(taskEvents.taskId, taskId), gt(taskEvents.seq, afterSeq)))
+        .orderBy(asc(taskEvents.seq))
+        .limit(limit);
+      return rows.map((r) =>
+        toEvent(r.e, { type: r.type, entityId: r.entityId, status: r.status as TaskStatus }),
+      );
+    },
+
+    /**
+     * The events that tell a task's attempts apart: status changes and the runner's "Attempt N of M"
+     * log lines (a retry after backoff keeps the status running), oldest first.
+     */
+    async attemptEvents(taskId: string, limit = 2000): Promise<TaskEvent[]> {
+      const rows = await db
+        .select({ e: taskEvents, type: tasks.type, entityId: tasks.entityId, status: tasks.status })
+        .from(taskEvents)
+        .innerJoin(tasks, eq(tasks.id, taskEvents.taskId))
+        .where(
+          and(
+            eq(taskEvents.taskId, taskId),
+            or(
+              eq(taskEvents.kind, "status"),
+              and(eq(taskEvents.kind, "log"), sql`cast(${taskEvents.data} as text) like '%Attempt %'`),
+            ),
+          ),
+        )
         .orderBy(asc(taskEvents.seq))
         .limit(limit);
       return rows.map((r) =>

@@ -29,8 +29,15 @@ export interface TaskFilter {
   status?: TaskStatus;
   type?: string;
   entityId?: string;
+  /** Free text: a task id, type, entity id or name (`shop/prod`), requester, or a payload value (template). */
+  q?: string;
   limit?: number;
   cursor?: string | null;
+}
+
+/** `%text%` for LIKE with the wildcards of the text itself escaped (ESCAPE '\\'). */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export type TaskPatch = Partial<
@@ -53,6 +60,19 @@ export function createTasksStore(database: Database) {
   async function get(id: string): Promise<TaskRow | null> {
     const rows = await db.select().from(tasks).where(eq(tasks.id, id)).limit(1);
     return rows[0] ?? null;
+  }
+
+  // One expression for both dialects: `||`, lower(), LIKE … ESCAPE and cast(… as text) mean the same
+  // in SQLite and PostgreSQL. Entity names are `project/environment` of the environment a task targets.
+  function textMatches(text: string): SQL {
+    const pattern = containsPattern(text);
+    const { environments, projects } = schema;
+    const like = (column: SQL) => sql`lower(${column}) like ${pattern} escape '\\'`;
+    return sql`(${like(sql`${tasks.id}`)} or ${like(sql`${tasks.type}`)} or ${like(sql`${tasks.entityId}`)}
+      or ${like(sql`${tasks.requestedBy}`)} or ${like(sql`cast(${tasks.payload} as text)`)}
+      or ${tasks.entityId} in (select ${environments.id} from ${environments}
+        join ${projects} on ${projects.id} = ${environments.projectId}
+        where ${like(sql`${projects.name} || '/' || ${environments.name}`)}))`;
   }
 
   async function mustGet(id: string): Promise<TaskRow> {
@@ -135,6 +155,7 @@ export function createTasksStore(database: Database) {
       if (filter.status) conditions.push(eq(tasks.status, filter.status));
       if (filter.type) conditions.push(eq(tasks.type, filter.type));
       if (filter.entityId) conditions.push(eq(tasks.entityId, filter.entityId));
+      if (filter.q?.trim()) conditions.push(textMatches(filter.q.trim()));
       if (filter.cursor) {
         const cursor = decodeCursor(filter.cursor);
         if (!cursor) throw new ConflictError("invalid_cursor", "The cursor is not one this API issued");

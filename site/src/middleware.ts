@@ -1,4 +1,5 @@
 import { defineMiddleware } from "astro:middleware";
+import { compressResponse } from "../../platform/http-compression";
 import { createApiClient } from "./lib/api-client";
 import {
   CONTENT_SECURITY_POLICY,
@@ -66,7 +67,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
   }
   const response = withHeaders(await next());
   for (const cookie of site.setCookies) response.headers.append("set-cookie", cookie);
-  return response;
+  // Astro writes straight to the Node response (past Hono's middleware), so pages compress here.
+  return compressResponse(request.headers.get("accept-encoding"), response);
 });
 
 function withHeaders(original: Response): Response {

@@ -97,6 +97,31 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       expect((await stores.tasks.list({ entityId: entity, type: "deploy" })).items).toEqual([]);
     });
 
+    it("finds tasks by free text: entity name, requester, template, id, with LIKE wildcards taken literally", async () => {
+      const tag = `${dialect}${Date.now().toString(36)}`;
+      const project = await stores.projects.create({ name: `findme-${tag}` });
+      const env = await stores.environments.create(project.id, { name: "prod", type: "prod" });
+      const { task: deploy } = await stores.tasks.create({
+        ...newTask(env.id),
+        type: "deploy" as const,
+        payload: { projectId: project.id, envId: env.id, templateId: `tmpl-${tag}`, params: {} },
+        requestedBy: `Bob.${tag}@contoso.com`,
+      });
+      const { task: other } = await stores.tasks.create(newTask(`prod/other-${tag}`));
+      const ids = async (q: string) => (await stores.tasks.list({ q, limit: 50 })).items.map((t) => t.id);
+      expect(await ids(`FINDME-${tag}/PROD`)).toEqual([deploy.id]);
+      expect(await ids(`bob.${tag}`)).toEqual([deploy.id]);
+      expect(await ids(`tmpl-${tag}`)).toEqual([deploy.id]);
+      expect(await ids(other.id)).toEqual([other.id]);
+      expect(await ids(`other-${tag}`)).toEqual([other.id]);
+      // % and _ are text, not wildcards.
+      expect(await ids(`findme%${tag}`)).toEqual([]);
+      expect(await ids(`findme_${tag}`)).toEqual([]);
+      expect((await stores.tasks.list({ q: `${tag}`, type: "deploy" })).items.map((t) => t.id)).toEqual([
+        deploy.id,
+      ]);
+    });
+
     it("refuses a cursor it did not issue", async () => {
       await expect(stores.tasks.list({ cursor: "bm9wZQ" })).rejects.toMatchObject({ code: "invalid_cursor" });
     });

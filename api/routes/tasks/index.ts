@@ -2,6 +2,7 @@ import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import * as cancelTask from "./cancel-task";
 import * as getTask from "./get-task";
+import * as getTaskHistory from "./get-task-history";
 import * as getTaskLogs from "./get-task-logs";
 import * as getTaskOrigin from "./get-task-origin";
 import * as getTaskStreamInfo from "./get-task-stream-info";
@@ -18,6 +19,7 @@ export function registerTaskRoutes(app: ApiApp, kit: RouteKit): void {
   listTasks.register(app, kit);
   getTask.register(app, kit);
   getTaskLogs.register(app, kit);
+  getTaskHistory.register(app, kit);
   streamTaskEvents.register(app, kit);
   retryTask.register(app, kit);
   cancelTask.register(app, kit);

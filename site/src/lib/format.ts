@@ -41,3 +41,10 @@ export function timeLeft(iso: string | null, now = Date.now()): string {
   const ms = Date.parse(iso) - now;
   return ms <= 0 ? "expired" : `${formatDuration(ms)} left`;
 }
+
+/** "2026-01-05 10:00:04 UTC": the exact stamp shown on hover next to relative times. */
+export function exactTime(iso: string | null): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}

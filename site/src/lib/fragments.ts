@@ -1,7 +1,8 @@
 import type { TaskLogLine as LogLine, TaskStep as Step, Task, TaskDetail } from "../../../contracts/tasks";
 import { TERMINAL_STATUSES } from "../../../domain/model/task-status";
 import { html, type SafeHtml } from "./escape";
-import { ago, clock, durationBetween } from "./format";
+import { ago, clock, durationBetween, exactTime } from "./format";
+import { type Names, taskTitle } from "./names";
 import type { Role } from "./site-locals";
 
 // HTML fragments shared by the server-rendered pages and the SSE endpoints, so a live update looks
@@ -29,19 +30,35 @@ export function statusChip(status: string, id?: string): SafeHtml {
   return html`<span class="chip chip-${status}"${id ? html` id="${id}"` : ""}><span class="chip-dot" aria-hidden="true"></span>${STATUS_LABEL[status] ?? status}</span>`;
 }
 
-export function taskLink(task: Pick<Task, "id" | "type">): SafeHtml {
-  return html`<a class="mono" href="/tasks/${task.id}">${task.id}</a>`;
+/** The task named by what it does ("Deploy web-app to shop/prod"); the id is on hover and in the URL. */
+export function taskLink(task: Pick<Task, "id" | "type" | "entityId" | "payload">, names: Names): SafeHtml {
+  return html`<a class="task-title" href="/tasks/${task.id}" title="${task.id}">${taskTitle(task, names)}</a>`;
 }
 
+/** An entity by name (`shop/prod`), its id on hover. */
+export function entityName(entityId: string, names: Names): SafeHtml {
+  const name = names.entity(entityId);
+  return html`<span class="entity"${name === entityId ? "" : html` title="${entityId}"`}>${name}</span>`;
+}
+
+/** "3m ago" that the page script keeps current, the exact UTC time on hover. */
+export function relativeTime(iso: string | null): SafeHtml {
+  if (!iso) return html`<span class="muted">–</span>`;
+  return html`<time datetime="${iso}" title="${exactTime(iso)}" data-relative>${ago(iso)}</time>`;
+}
+
+/** Column headings of taskRow, for the tables that hold them. */
+export const TASK_COLUMNS = ["Task", "Entity", "Requested by", "Status", "Created", "Duration"] as const;
+
 /** One row of the task tables (/tasks and the home page); `id` lets live events replace it. */
-export function taskRow(task: Task): SafeHtml {
+export function taskRow(task: Task, names: Names): SafeHtml {
   return html`<tr id="row-${task.id}" class="task-row">
-<td>${taskLink(task)}</td>
-<td>${task.type}</td>
-<td class="mono">${task.entityId}</td>
-<td>${statusChip(task.status)}</td>
-<td><time datetime="${task.createdAt}">${ago(task.createdAt)}</time></td>
-<td>${durationBetween(task.startedAt, task.finishedAt)}</td>
+<td data-label="Task">${taskLink(task, names)} <span class="muted type-tag">${task.type}</span></td>
+<td data-label="Entity">${entityName(task.entityId, names)}</td>
+<td data-label="Requested by">${task.requestedBy}</td>
+<td data-label="Status">${statusChip(task.status)}</td>
+<td data-label="Created">${relativeTime(task.createdAt)}</td>
+<td data-label="Duration">${durationBetween(task.startedAt, task.finishedAt)}</td>
 </tr>`;
 }
 

@@ -2,21 +2,25 @@ import type { ApiClient } from "./api-client";
 import { html, type SafeHtml } from "./escape";
 import { timeLeft } from "./format";
 import { loadProjects, queueDepthOf } from "./loaders";
+import { type Names, taskTitle } from "./names";
 
-/** Queue depth and running/failed counts for the home page header cards. */
-export async function homeStats(api: ApiClient): Promise<SafeHtml> {
-  const [queue, running, failed] = await Promise.all([
+/**
+ * Queue depth, running tasks and open dead letters for the home page header cards. The "Failed" card
+ * counts exactly what its link (/dlq) lists: open dead letters.
+ */
+export async function homeStats(api: ApiClient, names: Names): Promise<SafeHtml> {
+  const [queue, running, letters] = await Promise.all([
     api.getQueue(),
     api.listTasks({ status: "running", limit: 100 }),
-    api.listTasks({ status: "failed", limit: 100 }),
+    api.listDeadLetters({ status: "open", limit: 200 }),
   ]);
   const depth = queue.ok ? queueDepthOf(queue.data) : null;
   const runningTasks = running.ok ? running.data.items : [];
-  const failedCount = failed.ok ? failed.data.items.length : null;
-  return html`<div class="panel card"><h3>Queue depth</h3><p class="stat" data-stat="queue">${depth ?? "–"}</p><p class="muted">tasks waiting to run</p></div>
-<div class="panel card"><h3>Running</h3><p class="stat" data-stat="running">${runningTasks.length}</p>
-<p class="muted">${runningTasks.length ? runningTasks.slice(0, 3).map((t, i) => html`${i ? ", " : ""}<a href="/tasks/${t.id}">${t.type} ${t.entityId}</a>`) : "nothing running"}</p></div>
-<div class="panel card"><h3>Failed</h3><p class="stat" data-stat="failed">${failedCount ?? "–"}</p><p class="muted"><a href="/dlq">dead letters</a></p></div>`;
+  const failedCount = letters.ok ? `${letters.data.items.length}${letters.data.nextCursor ? "+" : ""}` : null;
+  return html`<div class="panel card"><h2 class="card-title">Queue depth</h2><p class="stat" data-stat="queue">${depth ?? "–"}</p><p class="muted">tasks waiting to run</p></div>
+<div class="panel card"><h2 class="card-title">Running</h2><p class="stat" data-stat="running">${runningTasks.length}</p>
+<p class="muted">${runningTasks.length ? runningTasks.slice(0, 3).map((t, i) => html`${i ? ", " : ""}<a href="/tasks/${t.id}" title="${t.id}">${taskTitle(t, names)}</a>`) : "nothing running"}</p></div>
+<div class="panel card"><h2 class="card-title">Failed</h2><p class="stat" data-stat="failed">${failedCount ?? "–"}</p><p class="muted"><a href="/dlq">open dead letters</a></p></div>`;
 }
 
 /** Projects with their environments; sandboxes show the time left until they expire. */
@@ -28,7 +32,7 @@ export async function sandboxPanel(api: ApiClient): Promise<SafeHtml> {
   return html`<div class="grid">${projects.map(
     (
       p,
-    ) => html`<article class="panel card"><h3><a href="/projects#${p.id}">${p.name}</a></h3><p class="muted">${p.description}</p>
+    ) => html`<article class="panel card"><h2 class="card-title"><a href="/projects#${p.id}">${p.name}</a></h2><p class="muted">${p.description}</p>
 <ul class="env-list">${p.environments.map(
       (e) =>
         html`<li><span>${e.name} <span class="env-type">${e.type}</span></span>${
