@@ -21,7 +21,7 @@ export interface QueueItem {
 export interface Delivery extends QueueItem {
   /** 1 for the first delivery of this item, then 2, 3, ... (retries and crash redeliveries). */
   deliveryCount: number;
-  /** Aborted when the task is cancelled (reason "cancelled") or the worker stops (reason "shutdown"). */
+  /** Aborted when the task is cancelled ("cancelled"), the worker stops ("shutdown") or the queue rebuilds ("requeue"). */
   signal: AbortSignal;
 }
 
@@ -42,7 +42,11 @@ export interface QueueOptions {
   maxMessagesPerSession: number;
 }
 
-export const ABORT_REASON = { cancelled: "cancelled", shutdown: "shutdown" } as const;
+/**
+ * Why a delivery's signal fired: the task was cancelled, the worker stops (hand the task back), or the
+ * queue lost its data and is rebuilding its lanes (hand the task back; it resumes once rebuilt).
+ */
+export const ABORT_REASON = { cancelled: "cancelled", shutdown: "shutdown", requeue: "requeue" } as const;
 
 export interface TaskQueue {
   readonly kind: QueueKind;

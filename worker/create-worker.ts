@@ -47,6 +47,8 @@ export interface WorkerDeps {
   handlerDeps?: Partial<HandlerDeps>;
   reconcileIntervalMs?: number;
   expiryIntervalMs?: number;
+  /** How long a delivery's lease on its task lasts without renewal (tests shorten it). */
+  leaseMs?: number;
 }
 
 /**
@@ -72,7 +74,7 @@ export function createWorker(deps: WorkerDeps) {
     stepDelayMs: deps.stepDelayMs,
     ...deps.handlerDeps,
   };
-  const runner = createTaskRunner({ stores, journal, handlers, handlerDeps, logger });
+  const runner = createTaskRunner({ stores, journal, handlers, handlerDeps, logger, leaseMs: deps.leaseMs });
   const reconciler = createReconciler({ stores, queue, logger, intervalMs: deps.reconcileIntervalMs });
   const expiry = createExpiryScheduler({
     stores,
