@@ -98,7 +98,15 @@ export function createWorker(deps: WorkerDeps) {
     /** Starts consuming: re-publishes unfinished work first, then runs tasks. */
     async start(): Promise<void> {
       await reconciler.reconcileAll();
-      await queue.start((delivery) => runner.run(delivery));
+      await queue.start((delivery) => runner.run(delivery), {
+        // The database is the source of truth for what the queue must hold (a broker that lost its data).
+        unfinished: async () =>
+          (await stores.tasks.listUnfinished()).map((t) => ({
+            taskId: t.id,
+            entityId: t.entityId,
+            status: t.status,
+          })),
+      });
       reconciler.start();
       expiry.start();
       retention.start();
