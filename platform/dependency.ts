@@ -50,3 +50,19 @@ export function asUnavailable(dependency: "redis" | "database") {
     throw error;
   };
 }
+
+// What only ioredis says (a `request` connection giving up); anything else that is a connection
+// failure on a request path is the database's (the pg pool).
+const REDIS_MESSAGE =
+  /max retries per request|Command timed out|Connection is closed|Stream isn't writeable/i;
+
+/** Which dependency a connection failure belongs to. */
+export function dependencyOf(error: unknown): "redis" | "database" {
+  if (error instanceof DependencyUnavailableError) return error.dependency;
+  if (
+    error instanceof Error &&
+    (error.name === "MaxRetriesPerRequestError" || REDIS_MESSAGE.test(error.message))
+  )
+    return "redis";
+  return "database";
+}
