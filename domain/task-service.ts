@@ -116,14 +116,12 @@ export function createTaskService(deps: TaskServiceDeps) {
       if (await stores.tasks.requestCancel(taskId)) {
         await journal.log(taskId, "Cancel requested; stopping at the next checkpoint", "warn");
         // The flag in the row is what the runner reads at every step boundary; the abort only hurries it.
-        await queue
-          .abort(taskId)
-          .catch((error) =>
-            logger.warn("abort could not be sent; the runner stops at its next step boundary", {
-              taskId,
-              error,
-            }),
-          );
+        await queue.abort(taskId).catch((error) =>
+          logger.warn("abort could not be sent; the runner stops at its next step boundary", {
+            taskId,
+            error,
+          }),
+        );
         return { task: await mustGet(taskId), outcome: "cancelling" };
       }
       const now = await mustGet(taskId);
