@@ -13,6 +13,11 @@ export const HealthSchema = z
     role: z.enum(["all", "api", "worker", "bot"]),
     demoMode: z.boolean(),
     uptimeSeconds: z.number().int().nonnegative(),
+    /** While degraded (answered with 503): the dependencies that cannot be reached. */
+    failing: z
+      .array(z.enum(["database", "redis", "queue"]))
+      .optional()
+      .openapi({ example: ["redis"] }),
   })
   .openapi("Health");
 

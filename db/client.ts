@@ -61,7 +61,9 @@ export async function openDatabase(url: string, options: { migrate?: boolean } =
 }
 
 async function openPostgres(url: string, runMigrations: boolean): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A server that accepts nothing must not hold a request for long: connecting gives up after 5 s
+  // (the API then answers 503 dependency_unavailable).
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = drizzlePg(pool, { schema: pgSchema });

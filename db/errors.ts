@@ -22,3 +22,14 @@ export class ConflictError extends StoreError {
     this.name = "ConflictError";
   }
 }
+
+/**
+ * A write for a task whose lease (fencing token) another delivery has taken: the writer stalled past
+ * its lease and the task runs elsewhere now, so the write is refused and the stale runner must stop.
+ */
+export class LeaseLostError extends StoreError {
+  constructor(taskId: string) {
+    super("lease_lost", `The delivery no longer holds the lease of task ${taskId}`);
+    this.name = "LeaseLostError";
+  }
+}

@@ -32,14 +32,142 @@ export function createJournal(deps: {
       .catch((error) => logger.warn("task event publish failed", { taskId: event.taskId, error }));
   }
 
-  async function emit(taskId: string, data: TaskEventData): Promise<TaskEvent> {
-    const event = await stores.taskEvents.append(taskId, data);
+  /** Stores one event, behind the lease check when `lease` is given (same transaction). */
+  async function emit(taskId: string, data: TaskEventData, lease: string | null = null): Promise<TaskEvent> {
+    const event = lease
+      ? await stores.transaction(async (tx) => {
+          await tx.tasks.fence(taskId, lease);
+          return tx.taskEvents.append(taskId, data);
+        })
+      : await stores.taskEvents.append(taskId, data);
     await publish(event);
     return event;
   }
 
+  async function status(
+    taskId: string,
+    to: TaskStatus,
+    patch: TaskPatch = {},
+    options: { within?: (tx: Stores) => Promise<unknown>; lease?: string | null } = {},
+  ): Promise<TaskRow> {
+    const { task, event } = await stores.transaction(async (tx) => {
+      if (options.lease) await tx.tasks.fence(taskId, options.lease);
+      await options.within?.(tx);
+      // A finished task holds no lease: nothing may write for it any more.
+      const final = isTerminal(to) ? { leaseToken: null, leaseExpiresAt: null } : {};
+      const moved = await tx.tasks.transition(taskId, to, { ...patch, ...final });
+      const appended = await tx.taskEvents.append(taskId, {
+        kind: "status",
+        status: to,
+        attempts: moved.attempts,
+        error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
+      });
+      if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
+      return { task: { ...moved, eventSeq: appended.seq }, event: appended };
+    });
+    await publish(event);
+    if (isTerminal(to)) deps.afterTerminal?.();
+    return task;
+  }
+
+  async function step(
+    taskId: string,
+    index: number,
+    name: string,
+    stepStatus: StepState,
+    extra: { percent?: number; message?: string | null; taskPatch?: TaskPatch } = {},
+    lease: string | null = null,
+  ): Promise<void> {
+    const now = new Date();
+    const percent = extra.percent ?? (stepStatus === "succeeded" ? 100 : 0);
+    const data: TaskEventData = {
+      kind: "step",
+      index,
+      name,
+      status: stepStatus,
+      percent,
+      message: extra.message ?? null,
+    };
+    // The step row, the task patch (a step's saved state) and the step event commit together.
+    const event = await stores.transaction(async (tx) => {
+      if (lease) await tx.tasks.fence(taskId, lease);
+      await tx.tasks.updateStep(taskId, index, {
+        status: stepStatus,
+        percent,
+        message: extra.message ?? null,
+        ...(stepStatus === "running" ? { startedAt: now, finishedAt: null } : {}),
+        ...(stepStatus === "succeeded" || stepStatus === "failed" || stepStatus === "cancelled"
+          ? { finishedAt: now }
+          : {}),
+      });
+      if (extra.taskPatch) await tx.tasks.update(taskId, extra.taskPatch, now);
+      return tx.taskEvents.append(taskId, data, now);
+    });
+    await publish(event);
+  }
+
+  async function progress(
+    taskId: string,
+    index: number,
+    name: string,
+    percent: number,
+    message?: string,
+    lease: string | null = null,
+  ): Promise<void> {
+    const clamped = Math.max(0, Math.min(100, Math.round(percent)));
+    const data: TaskEventData = { kind: "progress", index, name, percent: clamped, message: message ?? null };
+    const event = await stores.transaction(async (tx) => {
+      if (lease) await tx.tasks.fence(taskId, lease);
+      await tx.tasks.updateStep(taskId, index, { percent: clamped, message: message ?? null });
+      return tx.taskEvents.append(taskId, data);
+    });
+    await publish(event);
+  }
+
+  async function log(
+    taskId: string,
+    message: string,
+    level: LogLevel = "info",
+    stepName?: string,
+    lease: string | null = null,
+  ): Promise<void> {
+    await emit(taskId, { kind: "log", level, message, step: stepName ?? null }, lease);
+  }
+
+  /**
+   * The journal of one delivery that holds the task's lease `lease`: every write first checks, in its
+   * own transaction, that the lease is still this delivery's, and throws LeaseLostError when another
+   * delivery took the task (this one stalled past its lease); nothing of the refused write is stored.
+   */
+  function fenced(taskId: string, lease: string) {
+    return {
+      lease,
+      status: (
+        to: TaskStatus,
+        patch: TaskPatch = {},
+        options: { within?: (tx: Stores) => Promise<unknown> } = {},
+      ) => status(taskId, to, patch, { ...options, lease }),
+      step: (
+        index: number,
+        name: string,
+        stepStatus: StepState,
+        extra: { percent?: number; message?: string | null; taskPatch?: TaskPatch } = {},
+      ) => step(taskId, index, name, stepStatus, extra, lease),
+      progress: (index: number, name: string, percent: number, message?: string) =>
+        progress(taskId, index, name, percent, message, lease),
+      log: (message: string, level: LogLevel = "info", stepName?: string) =>
+        log(taskId, message, level, stepName, lease),
+      /** Saves task fields (the handler's state, attempts) behind the lease check. */
+      update: (patch: TaskPatch) =>
+        stores.transaction(async (tx) => {
+          await tx.tasks.fence(taskId, lease);
+          return tx.tasks.update(taskId, patch);
+        }),
+    };
+  }
+
   return {
-    emit,
+    emit: (taskId: string, data: TaskEventData) => emit(taskId, data),
     /** Publishes an event already stored in a caller's transaction (after that transaction committed). */
     publish,
 
@@ -48,71 +176,30 @@ export function createJournal(deps: {
      * outbox rows of a terminal status and whatever `within` writes (a dead letter, a step reset): a
      * reader never sees the new status without its event, nor the event without the status.
      */
-    async status(
+    status: (
       taskId: string,
       to: TaskStatus,
       patch: TaskPatch = {},
       options: { within?: (tx: Stores) => Promise<unknown> } = {},
-    ): Promise<TaskRow> {
-      const { task, event } = await stores.transaction(async (tx) => {
-        await options.within?.(tx);
-        const moved = await tx.tasks.transition(taskId, to, patch);
-        const appended = await tx.taskEvents.append(taskId, {
-          kind: "status",
-          status: to,
-          attempts: moved.attempts,
-          error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
-        });
-        if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
-        return { task: { ...moved, eventSeq: appended.seq }, event: appended };
-      });
-      await publish(event);
-      if (isTerminal(to)) deps.afterTerminal?.();
-      return task;
-    },
-
-    async step(
+    ) => status(taskId, to, patch, options),
+    /** Records a step's state and its event in one transaction. */
+    step: (
       taskId: string,
       index: number,
       name: string,
-      status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled",
+      stepStatus: StepState,
       extra: { percent?: number; message?: string | null } = {},
-    ): Promise<void> {
-      const now = new Date();
-      const percent = extra.percent ?? (status === "succeeded" ? 100 : 0);
-      await stores.tasks.updateStep(taskId, index, {
-        status,
-        percent,
-        message: extra.message ?? null,
-        ...(status === "running" ? { startedAt: now, finishedAt: null } : {}),
-        ...(status === "succeeded" || status === "failed" || status === "cancelled"
-          ? { finishedAt: now }
-          : {}),
-      });
-      await emit(taskId, { kind: "step", index, name, status, percent, message: extra.message ?? null });
-    },
-
-    async progress(
-      taskId: string,
-      index: number,
-      name: string,
-      percent: number,
-      message?: string,
-    ): Promise<void> {
-      const clamped = Math.max(0, Math.min(100, Math.round(percent)));
-      await stores.tasks.updateStep(taskId, index, { percent: clamped, message: message ?? null });
-      await emit(taskId, { kind: "progress", index, name, percent: clamped, message: message ?? null });
-    },
-
-    async log(
-      taskId: string,
-      message: string,
-      level: "debug" | "info" | "warn" | "error" = "info",
-      step?: string,
-    ) {
-      await emit(taskId, { kind: "log", level, message, step: step ?? null });
-    },
+    ) => step(taskId, index, name, stepStatus, extra),
+    progress: (taskId: string, index: number, name: string, percent: number, message?: string) =>
+      progress(taskId, index, name, percent, message),
+    log: (taskId: string, message: string, level: LogLevel = "info", stepName?: string) =>
+      log(taskId, message, level, stepName),
+    fenced,
   };
 }
 
+type StepState = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+type LogLevel = "debug" | "info" | "warn" | "error";
+
+export type FencedJournal = ReturnType<Journal["fenced"]>;
 export type Journal = ReturnType<typeof createJournal>;

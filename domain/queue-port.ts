@@ -21,7 +21,7 @@ export interface QueueItem {
 export interface Delivery extends QueueItem {
   /** 1 for the first delivery of this item, then 2, 3, ... (retries and crash redeliveries). */
   deliveryCount: number;
-  /** Aborted when the task is cancelled (reason "cancelled") or the worker stops (reason "shutdown"). */
+  /** Aborted when the task is cancelled ("cancelled"), the worker stops ("shutdown") or the queue rebuilds ("requeue"). */
   signal: AbortSignal;
 }
 
@@ -42,8 +42,20 @@ export interface QueueOptions {
   maxMessagesPerSession: number;
 }
 
-export const ABORT_REASON = { cancelled: "cancelled", shutdown: "shutdown" } as const;
+/**
+ * Why a delivery's signal fired: the task was cancelled, the worker stops (hand the task back), or the
+ * queue lost its data and is rebuilding its lanes (hand the task back; it resumes once rebuilt).
+ */
+export const ABORT_REASON = { cancelled: "cancelled", shutdown: "shutdown", requeue: "requeue" } as const;
 
+export interface StartOptions {
+  unfinished?: () => Promise<(QueueItem & { status: string })[]>;
+}
+
+/**
+ * Engines throw DependencyUnavailableError (platform/dependency.ts) from request-path methods when
+ * their broker cannot be reached, so the API answers 503 instead of hanging.
+ */
 export interface TaskQueue {
   readonly kind: QueueKind;
   /** Adds an item at the back of its entity. Adding a task id that is already queued is a no-op. */
@@ -52,8 +64,12 @@ export interface TaskQueue {
   remove(taskId: string): Promise<boolean>;
   /** Aborts the delivery of a running item wherever it runs, or wakes it if it waits for a retry. */
   abort(taskId: string): Promise<void>;
-  /** Starts consuming with `processor`. Only worker roles call it. */
-  start(processor: Processor): Promise<void>;
+  /**
+   * Starts consuming with `processor`. Only worker roles call it. `unfinished` lists the queued and
+   * running tasks in creation order (the database): an engine whose broker can lose its data (BullMQ
+   * on a Redis without persistence) rebuilds its lanes from it.
+   */
+  start(processor: Processor, options?: StartOptions): Promise<void>;
   /** Stops taking new items; running deliveries get `graceMs` to finish, then are aborted with "shutdown". */
   stop(graceMs: number): Promise<void>;
   /** Whether the queue currently holds this task (waiting, running or waiting for a retry). */

@@ -3,6 +3,7 @@ import type { DeadLetterRow, TaskRow } from "../db/rows";
 import type { Stores } from "../db/stores/index";
 import type { NewTask } from "../db/stores/tasks-store";
 import type { RetryPolicy } from "../platform/backoff";
+import { DependencyUnavailableError } from "../platform/dependency";
 import type { Logger } from "../platform/logger";
 import type { Journal } from "./journal";
 import { IllegalTransitionError } from "./model/task-status";
@@ -41,6 +42,33 @@ export function createTaskService(deps: TaskServiceDeps) {
     }
   }
 
+  /**
+   * Publishes a task just created. When the queue's broker cannot be reached the request fails (503)
+   * and the task must not run later behind the client's back (it may have given up or will retry):
+   * the still-untouched row is discarded and its idempotency link undone, then the error goes on.
+   */
+  async function publishNew(task: TaskRow, idempotencyRecord: string | undefined): Promise<void> {
+    try {
+      await queue.enqueue({ taskId: task.id, entityId: task.entityId });
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailableError)) {
+        logger.warn("enqueue failed; the reconciler will publish the task", { taskId: task.id, error });
+        return;
+      }
+      const discarded = await stores
+        .transaction(async (tx) => {
+          if (idempotencyRecord) await tx.idempotency.detachTask(idempotencyRecord, task.id);
+          return tx.tasks.discardUnpublished(task.id);
+        })
+        .catch((inner) => {
+          logger.error("could not discard a task whose publish failed", { taskId: task.id, error: inner });
+          return false;
+        });
+      logger.warn("queue unavailable at submit; task discarded", { taskId: task.id, discarded });
+      throw error;
+    }
+  }
+
   async function mustGet(taskId: string): Promise<TaskRow> {
     const task = await stores.tasks.get(taskId);
     if (!task) throw new NotFoundError("task_not_found", `No task has the id ${taskId}`);
@@ -67,8 +95,8 @@ export function createTaskService(deps: TaskServiceDeps) {
         return { result: created, event: first };
       });
       if (event) {
+        await publishNew(result.task, idempotencyRecord);
         await journal.publish(event);
-        await publish(result.task);
       }
       return result;
     },
@@ -87,7 +115,13 @@ export function createTaskService(deps: TaskServiceDeps) {
       }
       if (await stores.tasks.requestCancel(taskId)) {
         await journal.log(taskId, "Cancel requested; stopping at the next checkpoint", "warn");
-        await queue.abort(taskId);
+        // The flag in the row is what the runner reads at every step boundary; the abort only hurries it.
+        await queue.abort(taskId).catch((error) =>
+          logger.warn("abort could not be sent; the runner stops at its next step boundary", {
+            taskId,
+            error,
+          }),
+        );
         return { task: await mustGet(taskId), outcome: "cancelling" };
       }
       const now = await mustGet(taskId);

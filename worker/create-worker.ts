@@ -47,6 +47,8 @@ export interface WorkerDeps {
   handlerDeps?: Partial<HandlerDeps>;
   reconcileIntervalMs?: number;
   expiryIntervalMs?: number;
+  /** How long a delivery's lease on its task lasts without renewal (tests shorten it). */
+  leaseMs?: number;
 }
 
 /**
@@ -72,7 +74,7 @@ export function createWorker(deps: WorkerDeps) {
     stepDelayMs: deps.stepDelayMs,
     ...deps.handlerDeps,
   };
-  const runner = createTaskRunner({ stores, journal, handlers, handlerDeps, logger });
+  const runner = createTaskRunner({ stores, journal, handlers, handlerDeps, logger, leaseMs: deps.leaseMs });
   const reconciler = createReconciler({ stores, queue, logger, intervalMs: deps.reconcileIntervalMs });
   const expiry = createExpiryScheduler({
     stores,
@@ -96,7 +98,15 @@ export function createWorker(deps: WorkerDeps) {
     /** Starts consuming: re-publishes unfinished work first, then runs tasks. */
     async start(): Promise<void> {
       await reconciler.reconcileAll();
-      await queue.start((delivery) => runner.run(delivery));
+      await queue.start((delivery) => runner.run(delivery), {
+        // The database is the source of truth for what the queue must hold (a broker that lost its data).
+        unfinished: async () =>
+          (await stores.tasks.listUnfinished()).map((t) => ({
+            taskId: t.id,
+            entityId: t.entityId,
+            status: t.status,
+          })),
+      });
       reconciler.start();
       expiry.start();
       retention.start();

@@ -118,6 +118,16 @@ export const errorResponses = {
       detail: "Something went wrong on our side",
     }),
   },
+  503: {
+    description:
+      "A dependency (Redis, the database) cannot be reached; nothing was changed. Retry after the Retry-After header's seconds",
+    content: problemContent({
+      code: "dependency_unavailable",
+      title: "Service temporarily unavailable",
+      status: 503,
+      detail: "Redis cannot be reached right now; nothing was changed. Retry in a few seconds",
+    }),
+  },
 } as const;
 
 /** Headers every mutating route documents. */

@@ -87,6 +87,14 @@ export function createIdempotencyStore(database: Database) {
       await db.update(idempotencyKeys).set({ taskId }).where(eq(idempotencyKeys.key, key));
     },
 
+    /** Unlinks a task that was discarded (never published), so releasing the claim frees the key. */
+    async detachTask(key: string, taskId: string): Promise<void> {
+      await db
+        .update(idempotencyKeys)
+        .set({ taskId: null })
+        .where(and(eq(idempotencyKeys.key, key), eq(idempotencyKeys.taskId, taskId)));
+    },
+
     /** Stores the answer to replay; `response` is null for an answer without a body (204). */
     async complete(
       key: string,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../../domain/model/ids";
 import { MAX_PAGE_SIZE } from "../../domain/model/limits";
 import {
@@ -9,7 +9,7 @@ import {
 } from "../../domain/model/task-status";
 import { type StepStatus, stepsOf, type TaskSource, type TaskType } from "../../domain/model/task-types";
 import type { Database } from "../client";
-import { ConflictError, NotFoundError } from "../errors";
+import { ConflictError, LeaseLostError, NotFoundError } from "../errors";
 import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../rows";
 import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
 
@@ -43,7 +43,15 @@ function containsPattern(text: string): string {
 export type TaskPatch = Partial<
   Pick<
     TaskRow,
-    "result" | "error" | "attempts" | "maxAttempts" | "startedAt" | "finishedAt" | "cancelRequested"
+    | "result"
+    | "error"
+    | "attempts"
+    | "maxAttempts"
+    | "startedAt"
+    | "finishedAt"
+    | "cancelRequested"
+    | "leaseToken"
+    | "leaseExpiresAt"
   >
 >;
 
@@ -277,6 +285,91 @@ export function createTasksStore(database: Database) {
         ? eq(taskSteps.taskId, id)
         : and(eq(taskSteps.taskId, id), sql`${taskSteps.status} <> 'succeeded'`);
       await db.update(taskSteps).set(reset).where(where);
+    },
+
+    /**
+     * Gives the running task's lease to `token` for `leaseMs`, only if it is still held by `previous`
+     * (null: nobody holds it); null when another delivery changed it first. The conditional update is
+     * what makes two deliveries racing for one task end with one holder.
+     */
+    async takeLease(
+      id: string,
+      token: string,
+      previous: string | null,
+      leaseMs: number,
+      patch: TaskPatch = {},
+      now = new Date(),
+    ): Promise<TaskRow | null> {
+      const rows = await db
+        .update(tasks)
+        .set({
+          ...patch,
+          leaseToken: token,
+          leaseExpiresAt: new Date(now.getTime() + leaseMs),
+          updatedAt: now,
+        })
+        .where(
+          and(
+            eq(tasks.id, id),
+            eq(tasks.status, "running"),
+            previous === null ? isNull(tasks.leaseToken) : eq(tasks.leaseToken, previous),
+          ),
+        )
+        .returning();
+      return rows[0] ?? null;
+    },
+
+    /** Extends the lease while `token` holds it; false when it was taken (the holder must stop). */
+    async renewLease(id: string, token: string, leaseMs: number, now = new Date()): Promise<boolean> {
+      const rows = await db
+        .update(tasks)
+        .set({ leaseExpiresAt: new Date(now.getTime() + leaseMs) })
+        .where(and(eq(tasks.id, id), eq(tasks.leaseToken, token)))
+        .returning({ id: tasks.id });
+      return rows.length > 0;
+    },
+
+    /** Gives the lease up (retry later, hand-back): the next delivery takes it at once. */
+    async releaseLease(id: string, token: string): Promise<void> {
+      await db
+        .update(tasks)
+        .set({ leaseToken: null, leaseExpiresAt: null })
+        .where(and(eq(tasks.id, id), eq(tasks.leaseToken, token)));
+    },
+
+    /**
+     * Inside a transaction: locks the task row and throws LeaseLostError unless `token` holds its
+     * lease, so the writes that follow in the same transaction commit only for the current holder.
+     */
+    async fence(id: string, token: string): Promise<void> {
+      const rows = await db
+        .update(tasks)
+        .set({ leaseToken: token })
+        .where(and(eq(tasks.id, id), eq(tasks.leaseToken, token)))
+        .returning({ id: tasks.id });
+      if (rows.length === 0) throw new LeaseLostError(id);
+    },
+
+    /** Unfinished tasks (queued or running) in creation order: the lanes the queue must hold. */
+    async listUnfinished(limit = 10_000): Promise<{ id: string; entityId: string; status: string }[]> {
+      return db
+        .select({ id: tasks.id, entityId: tasks.entityId, status: tasks.status })
+        .from(tasks)
+        .where(inArray(tasks.status, ["queued", "running"]))
+        .orderBy(asc(tasks.createdAt), asc(tasks.id))
+        .limit(limit);
+    },
+
+    /**
+     * Removes a task that was never published (its queue publish failed on the request path), only
+     * while it is still queued and untouched: the client got an error, so the task must not run.
+     */
+    async discardUnpublished(id: string): Promise<boolean> {
+      const rows = await db
+        .delete(tasks)
+        .where(and(eq(tasks.id, id), eq(tasks.status, "queued"), eq(tasks.attempts, 0)))
+        .returning({ id: tasks.id });
+      return rows.length > 0;
     },
 
     async delete(id: string): Promise<void> {

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
+import { LeaseLostError } from "../../db/errors";
 import type { TaskRow } from "../../db/rows";
 import type { Stores } from "../../db/stores/index";
-import type { Journal } from "../../domain/journal";
+import type { FencedJournal, Journal } from "../../domain/journal";
 import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
 import { ABORT_REASON, type Delivery, type ProcessResult } from "../../domain/queue-port";
 import { backoffDelay } from "../../platform/backoff";
@@ -10,6 +12,14 @@ import { AbortedError, errorCode, errorMessage, PermanentError, TransientError }
 
 /** A handler may checkpoint in a tight loop; the cancel flag is read from the database at most this often. */
 const CHECKPOINT_READ_MS = 250;
+/**
+ * How long a delivery's lease on its task lasts without renewal (renewed every third of it while the
+ * delivery runs). A runner whose event loop stalls longer loses the task to the next delivery, and its
+ * own journal writes are refused from then on (fencing). Same order as the BullMQ lock.
+ */
+export const DEFAULT_LEASE_MS = 10_000;
+/** Abort reason of a delivery whose lease another delivery took. */
+const LEASE_LOST = "lease_lost";
 
 export interface RunnerDeps<Deps> {
   stores: Stores;
@@ -18,51 +28,84 @@ export interface RunnerDeps<Deps> {
   handlerDeps: Deps;
   logger: Logger;
   random?: () => number;
+  leaseMs?: number;
 }
 
+type Begun = { task: TaskRow; journal: FencedJournal } | { busyMs: number } | null;
+
 /**
- * Runs one delivery of a task: moves it to running, runs the steps that have not succeeded yet,
- * and decides what happens on failure (retry with backoff while attempts remain, else failed plus
- * a dead letter). Returns what the queue should do with the item. Never throws.
+ * Runs one delivery of a task: takes the task's lease, moves it to running, runs the steps that have
+ * not succeeded yet, and decides what happens on failure (retry with backoff while attempts remain,
+ * else failed plus a dead letter). Every journal write of the delivery is fenced by its lease. Returns
+ * what the queue should do with the item. Never throws.
  */
 export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
   const { stores, journal, logger } = deps;
   const random = deps.random ?? Math.random;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
 
-  async function begin(delivery: Delivery): Promise<TaskRow | null> {
+  async function begin(delivery: Delivery): Promise<Begun> {
     const task = await stores.tasks.get(delivery.taskId);
     if (!task || isTerminal(task.status as TaskStatus)) return null;
+    const lease = randomUUID();
     if (task.status === "queued") {
       try {
-        return await journal.status(task.id, "running", {
+        const moved = await journal.status(task.id, "running", {
           attempts: task.attempts + 1,
           startedAt: task.startedAt ?? new Date(),
           error: null,
+          leaseToken: lease,
+          leaseExpiresAt: new Date(Date.now() + leaseMs),
         });
+        return { task: moved, journal: journal.fenced(task.id, lease) };
       } catch {
         return null; // cancelled (or taken) between the read and the move: nothing to run
       }
     }
     if (task.status !== "running") return null;
-    // Redelivery: a retry after backoff, or a crash of the worker that ran it (at-least-once).
-    const again = await stores.tasks.update(task.id, { attempts: task.attempts + 1 });
-    await journal.log(
+    const now = Date.now();
+    const expiresAt = task.leaseExpiresAt?.getTime() ?? 0;
+    // Another delivery runs it (after a Redis data loss the lanes are rebuilt while it still runs):
+    // wait for it to finish or to stop renewing, without counting an attempt.
+    if (task.leaseToken !== null && expiresAt > now) {
+      return { busyMs: Math.min(leaseMs, Math.max(100, expiresAt - now + 50)) };
+    }
+    // No holder: a retry after a failure, a new attempt. An expired holder: its worker crashed, stalled
+    // or handed the task back, so the same attempt resumes (a crash is not a failed attempt).
+    const resumed = task.leaseToken !== null;
+    const taken = await stores.tasks.takeLease(
       task.id,
-      tagged(task.result, `Attempt ${again.attempts} of ${again.maxAttempts} starting`),
+      lease,
+      task.leaseToken,
+      leaseMs,
+      resumed ? {} : { attempts: task.attempts + 1 },
+    );
+    if (!taken) return { busyMs: 200 }; // another delivery took it first
+    const fenced = journal.fenced(task.id, lease);
+    await fenced.log(
+      tagged(
+        task.result,
+        resumed
+          ? `Resuming attempt ${taken.attempts} of ${taken.maxAttempts} (its previous delivery ended without finishing it)`
+          : `Attempt ${taken.attempts} of ${taken.maxAttempts} starting`,
+      ),
       "info",
     );
-    return again;
+    return { task: taken, journal: fenced };
   }
 
   async function finishCancelled(
     task: TaskRow,
+    fenced: FencedJournal,
     stepIndex: number | null,
     stepName: string | null,
   ): Promise<void> {
-    if (stepIndex !== null && stepName) await journal.step(task.id, stepIndex, stepName, "cancelled");
+    if (stepIndex !== null && stepName) await fenced.step(stepIndex, stepName, "cancelled");
     const fresh = await stores.tasks.get(task.id);
-    await journal.log(task.id, tagged(fresh?.result ?? task.result, "Cancelled on request"), "warn");
-    await journal.status(task.id, "cancelled", { finishedAt: new Date() }).catch(() => undefined);
+    await fenced.log(tagged(fresh?.result ?? task.result, "Cancelled on request"), "warn");
+    await fenced.status("cancelled", { finishedAt: new Date() }).catch((error) => {
+      if (error instanceof LeaseLostError) throw error;
+    });
   }
 
   /**
@@ -75,78 +118,112 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     if (await stores.tasks.cancelRequested(taskId)) throw new AbortedError(ABORT_REASON.cancelled);
   }
 
+  /** Renews the lease while the delivery runs; aborts `lost` when another delivery took the task. */
+  function heartbeat(taskId: string, lease: string, lost: AbortController): () => void {
+    const timer = setInterval(
+      () => {
+        stores.tasks.renewLease(taskId, lease, leaseMs).then(
+          (held) => {
+            if (!held) lost.abort(LEASE_LOST);
+          },
+          (error) => logger.warn("task lease renewal failed", { taskId, error }),
+        );
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   async function run(delivery: Delivery): Promise<ProcessResult> {
-    const task = await begin(delivery);
-    if (!task) return { kind: "done" };
+    let begun: Begun;
+    try {
+      begun = await begin(delivery);
+    } catch (error) {
+      logger.error("task delivery could not start", { taskId: delivery.taskId, error });
+      return { kind: "retry", delayMs: 1000 };
+    }
+    if (!begun) return { kind: "done" };
+    if ("busyMs" in begun) return { kind: "retry", delayMs: begun.busyMs };
+    const { task, journal: fenced } = begun;
+    const lost = new AbortController();
+    const stopHeartbeat = heartbeat(task.id, fenced.lease, lost);
+    const signal = AbortSignal.any([delivery.signal, lost.signal]);
+    try {
+      return await runSteps(task, fenced, signal);
+    } finally {
+      stopHeartbeat();
+    }
+  }
+
+  async function runSteps(task: TaskRow, fenced: FencedJournal, signal: AbortSignal): Promise<ProcessResult> {
     const handler = deps.handlers.get(task.type);
-    if (!handler) {
-      return fail(
-        task,
-        new PermanentError("unknown_task_type", `No handler for task type ${task.type}`),
-        null,
-      );
-    }
-    if (task.cancelRequested) {
-      await finishCancelled(task, null, null);
-      return { kind: "done" };
-    }
-    const state: Record<string, unknown> = { ...(task.result ?? {}) };
-    const steps = await stores.tasks.steps(task.id);
     let current: { index: number; name: string } | null = null;
     try {
+      if (!handler) {
+        throw new PermanentError("unknown_task_type", `No handler for task type ${task.type}`);
+      }
+      if (task.cancelRequested) {
+        await finishCancelled(task, fenced, null, null);
+        return { kind: "done" };
+      }
+      const state: Record<string, unknown> = { ...(task.result ?? {}) };
+      const steps = await stores.tasks.steps(task.id);
       for (const [index, step] of handler.steps.entries()) {
         if (steps[index]?.status === "succeeded") continue;
-        await stopIfCancelled(task.id, delivery.signal);
+        await stopIfCancelled(task.id, signal);
         current = { index, name: step.name };
-        await journal.step(task.id, index, step.name, "running");
+        await fenced.step(index, step.name, "running");
         injectFailure(task, step.name);
-        await step.run(contextFor(task, index, step.name, state, delivery.signal));
-        await stopIfCancelled(task.id, delivery.signal);
-        await stores.tasks.update(task.id, { result: state });
-        await journal.step(task.id, index, step.name, "succeeded");
+        await step.run(contextFor(task, fenced, index, step.name, state, signal));
+        await stopIfCancelled(task.id, signal);
+        // The step's saved state and its success commit together, behind the lease.
+        await fenced.step(index, step.name, "succeeded", { taskPatch: { result: state } });
         current = null;
       }
-      await journal.status(task.id, "succeeded", { finishedAt: new Date(), result: state, error: null });
+      await fenced.status("succeeded", { finishedAt: new Date(), result: state, error: null });
       return { kind: "done" };
     } catch (error) {
-      return handleFailure(task, delivery, error, current);
+      return handleFailure(task, fenced, signal, error, current);
     }
   }
 
   async function handleFailure(
     task: TaskRow,
-    delivery: Delivery,
+    fenced: FencedJournal,
+    signal: AbortSignal,
     error: unknown,
     current: { index: number; name: string } | null,
   ): Promise<ProcessResult> {
     try {
-      const reason = delivery.signal.aborted ? String(delivery.signal.reason) : null;
-      if (reason === ABORT_REASON.shutdown) {
-        if (current) await journal.step(task.id, current.index, current.name, "pending");
+      const reason = signal.aborted ? String(signal.reason) : null;
+      if (reason === LEASE_LOST || error instanceof LeaseLostError) return leaseLost(task);
+      if (reason === ABORT_REASON.shutdown || reason === ABORT_REASON.requeue) {
+        if (current) await fenced.step(current.index, current.name, "pending");
         const latest = await stores.tasks.get(task.id);
-        await journal.log(
-          task.id,
-          tagged(latest?.result, "Worker stopping: task handed back to the queue"),
-          "warn",
-        );
-        await stores.tasks.update(task.id, { attempts: Math.max(0, task.attempts - 1) });
+        const why =
+          reason === ABORT_REASON.shutdown
+            ? "Worker stopping: task handed back to the queue"
+            : "Queue lost its data: task handed back while the queue is rebuilt";
+        await fenced.log(tagged(latest?.result, why), "warn");
+        // An expired lease: the next delivery resumes this attempt at once.
+        await stores.tasks.renewLease(task.id, fenced.lease, 0);
         return { kind: "release" };
       }
       const fresh = await stores.tasks.get(task.id);
       if (reason === ABORT_REASON.cancelled || fresh?.cancelRequested) {
-        await finishCancelled(task, current?.index ?? null, current?.name ?? null);
+        await finishCancelled(task, fenced, current?.index ?? null, current?.name ?? null);
         return { kind: "done" };
       }
       const permanent = error instanceof PermanentError;
       if (current) {
-        await journal.step(task.id, current.index, current.name, "failed", { message: errorMessage(error) });
+        await fenced.step(current.index, current.name, "failed", { message: errorMessage(error) });
       }
       if (!permanent && task.attempts < task.maxAttempts) {
         const handler = deps.handlers.get(task.type);
         const policy = handler?.retry ?? { baseDelayMs: 1000, maxDelayMs: 30_000 };
         const delayMs = backoffDelay(task.attempts, policy, random);
-        await journal.log(
-          task.id,
+        await fenced.log(
           tagged(
             fresh?.result,
             `Attempt ${task.attempts} of ${task.maxAttempts} failed: ${errorMessage(error)}. Retrying in ${(delayMs / 1000).toFixed(1)} s`,
@@ -154,31 +231,45 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
           "warn",
           current?.name,
         );
+        // No holder until the next delivery, which counts a new attempt.
+        await stores.tasks.releaseLease(task.id, fenced.lease);
         return { kind: "retry", delayMs };
       }
-      return fail(task, error, current?.name ?? null);
+      return await fail(task, fenced, error, current?.name ?? null);
     } catch (inner) {
+      if (inner instanceof LeaseLostError) return leaseLost(task);
       logger.error("task failure handling failed", { taskId: task.id, error: inner });
       return { kind: "retry", delayMs: 1000 };
     }
   }
 
-  async function fail(task: TaskRow, error: unknown, stepName: string | null): Promise<ProcessResult> {
+  /** Another delivery holds the task now: stop without writing anything more for it. */
+  function leaseLost(task: TaskRow): ProcessResult {
+    logger.warn("task lease taken by another delivery; this one stops without further writes", {
+      taskId: task.id,
+    });
+    return { kind: "done" };
+  }
+
+  async function fail(
+    task: TaskRow,
+    fenced: FencedJournal,
+    error: unknown,
+    stepName: string | null,
+  ): Promise<ProcessResult> {
     const permanent = error instanceof PermanentError;
     const message = errorMessage(error);
     const code = errorCode(error);
     const hint = error instanceof PermanentError ? error.hint : undefined;
     const latest = await stores.tasks.get(task.id);
-    await journal.log(
-      task.id,
+    await fenced.log(
       tagged(latest?.result, `Task failed${stepName ? ` at step "${stepName}"` : ""}: ${message}`),
       "error",
       stepName ?? undefined,
     );
     // The dead letter and the failed status commit together: a reader that sees the task failed
     // always finds its dead letter, and a redelivery finds both or neither.
-    await journal.status(
-      task.id,
+    await fenced.status(
       "failed",
       { finishedAt: new Date(), error: hint ? { code, message, hint } : { code, message } },
       {
@@ -200,6 +291,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
 
   function contextFor(
     task: TaskRow,
+    fenced: FencedJournal,
     index: number,
     name: string,
     state: Record<string, unknown>,
@@ -212,15 +304,9 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       signal,
       deps: deps.handlerDeps,
       state,
-      log: (message, level = "info") => journal.log(task.id, tagged(state, message), level, name),
+      log: (message, level = "info") => fenced.log(tagged(state, message), level, name),
       progress: (percent, message) =>
-        journal.progress(
-          task.id,
-          index,
-          name,
-          percent,
-          message === undefined ? message : tagged(state, message),
-        ),
+        fenced.progress(index, name, percent, message === undefined ? message : tagged(state, message)),
       checkpoint: async () => {
         throwIfAborted(signal);
         if (Date.now() < nextRead) return;

@@ -71,6 +71,9 @@ export const tasks = pgTable(
     cancelRequested: boolean("cancel_requested").notNull().default(false),
     conversationRef: jsonb("conversation_ref").$type<Record<string, unknown>>(),
     cardActivityId: text("card_activity_id"),
+    /** The delivery that may write this task's journal (fencing token) and until when it holds it. */
+    leaseToken: text("lease_token"),
+    leaseExpiresAt: ts("lease_expires_at"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
     startedAt: ts("started_at"),

@@ -60,6 +60,9 @@ export const tasks = sqliteTable(
     cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
     conversationRef: json<Record<string, unknown>>("conversation_ref"),
     cardActivityId: text("card_activity_id"),
+    /** The delivery that may write this task's journal (fencing token) and until when it holds it. */
+    leaseToken: text("lease_token"),
+    leaseExpiresAt: ts("lease_expires_at"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
     startedAt: ts("started_at"),

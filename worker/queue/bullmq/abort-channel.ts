@@ -5,7 +5,13 @@ import type { Logger } from "../../../platform/logger";
  * Cancel requests travel over Redis pub/sub: the process that asks (often an API process) is not the
  * one running the task. Every consuming process listens and aborts its own delivery of that task.
  */
-export function createAbortChannel(deps: { publisher: Redis; channel: string; logger: Logger }) {
+export function createAbortChannel(deps: {
+  publisher: Redis;
+  /** Opens the listening connection (reconnects forever and re-subscribes). */
+  openSubscriber: () => Redis;
+  channel: string;
+  logger: Logger;
+}) {
   let subscriber: Redis | null = null;
 
   return {
@@ -16,7 +22,7 @@ export function createAbortChannel(deps: { publisher: Redis; channel: string; lo
     /** Listens on a dedicated connection (a subscribed connection cannot run other commands). */
     async listen(onAbort: (taskId: string) => void): Promise<void> {
       if (subscriber) return;
-      subscriber = deps.publisher.duplicate();
+      subscriber = deps.openSubscriber();
       subscriber.on("error", (error) => deps.logger.warn("abort channel error", { error }));
       subscriber.on("message", (channel: string, taskId: string) => {
         if (channel === deps.channel) onAbort(taskId);

@@ -1,18 +1,20 @@
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import {
   ABORT_REASON,
   type EntityQueueState,
   type Processor,
   type ProcessResult,
+  type QueueItem,
   type QueueOptions,
   type TaskQueue,
 } from "../../../domain/queue-port";
+import { asUnavailable, DependencyUnavailableError } from "../../../platform/dependency";
 import type { Logger } from "../../../platform/logger";
 import { openRedis } from "../../../platform/redis";
 import { createAbortChannel } from "./abort-channel";
 import { createFifoStore, type HeadRef } from "./fifo-store";
 import { fifoKeys, headJobId } from "./keys";
+import { createLaneKeeper, ensureGlobalConcurrency } from "./lane-keeper";
 import { createSweep } from "./sweep";
 
 /**
@@ -23,6 +25,8 @@ import { createSweep } from "./sweep";
 export const LOCK_DURATION_MS = 10_000;
 export const STALLED_INTERVAL_MS = 5_000;
 export const SWEEP_INTERVAL_MS = 5_000;
+/** A worker notices within this long that Redis lost the lanes (also checked on every reconnect). */
+export const EPOCH_CHECK_MS = 500;
 
 type JobData = HeadRef;
 
@@ -38,11 +42,21 @@ type JobData = HeadRef;
  * items of an entity run back to back while another entity waits. The option therefore needs no code here.
  */
 export async function createBullmqQueue(
-  options: QueueOptions & { redisUrl: string; prefix: string },
+  options: QueueOptions & {
+    redisUrl: string;
+    prefix: string;
+    /** BullMQ lock of a running job and the stalled check period (tests shorten them). */
+    lockDurationMs?: number;
+    stalledIntervalMs?: number;
+    /** How often a worker process checks that Redis still holds the lanes (the epoch). */
+    epochCheckMs?: number;
+  },
   logger: Logger,
 ): Promise<TaskQueue> {
   const keys = fifoKeys(options.prefix);
-  const redis = openRedis(options.redisUrl, "bullmq");
+  // Request paths (submit, cancel, queue views) give up after 2 s so the API can answer 503; the
+  // consuming side below has its own connection with the settings BullMQ requires.
+  const redis = openRedis(options.redisUrl, "request");
   redis.on("error", (error) => logger.warn("queue redis error", { error }));
   const fifo = createFifoStore(redis, keys);
   const queue = new Queue<JobData>(keys.queueName, {
@@ -51,29 +65,56 @@ export async function createBullmqQueue(
     defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
   });
   queue.on("error", (error) => logger.warn("bullmq queue error", { error }));
-  await queue.setGlobalConcurrency(options.maxConcurrentSessions);
-  const abortChannel = createAbortChannel({ publisher: redis, channel: keys.abortChannel, logger });
+  const abortChannel = createAbortChannel({
+    publisher: redis,
+    openSubscriber: () => openRedis(options.redisUrl, "subscriber"),
+    channel: keys.abortChannel,
+    logger,
+  });
+  // As before: each instance applies its limit when opened (the last one opened wins). An API process
+  // that starts while Redis is down still starts; workers apply it again whenever Redis lost it.
+  await queue
+    .setGlobalConcurrency(options.maxConcurrentSessions)
+    .catch((error) => logger.warn("could not apply the global concurrency yet", { error }));
   const controllers = new Map<string, AbortController>();
-  let worker: Worker<JobData> | null = null;
-  let workerRedis: Redis | null = null;
+  let consumer: Consumer | null = null;
+  const unavailable = asUnavailable("redis");
 
-  async function addHeadJob(ref: HeadRef): Promise<void> {
-    await queue.add("task", ref, { jobId: headJobId(ref.entityId, ref.seq) });
-  }
-  const sweep = createSweep({ fifo, redis, queue, addHeadJob, logger, intervalMs: SWEEP_INTERVAL_MS });
-
-  /** Pops the head and adds the next item's job. `lock`: only while this delivery holds the job. */
-  async function finish(ref: HeadRef, lock: { key: string; token: string } | null): Promise<void> {
-    const { popped, next } = await fifo.popHead(ref, lock);
-    if (!popped && lock) logger.warn("delivery lost its lock; the redelivery finishes the item", { ...ref });
-    if (next) await addHeadJob(next);
+  async function addHeadJob(target: Queue<JobData>, ref: HeadRef): Promise<void> {
+    await target.add("task", ref, { jobId: headJobId(ref.entityId, ref.seq) });
   }
 
-  function processWith(processor: Processor) {
-    return async (job: Job<JobData>, token?: string): Promise<void> => {
+  /** The worker side: its own connection, FIFO store, queue handle, sweep and lane keeper. */
+  function createConsumer(
+    processor: Processor,
+    unfinished: () => Promise<(QueueItem & { status?: string })[]>,
+  ) {
+    const connection = openRedis(options.redisUrl, "bullmq");
+    connection.on("error", (error) => logger.warn("queue worker redis error", { error }));
+    const side = createFifoStore(connection, keys);
+    const sideQueue = new Queue<JobData>(keys.queueName, {
+      connection,
+      prefix: keys.bullPrefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+    });
+    sideQueue.on("error", (error) => logger.warn("bullmq queue error", { error }));
+    const add = (ref: HeadRef) => addHeadJob(sideQueue, ref);
+    // Bumped when the lanes are lost: a delivery from an older generation no longer has a job.
+    let generation = 0;
+
+    /** Pops the head and adds the next item's job. `lock`: only while this delivery holds the job. */
+    async function finish(ref: HeadRef, lock: { key: string; token: string } | null): Promise<void> {
+      const { popped, next } = await side.popHead(ref, lock);
+      if (!popped && lock)
+        logger.warn("delivery lost its lock; the redelivery finishes the item", { ...ref });
+      if (next) await add(next);
+    }
+
+    async function process(job: Job<JobData>, token?: string): Promise<void> {
       const ref = job.data;
+      const born = generation;
       // A job left over from before a crash, or re-added by the sweep just as its item finished.
-      if (!(await fifo.isHead(ref))) return;
+      if (!(await side.isHead(ref))) return;
       const controller = new AbortController();
       controllers.set(ref.taskId, controller);
       let result: ProcessResult;
@@ -91,128 +132,176 @@ export async function createBullmqQueue(
       } finally {
         controllers.delete(ref.taskId);
       }
+      // Redis lost this job with its lanes; the rebuild gave the task a new one.
+      if (born !== generation) return;
       if (result.kind === "done") {
         const jobId = job.id ?? headJobId(ref.entityId, ref.seq);
-        return finish(ref, token ? { key: `${queue.toKey(jobId)}:lock`, token } : null);
+        return finish(ref, token ? { key: `${sideQueue.toKey(jobId)}:lock`, token } : null);
       }
       // retry and release keep the item at the head, so the entity stays blocked and order holds.
       const delayMs = result.kind === "retry" ? result.delayMs : 0;
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
+    }
+
+    const worker = new Worker<JobData>(keys.queueName, process, {
+      connection,
+      prefix: keys.bullPrefix,
+      concurrency: options.maxConcurrentSessions,
+      lockDuration: options.lockDurationMs ?? LOCK_DURATION_MS,
+      stalledInterval: options.stalledIntervalMs ?? STALLED_INTERVAL_MS,
+      // A head must never be failed by BullMQ for stalling: it would block its entity. The
+      // processor's head check makes every redelivery safe, so allow (practically) unlimited.
+      maxStalledCount: 1_000_000,
+      autorun: false,
+    });
+    worker.on("error", (error) => logger.warn("bullmq worker error", { error }));
+    worker.on("failed", (job, error) =>
+      logger.error("queue job failed; the sweep will re-add it", { jobId: job?.id, error }),
+    );
+    const sweep = createSweep({
+      fifo: side,
+      redis: connection,
+      queue: sideQueue,
+      addHeadJob: add,
+      logger,
+      intervalMs: SWEEP_INTERVAL_MS,
+    });
+    const keeper = createLaneKeeper({
+      redis: connection,
+      keys,
+      fifo: side,
+      queue: sideQueue,
+      addHeadJob: add,
+      maxConcurrentSessions: options.maxConcurrentSessions,
+      unfinished,
+      checkMs: options.epochCheckMs ?? EPOCH_CHECK_MS,
+      logger,
+      async drainLocal() {
+        generation++;
+        await worker.pause(true);
+        for (const c of controllers.values()) c.abort(ABORT_REASON.requeue);
+        while (controllers.size > 0) await new Promise((r) => setTimeout(r, 20));
+      },
+      resumeLocal: () => void worker.resume(),
+    });
+    // After every reconnect: Redis may be a fresh one (restart without persistence).
+    connection.on("ready", () => {
+      void ensureGlobalConcurrency(sideQueue, options.maxConcurrentSessions).catch(() => undefined);
+      void keeper.check();
+    });
+
+    return {
+      async start() {
+        await ensureGlobalConcurrency(sideQueue, options.maxConcurrentSessions);
+        // Builds the lanes when this Redis has none (first start, or data lost while no worker ran).
+        await keeper.check();
+        await sweep.runOnce();
+        sweep.start();
+        keeper.start();
+        // A rebuild during keeper.check() may have started it already (resume runs a worker that is not running).
+        if (!worker.isRunning())
+          void worker.run().catch((error) => logger.error("bullmq worker stopped", { error }));
+      },
+      async stop(graceMs: number) {
+        await Promise.all([sweep.stop(), keeper.stop()]);
+        const timer = setTimeout(() => {
+          for (const c of controllers.values()) c.abort(ABORT_REASON.shutdown);
+        }, graceMs);
+        await worker.close();
+        clearTimeout(timer);
+        await sideQueue.close();
+        await connection.quit().catch(() => undefined);
+      },
     };
   }
+  type Consumer = ReturnType<typeof createConsumer>;
 
   async function stopWorker(graceMs: number): Promise<void> {
-    await sweep.stop();
-    const w = worker;
-    worker = null;
-    if (w) {
-      const timer = setTimeout(() => {
-        for (const c of controllers.values()) c.abort(ABORT_REASON.shutdown);
-      }, graceMs);
-      await w.close();
-      clearTimeout(timer);
-    }
+    const c = consumer;
+    consumer = null;
+    await c?.stop(graceMs);
     await abortChannel.close();
-    await workerRedis?.quit().catch(() => undefined);
-    workerRedis = null;
   }
 
   return {
     kind: "bullmq",
 
     async enqueue(item) {
-      const result = await fifo.enqueue(item.taskId, item.entityId);
-      if (typeof result === "object") await addHeadJob(result);
+      try {
+        const result = await fifo.enqueue(item.taskId, item.entityId);
+        if (typeof result === "object") await addHeadJob(queue, result);
+      } catch (error) {
+        unavailable(error);
+      }
     },
 
     async remove(taskId) {
-      const entityId = await fifo.entityOf(taskId);
-      if (entityId === null) return false;
-      const outcome = await fifo.removeWaiting(taskId, entityId);
-      if (outcome !== "head") return outcome === "removed";
-      // The head may go only while it is not running (waiting, or waiting for a retry).
-      const head = await fifo.headOf(entityId);
-      if (head?.taskId !== taskId) return false;
-      const job = await queue.getJob(headJobId(entityId, head.seq));
-      if (job) {
-        if ((await job.getState()) === "active") return false;
-        // Throws when a worker locked it in the meantime: then it runs and the runner sees the cancel.
-        const removed = await job.remove().then(
-          () => true,
-          () => false,
-        );
-        if (!removed) return false;
+      try {
+        return await removeItem(taskId);
+      } catch (error) {
+        return unavailable(error);
       }
-      const { popped, next } = await fifo.popHead(head, null);
-      if (next) await addHeadJob(next);
-      return popped;
     },
 
     async abort(taskId) {
       controllers.get(taskId)?.abort(ABORT_REASON.cancelled);
-      await abortChannel.publish(taskId);
-      const entityId = await fifo.entityOf(taskId);
-      const head = entityId === null ? null : await fifo.headOf(entityId);
-      if (!head || head.taskId !== taskId) return;
-      // Waiting for a retry: deliver now so the runner sees the cancel request without the wait.
-      const job = await queue.getJob(headJobId(head.entityId, head.seq));
-      if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+      try {
+        await abortChannel.publish(taskId);
+        const entityId = await fifo.entityOf(taskId);
+        const head = entityId === null ? null : await fifo.headOf(entityId);
+        if (!head || head.taskId !== taskId) return;
+        // Waiting for a retry: deliver now so the runner sees the cancel request without the wait.
+        const job = await queue.getJob(headJobId(head.entityId, head.seq));
+        if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+      } catch (error) {
+        unavailable(error);
+      }
     },
 
-    async start(processor) {
-      if (worker) return;
+    async start(processor, startOptions) {
+      if (consumer) return;
       await abortChannel.listen((taskId) => controllers.get(taskId)?.abort(ABORT_REASON.cancelled));
-      workerRedis = openRedis(options.redisUrl, "bullmq");
-      workerRedis.on("error", (error) => logger.warn("queue worker redis error", { error }));
-      worker = new Worker<JobData>(keys.queueName, processWith(processor), {
-        connection: workerRedis,
-        prefix: keys.bullPrefix,
-        concurrency: options.maxConcurrentSessions,
-        lockDuration: LOCK_DURATION_MS,
-        stalledInterval: STALLED_INTERVAL_MS,
-        // A head must never be failed by BullMQ for stalling: it would block its entity. The
-        // processor's head check makes every redelivery safe, so allow (practically) unlimited.
-        maxStalledCount: 1_000_000,
-      });
-      worker.on("error", (error) => logger.warn("bullmq worker error", { error }));
-      worker.on("failed", (job, error) =>
-        logger.error("queue job failed; the sweep will re-add it", { jobId: job?.id, error }),
-      );
-      await sweep.runOnce();
-      sweep.start();
+      consumer = createConsumer(processor, startOptions?.unfinished ?? (async () => []));
+      await consumer.start();
     },
 
     stop: stopWorker,
 
-    has: (taskId) => fifo.has(taskId),
+    has: (taskId) => fifo.has(taskId).catch(unavailable),
 
-    positionOf: (taskId) => fifo.positionOf(taskId),
+    positionOf: (taskId) => fifo.positionOf(taskId).catch(unavailable),
 
     async snapshot(): Promise<EntityQueueState[]> {
-      const lanes = await fifo.lanes();
-      return Promise.all(
-        lanes.map(async ({ entityId, taskIds }) => {
-          const head = await fifo.headOf(entityId);
-          const state = head ? await queue.getJobState(headJobId(entityId, head.seq)) : "unknown";
-          const running = head && state === "active" ? head.taskId : null;
-          return {
-            entityId,
-            depth: taskIds.length,
-            runningTaskId: running,
-            pendingTaskIds: taskIds.filter((id) => id !== running),
-          };
-        }),
-      );
+      try {
+        const lanes = await fifo.lanes();
+        return await Promise.all(
+          lanes.map(async ({ entityId, taskIds }) => {
+            const head = await fifo.headOf(entityId);
+            const state = head ? await queue.getJobState(headJobId(entityId, head.seq)) : "unknown";
+            const running = head && state === "active" ? head.taskId : null;
+            return {
+              entityId,
+              depth: taskIds.length,
+              runningTaskId: running,
+              pendingTaskIds: taskIds.filter((id) => id !== running),
+            };
+          }),
+        );
+      } catch (error) {
+        return unavailable(error);
+      }
     },
 
     async ping() {
-      // Commands wait for a reconnect forever (maxRetriesPerRequest: null); a health check must not.
+      // The request connection gives up within 2 s; the race also covers a Redis that accepts and hangs.
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("Redis did not answer within 2 s")), 2000);
+        timer = setTimeout(() => reject(new DependencyUnavailableError("redis")), 2000);
       });
-      await Promise.race([redis.ping(), timeout]).finally(() => clearTimeout(timer));
+      await Promise.race([redis.ping(), timeout])
+        .catch(unavailable)
+        .finally(() => clearTimeout(timer));
     },
 
     async close() {
@@ -221,4 +310,27 @@ export async function createBullmqQueue(
       await redis.quit().catch(() => undefined);
     },
   };
+
+  async function removeItem(taskId: string): Promise<boolean> {
+    const entityId = await fifo.entityOf(taskId);
+    if (entityId === null) return false;
+    const outcome = await fifo.removeWaiting(taskId, entityId);
+    if (outcome !== "head") return outcome === "removed";
+    // The head may go only while it is not running (waiting, or waiting for a retry).
+    const head = await fifo.headOf(entityId);
+    if (head?.taskId !== taskId) return false;
+    const job = await queue.getJob(headJobId(entityId, head.seq));
+    if (job) {
+      if ((await job.getState()) === "active") return false;
+      // Throws when a worker locked it in the meantime: then it runs and the runner sees the cancel.
+      const removed = await job.remove().then(
+        () => true,
+        () => false,
+      );
+      if (!removed) return false;
+    }
+    const { popped, next } = await fifo.popHead(head, null);
+    if (next) await addHeadJob(queue, next);
+    return popped;
+  }
 }

@@ -24,9 +24,23 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
     runScript(name, keysOf(entityId), args);
 
   return {
-    /** "duplicate", "queued" (behind others) or the head it became (its job must be added). */
-    async enqueue(taskId: string, entityId: string): Promise<"duplicate" | "queued" | HeadRef> {
-      const result = Number(await run("enqueue", entityId, [taskId, entityId]));
+    /**
+     * "duplicate", "queued" (behind others), "deferred" (the lanes are being rebuilt after a data loss;
+     * the rebuild places it) or the head it became (its job must be added). `force`: the rebuild.
+     */
+    async enqueue(
+      taskId: string,
+      entityId: string,
+      force = false,
+    ): Promise<"duplicate" | "queued" | "deferred" | HeadRef> {
+      const result = Number(
+        await runScript(
+          "enqueue",
+          [...keysOf(entityId), keys.epoch, keys.deferred],
+          [taskId, entityId, force ? "1" : ""],
+        ),
+      );
+      if (result === -2) return "deferred";
       if (result < 0) return "duplicate";
       if (result === 0) return "queued";
       return { entityId, taskId, seq: String(result) };
@@ -90,17 +104,35 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
         .filter((lane) => lane.taskIds.length > 0);
     },
 
+    /** The epoch this Redis holds; null after a data loss, until the lanes are rebuilt. */
+    epoch: (): Promise<string | null> => redis.get(keys.epoch),
+
+    /** Appends the deferred items, sets the epoch (see RESTORE_EPOCH); returns the new heads. */
+    async restoreEpoch(epoch: string): Promise<HeadRef[]> {
+      const flat = (await runScript(
+        "restoreEpoch",
+        [keys.items, keys.seqs, keys.seq, keys.entities, keys.epoch, keys.deferred],
+        [epoch, keys.entityBase],
+      )) as string[];
+      return triples(flat);
+    },
+
     /** Every entity's head, in one round trip. */
     async heads(): Promise<HeadRef[]> {
       const flat = (await runScript("heads", keysOf(""), [keys.entityBase])) as string[];
-      const refs: HeadRef[] = [];
-      for (let i = 0; i + 2 < flat.length; i += 3) {
-        const [entityId, taskId, seq] = [flat[i], flat[i + 1], flat[i + 2]];
-        if (entityId !== undefined && taskId && seq) refs.push({ entityId, taskId, seq });
-      }
-      return refs;
+      return triples(flat);
     },
   };
+}
+
+/** {entity, taskId, seq, ...} from a script as head references. */
+function triples(flat: string[]): HeadRef[] {
+  const refs: HeadRef[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const [entityId, taskId, seq] = [flat[i], flat[i + 1], flat[i + 2]];
+    if (entityId !== undefined && taskId && seq) refs.push({ entityId, taskId, seq });
+  }
+  return refs;
 }
 
 export type FifoStore = ReturnType<typeof createFifoStore>;

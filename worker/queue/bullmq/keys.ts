@@ -16,6 +16,17 @@ export interface FifoKeys {
   entities: string;
   /** Pub/sub channel on which `abort(taskId)` reaches the process that runs the task. */
   abortChannel: string;
+  /**
+   * Random value written when the lanes are (re)built from the database. Missing, or not the value a
+   * process saw last, means Redis lost its data (restart without persistence, FLUSHALL).
+   */
+  epoch: string;
+  /** Items enqueued while the epoch is missing, in order; the rebuild appends them after the database's. */
+  deferred: string;
+  /** Held (SET NX PX) by the one process that rebuilds the lanes. */
+  rebuildLock: string;
+  /** Sorted set worker id → expiry of processes still handing back deliveries after a loss. */
+  draining: string;
   /** Common start of the per-entity keys (the sweep's Lua builds head keys from it). */
   entityBase: string;
   /** The entity's items in enqueue order; index 0 is the head. */
@@ -34,6 +45,10 @@ export function fifoKeys(prefix: string): FifoKeys {
     seq: `${base}:seq`,
     entities: `${base}:entities`,
     abortChannel: `${base}:abort`,
+    epoch: `${base}:epoch`,
+    deferred: `${base}:deferred`,
+    rebuildLock: `${base}:rebuild-lock`,
+    draining: `${base}:draining`,
     entityBase: `${base}:e:`,
     pending: (entityId) => `${base}:e:${entityId}:pending`,
     head: (entityId) => `${base}:e:${entityId}:head`,

@@ -25,7 +25,8 @@ describe.skipIf(!redisUrl)("BullMQ engine recovery paths", () => {
   it("runs a head whose job was never added (a crash between the enqueue script and queue.add)", async () => {
     const prefix = `${suitePrefix}:${++n}`;
     const keys = fifoKeys(prefix);
-    // Only the Lua half of an enqueue happened.
+    // Lanes built (the epoch exists), then only the Lua half of an enqueue happened.
+    await redis.set(keys.epoch, "built");
     expect(await createFifoStore(redis, keys).enqueue("orphan", "env/x")).toMatchObject({ taskId: "orphan" });
     const queue = await createBullmqQueue(
       { redisUrl: url, prefix, maxConcurrentSessions: 2, maxMessagesPerSession: 4 },

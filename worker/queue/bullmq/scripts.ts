@@ -3,9 +3,18 @@
  * across any number of worker processes. KEYS: items, seqs, seq, entities, pending(entity), head(entity).
  */
 
-/** ARGV: taskId, entityId. Returns -1 if already queued, the seq if the item became head, else 0. */
+/**
+ * KEYS[7]: epoch, KEYS[8]: deferred. ARGV: taskId, entityId, force. Returns -1 if already queued, -2
+ * if deferred (the epoch is missing: Redis lost its data and the lanes are not rebuilt yet, so taking
+ * the item now would put it ahead of older items of its entity), the seq if the item became head,
+ * else 0. `force` ('1') is the rebuild itself.
+ */
 const ENQUEUE = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -1 end
+if ARGV[3] ~= '1' and redis.call('EXISTS', KEYS[7]) == 0 then
+  redis.call('RPUSH', KEYS[8], cjson.encode({ARGV[1], ARGV[2]}))
+  return -2
+end
 local seq = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], seq)
@@ -70,13 +79,43 @@ end
 return out
 `;
 
+/**
+ * KEYS: items, seqs, seq, entities, epoch, deferred. ARGV: epoch value, entity key base. Appends the
+ * deferred items to their lanes in the order they came (skipping those already queued), sets the
+ * epoch and empties the deferred list, atomically: no enqueue can slip between. Returns {entity,
+ * taskId, seq, ...} of the items that became heads.
+ */
+const RESTORE_EPOCH = `
+local out = {}
+for _, raw in ipairs(redis.call('LRANGE', KEYS[6], 0, -1)) do
+  local item = cjson.decode(raw)
+  local taskId, entity = item[1], item[2]
+  if redis.call('HEXISTS', KEYS[1], taskId) == 0 then
+    local seq = redis.call('INCR', KEYS[3])
+    redis.call('HSET', KEYS[1], taskId, entity)
+    redis.call('HSET', KEYS[2], taskId, seq)
+    redis.call('RPUSH', ARGV[2] .. entity .. ':pending', taskId)
+    redis.call('SADD', KEYS[4], entity)
+    if redis.call('SET', ARGV[2] .. entity .. ':head', taskId, 'NX') then
+      out[#out + 1] = entity
+      out[#out + 1] = taskId
+      out[#out + 1] = tostring(seq)
+    end
+  end
+end
+redis.call('SET', KEYS[5], ARGV[1])
+redis.call('DEL', KEYS[6])
+return out
+`;
+
 // Every script takes the six lane keys; popHead also the BullMQ lock key of the delivery.
 export const SCRIPTS = {
-  enqueue: { lua: ENQUEUE, numberOfKeys: 6 },
+  enqueue: { lua: ENQUEUE, numberOfKeys: 8 },
   isHead: { lua: IS_HEAD, numberOfKeys: 6 },
   popHead: { lua: POP_HEAD, numberOfKeys: 7 },
   removeWaiting: { lua: REMOVE_WAITING, numberOfKeys: 6 },
   heads: { lua: HEADS, numberOfKeys: 6 },
+  restoreEpoch: { lua: RESTORE_EPOCH, numberOfKeys: 6 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
