@@ -21,6 +21,8 @@ export interface NewTask {
   source: TaskSource;
   projectId?: string | null;
   correlationId?: string;
+  /** W3C traceparent of the request that created the task. */
+  traceContext?: string | null;
   idempotencyKey?: string | null;
   maxAttempts?: number;
 }
@@ -36,7 +38,14 @@ export interface TaskFilter {
 export type TaskPatch = Partial<
   Pick<
     TaskRow,
-    "result" | "error" | "attempts" | "maxAttempts" | "startedAt" | "finishedAt" | "cancelRequested"
+    | "result"
+    | "error"
+    | "attempts"
+    | "maxAttempts"
+    | "startedAt"
+    | "finishedAt"
+    | "cancelRequested"
+    | "traceContext"
   >
 >;
 
@@ -81,6 +90,7 @@ export function createTasksStore(database: Database) {
             entityId: input.entityId,
             projectId: input.projectId ?? null,
             correlationId: input.correlationId ?? id,
+            traceContext: input.traceContext ?? null,
             idempotencyKey: input.idempotencyKey ?? null,
             requestedBy: input.requestedBy,
             source: input.source,

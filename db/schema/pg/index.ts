@@ -69,6 +69,8 @@ export const tasks = pgTable(
     cancelRequested: boolean("cancel_requested").notNull().default(false),
     conversationRef: jsonb("conversation_ref").$type<Record<string, unknown>>(),
     cardActivityId: text("card_activity_id"),
+    /** W3C traceparent of the span that (re)queued the task: the worker continues that trace. */
+    traceContext: text("trace_context"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
     startedAt: ts("started_at"),

@@ -58,6 +58,8 @@ export const tasks = sqliteTable(
     cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
     conversationRef: json<Record<string, unknown>>("conversation_ref"),
     cardActivityId: text("card_activity_id"),
+    /** W3C traceparent of the span that (re)queued the task: the worker continues that trace. */
+    traceContext: text("trace_context"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
     startedAt: ts("started_at"),
