@@ -5,6 +5,14 @@ import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
 import { ABORT_REASON, type Delivery, type ProcessResult } from "../../domain/queue-port";
 import { backoffDelay } from "../../platform/backoff";
 import type { Logger } from "../../platform/logger";
+import { type Instruments, noopInstruments } from "../../platform/telemetry/instruments";
+import {
+  contextFromTraceparent,
+  currentTraceId,
+  SpanKind,
+  traceIdOf,
+  withSpan,
+} from "../../platform/telemetry/spans";
 import type { StepContext, TaskHandler } from "../handlers/handler";
 import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
 
@@ -18,6 +26,7 @@ export interface RunnerDeps<Deps> {
   handlerDeps: Deps;
   logger: Logger;
   random?: () => number;
+  instruments?: Instruments;
 }
 
 /**
@@ -28,9 +37,23 @@ export interface RunnerDeps<Deps> {
 export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
   const { stores, journal, logger } = deps;
   const random = deps.random ?? Math.random;
+  const instruments = deps.instruments ?? noopInstruments;
 
-  async function begin(delivery: Delivery): Promise<TaskRow | null> {
-    const task = await stores.tasks.get(delivery.taskId);
+  /** The fields every log line about a task attempt carries (never its payload: it may hold secrets). */
+  function attemptFields(task: TaskRow, error: unknown) {
+    return {
+      taskId: task.id,
+      type: task.type,
+      entity: task.entityId,
+      attempt: task.attempts,
+      maxAttempts: task.maxAttempts,
+      errorCode: errorCode(error),
+      traceId: currentTraceId() ?? traceIdOf(task.traceContext),
+      correlationId: task.correlationId,
+    };
+  }
+
+  async function begin(task: TaskRow | null): Promise<TaskRow | null> {
     if (!task || isTerminal(task.status as TaskStatus)) return null;
     if (task.status === "queued") {
       try {
@@ -75,8 +98,34 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     if (await stores.tasks.cancelRequested(taskId)) throw new AbortedError(ABORT_REASON.cancelled);
   }
 
+  /**
+   * One delivery is one attempt and one span (`task <type>`), a child of the span that queued the task:
+   * the traceparent of the message, else the one stored with the task.
+   */
   async function run(delivery: Delivery): Promise<ProcessResult> {
-    const task = await begin(delivery);
+    const row = await stores.tasks.get(delivery.taskId);
+    return withSpan(
+      `task ${row?.type ?? "unknown"}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(delivery.traceparent ?? row?.traceContext),
+        attributes: {
+          "cloudops.task.id": delivery.taskId,
+          "cloudops.task.type": row?.type ?? "unknown",
+          "cloudops.entity": delivery.entityId,
+          "cloudops.delivery": delivery.deliveryCount,
+        },
+      },
+      async (span) => {
+        const result = await runAttempt(delivery, row);
+        span.setAttribute("cloudops.task.outcome", result.kind);
+        return result;
+      },
+    );
+  }
+
+  async function runAttempt(delivery: Delivery, row: TaskRow | null): Promise<ProcessResult> {
+    const task = await begin(row);
     if (!task) return { kind: "done" };
     const handler = deps.handlers.get(task.type);
     if (!handler) {
@@ -92,18 +141,32 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     }
     const state: Record<string, unknown> = { ...(task.result ?? {}) };
     const steps = await stores.tasks.steps(task.id);
-    let current: { index: number; name: string } | null = null;
+    let current: { index: number; name: string; startedAt: number } | null = null;
     try {
       for (const [index, step] of handler.steps.entries()) {
         if (steps[index]?.status === "succeeded") continue;
         await stopIfCancelled(task.id, delivery.signal);
-        current = { index, name: step.name };
-        await journal.step(task.id, index, step.name, "running");
-        injectFailure(task, step.name);
-        await step.run(contextFor(task, index, step.name, state, delivery.signal));
-        await stopIfCancelled(task.id, delivery.signal);
-        await stores.tasks.update(task.id, { result: state });
-        await journal.step(task.id, index, step.name, "succeeded");
+        const started = { index, name: step.name, startedAt: performance.now() };
+        current = started;
+        await withSpan(
+          `step ${step.name}`,
+          {
+            attributes: {
+              "cloudops.step.index": index,
+              "cloudops.step.name": step.name,
+              "cloudops.task.attempt": task.attempts,
+            },
+          },
+          async () => {
+            await journal.step(task.id, index, step.name, "running");
+            injectFailure(task, step.name);
+            await step.run(contextFor(task, index, step.name, state, delivery.signal));
+            await stopIfCancelled(task.id, delivery.signal);
+            await stores.tasks.update(task.id, { result: state });
+            await journal.step(task.id, index, step.name, "succeeded");
+          },
+        );
+        recordStep(task, started, "succeeded");
         current = null;
       }
       await journal.status(task.id, "succeeded", { finishedAt: new Date(), result: state, error: null });
@@ -117,8 +180,9 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     task: TaskRow,
     delivery: Delivery,
     error: unknown,
-    current: { index: number; name: string } | null,
+    current: { index: number; name: string; startedAt: number } | null,
   ): Promise<ProcessResult> {
+    if (current) recordStep(task, current, "failed");
     try {
       const reason = delivery.signal.aborted ? String(delivery.signal.reason) : null;
       if (reason === ABORT_REASON.shutdown) {
@@ -141,6 +205,12 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       if (current) {
         await journal.step(task.id, current.index, current.name, "failed", { message: errorMessage(error) });
       }
+      instruments.attemptsFailed.add(1, { type: task.type, code: errorCode(error) });
+      logger.warn("task attempt failed", {
+        ...attemptFields(task, error),
+        step: current?.name ?? null,
+        willRetry: !permanent && task.attempts < task.maxAttempts,
+      });
       if (!permanent && task.attempts < task.maxAttempts) {
         const handler = deps.handlers.get(task.type);
         const policy = handler?.retry ?? { baseDelayMs: 1000, maxDelayMs: 30_000 };
@@ -169,6 +239,9 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     const code = errorCode(error);
     const hint = error instanceof PermanentError ? error.hint : undefined;
     const latest = await stores.tasks.get(task.id);
+    const reason = permanent ? "permanent_error" : "attempts_exhausted";
+    instruments.deadLettered.add(1, { type: task.type, reason });
+    logger.error("task dead-lettered", { ...attemptFields(task, error), step: stepName, reason });
     await journal.log(
       task.id,
       tagged(latest?.result, `Task failed${stepName ? ` at step "${stepName}"` : ""}: ${message}`),
@@ -188,7 +261,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
             taskId: task.id,
             taskType: task.type,
             entityId: task.entityId,
-            reason: permanent ? "permanent_error" : "attempts_exhausted",
+            reason,
             attempts: task.attempts,
             lastError: message,
           });
@@ -196,6 +269,18 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       },
     );
     return { kind: "done" };
+  }
+
+  function recordStep(
+    task: TaskRow,
+    step: { name: string; startedAt: number },
+    status: "succeeded" | "failed",
+  ): void {
+    instruments.stepDuration.record((performance.now() - step.startedAt) / 1000, {
+      type: task.type,
+      step: step.name,
+      status,
+    });
   }
 
   function contextFor(

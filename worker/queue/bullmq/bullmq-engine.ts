@@ -24,7 +24,8 @@ export const LOCK_DURATION_MS = 10_000;
 export const STALLED_INTERVAL_MS = 5_000;
 export const SWEEP_INTERVAL_MS = 5_000;
 
-type JobData = HeadRef;
+/** `traceparent` rides along when the enqueuing call made the head job itself (else the task row has it). */
+type JobData = HeadRef & { traceparent?: string };
 
 /**
  * BullMQ engine with strict FIFO per entity (BullMQ groups are a paid feature). Redis holds each
@@ -57,7 +58,7 @@ export async function createBullmqQueue(
   let worker: Worker<JobData> | null = null;
   let workerRedis: Redis | null = null;
 
-  async function addHeadJob(ref: HeadRef): Promise<void> {
+  async function addHeadJob(ref: JobData): Promise<void> {
     await queue.add("task", ref, { jobId: headJobId(ref.entityId, ref.seq) });
   }
   const sweep = createSweep({ fifo, redis, queue, addHeadJob, logger, intervalMs: SWEEP_INTERVAL_MS });
@@ -81,6 +82,7 @@ export async function createBullmqQueue(
         result = await processor({
           taskId: ref.taskId,
           entityId: ref.entityId,
+          ...(ref.traceparent ? { traceparent: ref.traceparent } : {}),
           deliveryCount: Math.max(1, job.attemptsStarted),
           signal: controller.signal,
         });
@@ -123,7 +125,9 @@ export async function createBullmqQueue(
 
     async enqueue(item) {
       const result = await fifo.enqueue(item.taskId, item.entityId);
-      if (typeof result === "object") await addHeadJob(result);
+      if (typeof result === "object") {
+        await addHeadJob(item.traceparent ? { ...result, traceparent: item.traceparent } : result);
+      }
     },
 
     async remove(taskId) {
