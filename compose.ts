@@ -3,8 +3,11 @@ import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { buildApi } from "./api/app";
 import { createErrorHandler } from "./api/error-handler";
+import { observeSharedState } from "./api/metrics/state-gauges";
+import { observeRequests } from "./api/middleware/observe-requests";
 import { requestId } from "./api/middleware/request-id";
 import { problem } from "./api/problem";
+import { registerMetricsEndpoint } from "./api/routes/health/metrics";
 import { type ReadinessCheck, registerProbes } from "./api/routes/health/probes";
 import type { ApiDeps } from "./api/types";
 import type { Bot } from "./bot/create-bot";
@@ -21,6 +24,8 @@ import { createArtifactStore } from "./platform/artifacts/create-artifact-store"
 import { compressResponse } from "./platform/http-compression";
 import type { Logger } from "./platform/logger";
 import { createRedisFactory, type RedisFactory } from "./platform/redis";
+import { createInstruments } from "./platform/telemetry/instruments";
+import { createMetrics, type Metrics } from "./platform/telemetry/metrics";
 import { mountSite } from "./site/mount";
 import { createKubernetesClusters } from "./worker/adapters/kubernetes/index";
 import { createWorker, type Worker } from "./worker/create-worker";
@@ -45,6 +50,8 @@ export interface Runtime {
   bus: TaskEventBus;
   redis: RedisFactory;
   app: Hono;
+  /** This runtime's meter provider (GET /metrics reads it). */
+  metrics: Metrics;
   /** Starts the worker (worker roles) and the HTTP server; resolves with the bound port. */
   start(): Promise<number>;
   /** Stops accepting work, lets running steps finish (or hands tasks back), closes connections. */
@@ -57,6 +64,15 @@ const serves = (config: Config, part: "api" | "worker" | "bot") =>
 /** Wires the rooms together for the configured role. */
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const startedAt = new Date();
+  // Metrics first: the rooms below create their instruments from this meter.
+  const metrics = await createMetrics({
+    serviceName: config.telemetry.serviceName,
+    role: config.role,
+    otlp: config.telemetry.otlpMetrics,
+    exportIntervalMs: config.telemetry.metricExportIntervalMs,
+    azureMonitorConnectionString: config.telemetry.azureMonitorConnectionString,
+  });
+  const instruments = createInstruments(metrics.meter);
   const database = await openDatabase(config.databaseUrl);
   const stores = createStores(database);
   if (config.demoMode && serves(config, "api") && (await seedIfEmpty(stores))) {
@@ -82,10 +98,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     stores,
     bus,
     logger,
+    instruments,
     onTerminal: (task, tx) => notifications.trigger.onTaskFinished(task, tx),
     afterTerminal: () => notifications.dispatcher.kick(),
   });
-  const tasks = createTaskService({ stores, queue, journal, logger });
+  const tasks = createTaskService({ stores, queue, journal, logger, instruments });
   // One store for API downloads and worker writes: with ARTIFACT_STORE=azure-blob, api and worker hosts share it.
   const artifactStore = await createArtifactStore({ ...config.artifacts, dataDir: config.dataDir });
   const worker = serves(config, "worker")
@@ -95,6 +112,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         journal,
         tasks,
         logger,
+        instruments,
         dataDir: config.dataDir,
         stepDelayMs: config.demoStepDelayMs,
         artifactStore,
@@ -115,6 +133,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
 
   const app = new Hono();
   app.use("*", requestId());
+  app.use("*", observeRequests({ instruments, logger }));
   // JSON, the API reference and problem pages go out compressed (the dashboard's pages compress in
   // site/src/middleware.ts, its assets in platform/asset-cache.ts); event streams never are.
   app.use("*", async (c, next) => {
@@ -131,6 +150,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     { name: "queue", check: () => queue.ping() },
   ];
   registerProbes(app, checks);
+  registerMetricsEndpoint(app, { scrape: () => metrics.scrape(), token: config.telemetry.metricsToken });
+  // Shared-state gauges from API roles only (every replica would report the same numbers).
+  const stopStateGauges = serves(config, "api")
+    ? observeSharedState({ meter: metrics.meter, stores, queue, logger })
+    : () => undefined;
 
   const apiDeps: ApiDeps = {
     config,
@@ -145,9 +169,10 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     startedAt,
     notifier: notifications.notifier,
     artifactStore,
+    instruments,
   };
   // The bot's endpoint (and the demo Teams emulator) before the API routes; the bot calls the API over HTTP.
-  const bot = serves(config, "bot") ? mountBot(app, config, logger) : null;
+  const bot = serves(config, "bot") ? mountBot(app, config, logger, instruments) : null;
   const api = serves(config, "api") ? buildApi(apiDeps) : null;
   if (api) app.route("/", api.app);
   // The dashboard answers what the routes above did not (it calls the API in this process; site/mount.ts).
@@ -171,6 +196,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     bus,
     redis,
     app,
+    metrics,
     async start() {
       await worker?.start();
       bot?.start();
@@ -199,6 +225,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         await notifications.dispatcher.stop();
         await closing;
         await Promise.allSettled([queue.close(), bus.close(), api?.close()]);
+        stopStateGauges();
+        // Pushes the last OTLP metrics (when configured) before the process ends.
+        await metrics.shutdown().catch(() => undefined);
         await database.close();
       })();
       return stopping;

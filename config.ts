@@ -111,6 +111,23 @@ const envSchema = z.object({
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a container name (3-63 of a-z, 0-9, -)")
     .default("cloudops-artifacts"),
   ARTIFACT_RETENTION_DAYS: int(1, 36_500).default(30),
+  // Standard OpenTelemetry variables: the SDK reads the rest (headers, protocol, resource attributes)
+  // itself; these decide whether any exporter is started at all.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(["http://", "https://"]),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(["http://", "https://"]),
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: url(["http://", "https://"]),
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default("cloudops"),
+  OTEL_METRIC_EXPORT_INTERVAL: int(1000, 3_600_000).default(60_000),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optional.refine(
+    (v) => v === undefined || /InstrumentationKey=/i.test(v),
+    "must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)",
+  ),
+  METRICS_TOKEN: optional.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+  TRACE_URL_TEMPLATE: url(["http://", "https://"]).refine(
+    (v) => v === undefined || v.includes("{traceId}"),
+    "must contain {traceId}",
+  ),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -187,6 +204,20 @@ export interface Config {
     accountUrl: string | undefined;
     container: string;
     retentionDays: number;
+  };
+  telemetry: {
+    serviceName: string;
+    /** Spans go over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT or ..._TRACES_ENDPOINT set, SDK not disabled). */
+    otlpTraces: boolean;
+    /** Metrics go over OTLP as well as to GET /metrics. */
+    otlpMetrics: boolean;
+    metricExportIntervalMs: number;
+    /** Spans and metrics go to Azure Monitor (APPLICATIONINSIGHTS_CONNECTION_STRING). */
+    azureMonitorConnectionString: string | undefined;
+    /** Bearer token GET /metrics asks for; unset: /metrics is open (keep it off the public ingress). */
+    metricsToken: string | undefined;
+    /** Link from the task page to the trace; `{traceId}` is replaced. */
+    traceUrlTemplate: string | undefined;
   };
 }
 
@@ -329,6 +360,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accountUrl: e.AZURE_STORAGE_ACCOUNT_URL,
       container: e.AZURE_STORAGE_CONTAINER,
       retentionDays: e.ARTIFACT_RETENTION_DAYS,
+    },
+    telemetry: {
+      serviceName: e.OTEL_SERVICE_NAME,
+      otlpTraces:
+        !e.OTEL_SDK_DISABLED &&
+        Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+      otlpMetrics:
+        !e.OTEL_SDK_DISABLED &&
+        Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT),
+      metricExportIntervalMs: e.OTEL_METRIC_EXPORT_INTERVAL,
+      azureMonitorConnectionString: e.OTEL_SDK_DISABLED ? undefined : e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+      metricsToken: e.METRICS_TOKEN,
+      traceUrlTemplate: e.TRACE_URL_TEMPLATE,
     },
   };
 }

@@ -1,6 +1,7 @@
-import { createRuntime } from "./compose";
+import { createRuntime, VERSION } from "./compose";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { createLogger } from "./platform/logger";
+import { startTracing } from "./platform/telemetry/tracing";
 
 // Process entry: parse configuration once, wire the rooms for ROLE, serve, and stop cleanly.
 let config: Config;
@@ -15,6 +16,14 @@ try {
 }
 
 const logger = createLogger(config.logLevel, { role: config.role });
+// Before anything makes spans; with neither OTLP nor Application Insights configured this loads nothing.
+const tracing = await startTracing({
+  serviceName: config.telemetry.serviceName,
+  role: config.role,
+  version: VERSION,
+  otlp: config.telemetry.otlpTraces,
+  azureMonitorConnectionString: config.telemetry.azureMonitorConnectionString,
+});
 // Some settings can only be checked while wiring (a kubeconfig file, its KUBE_CONTEXT): same one-line exit.
 const runtime = await createRuntime(config, logger).catch((error: unknown) => {
   if (!(error instanceof ConfigError)) throw error;
@@ -29,6 +38,7 @@ logger.info("CloudOps is up", {
   db: runtime.database.dialect,
   queue: runtime.queue.kind,
   demoMode: config.demoMode,
+  tracing: tracing.enabled,
 });
 if (config.role === "all" || config.role === "api") {
   process.stdout.write(
@@ -53,7 +63,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     }, hardStopMs);
     hardStop.unref();
     runtime.stop().then(
-      () => {
+      async () => {
+        // The last spans (the stop itself, tasks handed back) reach the collector before exit.
+        await tracing.shutdown().catch(() => undefined);
         logger.info("stopped cleanly");
         process.exit(0);
       },

@@ -1,9 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { methodNotAllowed } from "hono/method-not-allowed";
+import { noopInstruments } from "../platform/telemetry/instruments";
 import { registerApiReference } from "./docs/api-reference";
 import { createErrorHandler } from "./error-handler";
 import { authenticate } from "./middleware/authenticate";
 import { bodyGuard } from "./middleware/body-guard";
+import { observeRequests } from "./middleware/observe-requests";
 import { requestId } from "./middleware/request-id";
 import { textGuard } from "./middleware/text-guard";
 import { problem } from "./problem";
@@ -46,6 +48,8 @@ export function createOpenApiApp() {
 export function buildApi(deps: ApiDeps) {
   const app = createOpenApiApp();
   app.use("*", requestId());
+  // A no-op when the process app (compose.ts) observes requests already.
+  app.use("*", observeRequests({ instruments: deps.instruments ?? noopInstruments, logger: deps.logger }));
   app.use(
     "*",
     methodNotAllowed({

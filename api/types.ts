@@ -9,6 +9,7 @@ import type { TaskService } from "../domain/task-service";
 import type { ArtifactStore } from "../platform/artifacts/artifact-store";
 import type { Logger } from "../platform/logger";
 import type { RedisFactory } from "../platform/redis";
+import type { Instruments } from "../platform/telemetry/instruments";
 
 export type Role = "viewer" | "operator" | "admin";
 
@@ -52,6 +53,8 @@ export interface ApiDeps {
   notifier?: NotifierPort;
   /** Where artifact content is read for downloads; absent: downloads answer 503. */
   artifactStore?: ArtifactStore;
+  /** HTTP, SSE and task metrics of this process (default: none recorded). */
+  instruments?: Instruments;
   /** SSE tuning; defaults: heartbeat every 15 s, 256 KiB buffered per client. */
   sse?: { heartbeatMs?: number; maxBufferBytes?: number };
 }

@@ -5,6 +5,7 @@ import {
   createApiClient as createCloudOpsClient,
 } from "../contracts/api-client";
 import type { DbEngine } from "../domain/model/task-types";
+import { injectTraceHeaders } from "../platform/telemetry/spans";
 import type { ConversationRef } from "./activity";
 import type { Actor } from "./identity";
 
@@ -25,6 +26,8 @@ export interface ApiClientOptions {
 export interface CallContext {
   actor: Actor;
   idempotencyKey?: string;
+  /** The Teams activity id: the API stores it as the task's correlation id. */
+  correlationId?: string;
 }
 
 /** The headers of a call the bot makes for a Teams user: the internal token plus who acts. */
@@ -42,7 +45,12 @@ export function createApiClient(options: ApiClientOptions) {
   const as = (ctx: CallContext): CloudOpsClient =>
     createCloudOpsClient({
       baseUrl: options.baseUrl,
-      headers: () => botCallerHeaders(options.internalToken, ctx.actor),
+      // The turn's trace continues in the API (traceparent), and the task remembers the activity.
+      headers: () =>
+        injectTraceHeaders({
+          ...botCallerHeaders(options.internalToken, ctx.actor),
+          ...(ctx.correlationId ? { "x-correlation-id": ctx.correlationId } : {}),
+        }),
       fetch: options.fetch,
       timeoutMs: options.timeoutMs ?? 10_000,
       unreachable: {

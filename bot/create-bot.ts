@@ -2,9 +2,11 @@ import { Hono } from "hono";
 import type { Config } from "../config";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from "../contracts/storable-text";
 import type { Logger } from "../platform/logger";
+import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
 import { createApiClient } from "./api-client";
 import { isAllowedServiceUrl } from "./guards/service-url";
 import { createTurnHandler } from "./handle-turn";
+import { observeTurn } from "./observe-turn";
 import { createBotFrameworkSeam } from "./seam/botframework";
 import { createCardUpdater } from "./updater/card-updater";
 
@@ -15,6 +17,8 @@ export interface BotDeps {
   fetch?: typeof fetch;
   /** Minimum time between two updates of one card (default 1500 ms). */
   cardUpdateIntervalMs?: number;
+  /** Bot turn and card update metrics (default: none recorded). */
+  instruments?: Instruments;
 }
 
 export interface Bot {
@@ -49,6 +53,7 @@ export function createBot(deps: BotDeps): Bot {
     publicUrl: config.publicUrl,
     logger,
     minIntervalMs: deps.cardUpdateIntervalMs,
+    instruments: deps.instruments,
   });
   const handleTurn = createTurnHandler({
     api,
@@ -99,7 +104,11 @@ export function createBot(deps: BotDeps): Bot {
         "Without MICROSOFT_APP_ID the bot only answers on loopback or Microsoft Bot Connector service URLs",
       );
     }
-    const result = await seam.process({ body, headers: c.req.header() }, handleTurn);
+    const result = await observeTurn(
+      body as Record<string, unknown>,
+      { logger, instruments: deps.instruments ?? noopInstruments },
+      () => seam.process({ body, headers: c.req.header() }, handleTurn),
+    );
     if (result.body === undefined || result.body === null) return c.body(null, result.status as 200);
     return c.json(result.body as object, result.status as 200);
   });

@@ -71,7 +71,11 @@ export function createTurnHandler(deps: TurnDeps) {
       return;
     }
     // Teams redelivers a message it thinks went unanswered: the activity id makes the task once.
-    const ctx: CallContext = { actor, idempotencyKey: activity.id ? `teams:${activity.id}` : undefined };
+    const ctx: CallContext = {
+      actor,
+      idempotencyKey: activity.id ? `teams:${activity.id}` : undefined,
+      correlationId: activity.id,
+    };
     const reply = await runCommand(parsed.command, ctx, { api, publicUrl });
     // Only the requester's client refreshes a new task card; people who act on it join later.
     const card = reply.taskId ? setRefreshUsers(reply.card, [activity.from.id]) : reply.card;

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import type { Config } from "../config";
 import type { Logger } from "../platform/logger";
+import type { Instruments } from "../platform/telemetry/instruments";
 import { type Bot, createBot } from "./create-bot";
 import { createEmulator } from "./emulator/create-emulator";
 
@@ -12,7 +13,7 @@ import { createEmulator } from "./emulator/create-emulator";
  * Outside demo mode a bot without a registration would accept activities from anyone and call any
  * serviceUrl they name, so neither endpoint is mounted (they answer 404) and start-up says why.
  */
-export function mountBot(app: Hono, config: Config, logger: Logger): Bot | null {
+export function mountBot(app: Hono, config: Config, logger: Logger, instruments?: Instruments): Bot | null {
   if (!config.demoMode && !config.bot.appId) {
     logger.warn(
       "Teams bot disabled: DEMO_MODE=false needs MICROSOFT_APP_ID (and MICROSOFT_APP_PASSWORD) so /api/messages can check Bot Framework tokens; /api/messages and /emulator are not served",
@@ -21,7 +22,7 @@ export function mountBot(app: Hono, config: Config, logger: Logger): Bot | null 
   }
   const local = (input: RequestInfo | URL, init?: RequestInit) =>
     Promise.resolve(app.fetch(new Request(input, init)));
-  const bot = createBot({ config, logger, fetch: config.role === "all" ? local : undefined });
+  const bot = createBot({ config, logger, instruments, fetch: config.role === "all" ? local : undefined });
   app.route("/", bot.app);
   if (!config.bot.appId) {
     const emulator = createEmulator({

@@ -55,6 +55,23 @@ export const LogLineSchema = z
   .openapi("TaskLogLine");
 
 export const TaskDetailSchema = TaskSchema.extend({
+  correlationId: z.string().openapi({
+    description:
+      "The front door's id for the action that created the task: the API request id or the Teams activity id",
+    example: "req_4f1c2a9b0d3e5f67",
+  }),
+  traceId: z
+    .string()
+    .nullable()
+    .openapi({ description: "W3C trace id of the task's trace; null when tracing was off" }),
+  traceparent: z.string().nullable().openapi({
+    description:
+      "W3C traceparent of the span that queued the task, for clients that continue its trace (the bot's card updates)",
+  }),
+  traceUrl: z
+    .string()
+    .nullable()
+    .openapi({ description: "Link to the trace (TRACE_URL_TEMPLATE); null when unset or untraced" }),
   steps: z.array(StepSchema),
   logs: z.array(LogLineSchema),
   queuePosition: z

@@ -2,6 +2,7 @@ import type { TaskRow } from "../db/rows";
 import type { Stores } from "../db/stores/index";
 import type { TaskPatch } from "../db/stores/tasks-store";
 import type { Logger } from "../platform/logger";
+import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
 import type { TaskEvent, TaskEventData } from "./model/events";
 import { isTerminal, type TaskStatus } from "./model/task-status";
 import type { TaskEventBus } from "./task-event-bus";
@@ -15,6 +16,8 @@ export function createJournal(deps: {
   stores: Stores;
   bus: TaskEventBus;
   logger: Logger;
+  /** Counts finished tasks and their run time (every role: the API cancels queued tasks). */
+  instruments?: Instruments;
   /**
    * Called inside the transaction that records a terminal status (the notification outbox rows), so
    * the status and what it triggers commit together: when it throws, the status change is rolled back.
@@ -24,6 +27,17 @@ export function createJournal(deps: {
   afterTerminal?: () => void;
 }) {
   const { stores, bus, logger } = deps;
+  const instruments = deps.instruments ?? noopInstruments;
+
+  function countFinished(task: TaskRow, status: TaskStatus): void {
+    instruments.tasksFinished.add(1, { type: task.type, status });
+    const end = task.finishedAt ?? new Date();
+    const start = task.startedAt ?? task.createdAt;
+    instruments.taskDuration.record(Math.max(0, end.getTime() - start.getTime()) / 1000, {
+      type: task.type,
+      status,
+    });
+  }
 
   async function publish(event: TaskEvent): Promise<void> {
     // A lost publish only delays live readers: they resume from the database by sequence number.
@@ -66,7 +80,10 @@ export function createJournal(deps: {
       return { task: { ...moved, eventSeq: appended.seq }, event: appended };
     });
     await publish(event);
-    if (isTerminal(to)) deps.afterTerminal?.();
+    if (isTerminal(to)) {
+      countFinished(task, to);
+      deps.afterTerminal?.();
+    }
     return task;
   }
 

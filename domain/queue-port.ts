@@ -16,6 +16,12 @@ export type QueueKind = "memory" | "bullmq" | "servicebus";
 export interface QueueItem {
   taskId: string;
   entityId: string;
+  /**
+   * W3C traceparent of the span that queued the item, so the worker's spans join that trace. Engines
+   * carry it with the message where they can (memory, Service Bus); the task row keeps it too, which
+   * is what a delivery without it (BullMQ, a reconciler re-publish) falls back to.
+   */
+  traceparent?: string;
 }
 
 export interface Delivery extends QueueItem {

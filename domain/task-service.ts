@@ -5,6 +5,8 @@ import type { NewTask } from "../db/stores/tasks-store";
 import type { RetryPolicy } from "../platform/backoff";
 import { DependencyUnavailableError } from "../platform/dependency";
 import type { Logger } from "../platform/logger";
+import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
+import { currentTraceparent, SpanKind, withSpan } from "../platform/telemetry/spans";
 import type { Journal } from "./journal";
 import { IllegalTransitionError } from "./model/task-status";
 import { defaultRetryPolicies, type TaskType } from "./model/task-types";
@@ -17,6 +19,7 @@ export interface TaskServiceDeps {
   /** Retry policy per task type; defaults to the task model's (tests pass their handlers'). */
   policies?: ReadonlyMap<string, RetryPolicy>;
   logger: Logger;
+  instruments?: Instruments;
 }
 
 export type SubmitInput = Omit<NewTask, "maxAttempts"> & {
@@ -31,12 +34,17 @@ export type SubmitInput = Omit<NewTask, "maxAttempts"> & {
  */
 export function createTaskService(deps: TaskServiceDeps) {
   const { stores, queue, journal, logger } = deps;
+  const instruments = deps.instruments ?? noopInstruments;
   const policies = deps.policies ?? defaultRetryPolicies();
   const attemptsFor = (type: string) => policies.get(type)?.maxAttempts ?? 3;
 
   async function publish(task: TaskRow): Promise<void> {
     try {
-      await queue.enqueue({ taskId: task.id, entityId: task.entityId });
+      await queue.enqueue({
+        taskId: task.id,
+        entityId: task.entityId,
+        traceparent: task.traceContext ?? undefined,
+      });
     } catch (error) {
       logger.warn("enqueue failed; the reconciler will publish the task", { taskId: task.id, error });
     }
@@ -49,7 +57,11 @@ export function createTaskService(deps: TaskServiceDeps) {
    */
   async function publishNew(task: TaskRow, idempotencyRecord: string | undefined): Promise<void> {
     try {
-      await queue.enqueue({ taskId: task.id, entityId: task.entityId });
+      await queue.enqueue({
+        taskId: task.id,
+        entityId: task.entityId,
+        traceparent: task.traceContext ?? undefined,
+      });
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError)) {
         logger.warn("enqueue failed; the reconciler will publish the task", { taskId: task.id, error });
@@ -69,6 +81,35 @@ export function createTaskService(deps: TaskServiceDeps) {
     }
   }
 
+  async function submitNow(
+    input: SubmitInput,
+    traceContext: string | undefined,
+  ): Promise<{ task: TaskRow; created: boolean }> {
+    const { idempotencyRecord, ...fields } = input;
+    const { result, event } = await stores.transaction(async (tx) => {
+      const created = await tx.tasks.create({
+        ...fields,
+        traceContext: traceContext ?? null,
+        maxAttempts: attemptsFor(input.type),
+      });
+      if (!created.created) return { result: created, event: null };
+      const first = await tx.taskEvents.append(created.task.id, {
+        kind: "status",
+        status: "queued",
+        attempts: 0,
+        error: null,
+      });
+      if (idempotencyRecord) await tx.idempotency.attachTask(idempotencyRecord, created.task.id);
+      return { result: created, event: first };
+    });
+    if (event) {
+      await publishNew(result.task, idempotencyRecord);
+      instruments.tasksSubmitted.add(1, { type: input.type });
+      await journal.publish(event);
+    }
+    return result;
+  }
+
   async function mustGet(taskId: string): Promise<TaskRow> {
     const task = await stores.tasks.get(taskId);
     if (!task) throw new NotFoundError("task_not_found", `No task has the id ${taskId}`);
@@ -80,27 +121,23 @@ export function createTaskService(deps: TaskServiceDeps) {
      * Creates the task, its first event and the link from the request's idempotency record in one
      * transaction, then publishes it: a client retrying after any failure finds either nothing or all.
      */
-    async submit(input: SubmitInput): Promise<{ task: TaskRow; created: boolean }> {
-      const { idempotencyRecord, ...fields } = input;
-      const { result, event } = await stores.transaction(async (tx) => {
-        const created = await tx.tasks.create({ ...fields, maxAttempts: attemptsFor(input.type) });
-        if (!created.created) return { result: created, event: null };
-        const first = await tx.taskEvents.append(created.task.id, {
-          kind: "status",
-          status: "queued",
-          attempts: 0,
-          error: null,
-        });
-        if (idempotencyRecord) await tx.idempotency.attachTask(idempotencyRecord, created.task.id);
-        return { result: created, event: first };
-      });
-      if (event) {
-        await publishNew(result.task, idempotencyRecord);
-        await journal.publish(event);
-      }
-      return result;
+    submit(input: SubmitInput): Promise<{ task: TaskRow; created: boolean }> {
+      // The enqueue span's context is stored with the task and sent with the message: the worker's
+      // spans, in whatever process, become its children.
+      return withSpan(
+        "task.enqueue",
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: { "cloudops.task.type": input.type, "cloudops.entity": input.entityId },
+        },
+        async (span) => {
+          const outcome = await submitNow(input, currentTraceparent());
+          span.setAttribute("cloudops.task.id", outcome.task.id);
+          span.setAttribute("cloudops.task.created", outcome.created);
+          return outcome;
+        },
+      );
     },
-
     /** Cancels a queued task at once, or asks a running one to stop at its next checkpoint. */
     async cancel(taskId: string): Promise<{ task: TaskRow; outcome: "cancelled" | "cancelling" }> {
       const task = await mustGet(taskId);
@@ -154,6 +191,8 @@ export function createTaskService(deps: TaskServiceDeps) {
           error: null,
           finishedAt: null,
           cancelRequested: false,
+          // The retry's request starts the trace the next attempts join (the first one has ended).
+          traceContext: currentTraceparent() ?? task.traceContext,
           ...(options.fromScratch ? { result: null } : {}),
         },
         {

@@ -7,12 +7,14 @@ import type { ArtifactStore } from "../platform/artifacts/artifact-store";
 import { createLocalArtifactStore } from "../platform/artifacts/local-artifact-store";
 import type { DbInstance } from "../platform/db-instances";
 import type { Logger } from "../platform/logger";
+import type { Instruments } from "../platform/telemetry/instruments";
 import { createDatabaseAdapters } from "./adapters/databases/index";
 import {
   createSimulatedKubernetes,
   type KubernetesClusters,
   singleCluster,
 } from "./adapters/kubernetes/index";
+import { tracedAdapters } from "./adapters/traced";
 import type { HandlerDeps } from "./handlers/deps";
 import type { TaskHandler } from "./handlers/handler";
 import { builtInHandlers, handlerRegistry } from "./handlers/index";
@@ -49,6 +51,8 @@ export interface WorkerDeps {
   expiryIntervalMs?: number;
   /** How long a delivery's lease on its task lasts without renewal (tests shorten it). */
   leaseMs?: number;
+  /** Step and attempt metrics (default: none recorded). */
+  instruments?: Instruments;
 }
 
 /**
@@ -59,7 +63,7 @@ export function createWorker(deps: WorkerDeps) {
   const { stores, queue, journal, logger } = deps;
   const handlers = handlerRegistry(deps.handlers ?? builtInHandlers);
   const db = deps.databases ?? { instances: [], demoMode: true };
-  const handlerDeps: HandlerDeps = {
+  const handlerDeps: HandlerDeps = tracedAdapters({
     stores,
     storage: deps.artifactStore ?? createLocalArtifactStore(deps.dataDir),
     kubernetes:
@@ -73,8 +77,16 @@ export function createWorker(deps: WorkerDeps) {
     instances: createDbInstanceCatalog(db),
     stepDelayMs: deps.stepDelayMs,
     ...deps.handlerDeps,
-  };
-  const runner = createTaskRunner({ stores, journal, handlers, handlerDeps, logger, leaseMs: deps.leaseMs });
+  });
+  const runner = createTaskRunner({
+    stores,
+    journal,
+    handlers,
+    handlerDeps,
+    logger,
+    leaseMs: deps.leaseMs,
+    instruments: deps.instruments,
+  });
   const reconciler = createReconciler({ stores, queue, logger, intervalMs: deps.reconcileIntervalMs });
   const expiry = createExpiryScheduler({
     stores,

@@ -6,6 +6,15 @@ import type { RouteKit } from "../route-kit";
 import type { AppEnv } from "../types";
 import { accepted } from "./shared";
 
+// An id from the caller's own system (the bot sends the Teams activity id); anything else is ignored.
+const CORRELATION_ID = /^[\w.:@/=+-]{1,128}$/;
+
+/** The front door's id for this action: X-Correlation-Id when sane, else the request id. */
+function correlationIdOf(c: Context<AppEnv>): string {
+  const given = c.req.header("x-correlation-id")?.trim();
+  return given && CORRELATION_ID.test(given) ? given : c.get("requestId");
+}
+
 /** Hands a new task to the task service as the caller and answers 202 {taskId} with Location. */
 export async function submitTask(
   c: Context<AppEnv>,
@@ -29,6 +38,7 @@ export async function submitTask(
     entityId: input.entityId,
     payload: input.payload,
     projectId: input.projectId ?? null,
+    correlationId: correlationIdOf(c),
     requestedBy: user.id,
     source: user.source,
     idempotencyRecord: claim?.key,

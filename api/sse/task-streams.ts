@@ -10,10 +10,15 @@ export const SSE_DEFAULTS = { heartbeatMs: 15_000, maxBufferBytes: 256 * 1024 } 
 const REPLAY_WAIT_MS = 30_000;
 
 function channelFor(deps: ApiDeps, onClose: () => void): SseChannel {
+  const clients = deps.instruments?.sseClients;
+  clients?.add(1);
   return createSseChannel({
     heartbeatMs: deps.sse?.heartbeatMs ?? SSE_DEFAULTS.heartbeatMs,
     maxBufferBytes: deps.sse?.maxBufferBytes ?? SSE_DEFAULTS.maxBufferBytes,
-    onClose,
+    onClose: () => {
+      clients?.add(-1);
+      onClose();
+    },
   });
 }
 

@@ -1,6 +1,8 @@
 import { buildTaskCard } from "../../cards/task-card";
 import type { Logger } from "../../platform/logger";
 import { createSlidingWindowLimiter } from "../../platform/rate-limit/sliding-window-limiter";
+import { type Instruments, noopInstruments } from "../../platform/telemetry/instruments";
+import { contextFromTraceparent, withSpan } from "../../platform/telemetry/spans";
 import { type ConversationRef, cardMessage, isConversationRef, refreshUsersOf } from "../activity";
 import { type ApiClient, ApiProblem } from "../api-client";
 import type { Actor } from "../identity";
@@ -20,6 +22,8 @@ export interface CardUpdaterDeps {
   logger: Logger;
   /** At most one update per card per this interval (default 1500 ms). */
   minIntervalMs?: number;
+  /** Card updates sent, throttled (429) and failed. */
+  instruments?: Instruments;
 }
 
 /** The bot reads tasks and origins as itself; reads need no user behind them. */
@@ -33,6 +37,7 @@ const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
  */
 export function createCardUpdater(deps: CardUpdaterDeps) {
   const { api, logger } = deps;
+  const instruments = deps.instruments ?? noopInstruments;
   const ctx = { actor: UPDATER };
   const limiter = createSlidingWindowLimiter(TEAMS_CONVERSATION_LIMITS);
   // Origins never change once stored, so one read per task and process is enough.
@@ -61,13 +66,26 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
         publicUrl: deps.publicUrl,
         refreshUserIds: refreshUsersOf(origin.ref),
       });
-      await deps.updateMessage(
-        origin.ref,
-        cardMessage(card, origin.cardActivityId) as ReturnType<typeof cardMessage> & { id: string },
+      // The update joins the task's trace: the last span of the front-door action.
+      await withSpan(
+        "card.update",
+        {
+          parent: contextFromTraceparent(task.traceparent),
+          attributes: { "cloudops.task.id": taskId, "cloudops.task.status": task.status },
+        },
+        () =>
+          deps.updateMessage(
+            origin.ref,
+            cardMessage(card, origin.cardActivityId) as ReturnType<typeof cardMessage> & { id: string },
+          ),
       );
+      instruments.cardUpdates.add(1, { outcome: "sent" });
       logger.debug("card updated", { taskId, status: task.status });
       return { kind: "done" };
     } catch (error) {
+      if (error instanceof ConnectorCallError) {
+        instruments.cardUpdates.add(1, { outcome: error.status === 429 ? "throttled" : "failed" });
+      }
       if (error instanceof ApiProblem && error.status === 404) return { kind: "drop" };
       if (error instanceof ConnectorCallError && error.status !== undefined && !RETRYABLE.has(error.status)) {
         logger.warn("card update refused by the Bot Connector; giving up on this card", {

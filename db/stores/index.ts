@@ -3,6 +3,7 @@ import { createArtifactsStore } from "./artifacts-store";
 import { createAuditStore } from "./audit-store";
 import { createDeadLettersStore } from "./dead-letters-store";
 import { createEnvironmentsStore } from "./environments-store";
+import { createGaugesStore } from "./gauges-store";
 import { createIdempotencyStore } from "./idempotency-store";
 import { createNotificationOutboxStore } from "./notification-outbox-store";
 import { createNotificationSettingsStore } from "./notification-settings-store";
@@ -31,6 +32,7 @@ function storesOver(database: Database) {
     notificationOutbox: createNotificationOutboxStore(database),
     artifacts: createArtifactsStore(database),
     audit: createAuditStore(database),
+    gauges: createGaugesStore(database),
   };
 }
 

@@ -21,6 +21,8 @@ export interface NewTask {
   source: TaskSource;
   projectId?: string | null;
   correlationId?: string;
+  /** W3C traceparent of the request that created the task. */
+  traceContext?: string | null;
   idempotencyKey?: string | null;
   maxAttempts?: number;
 }
@@ -52,6 +54,7 @@ export type TaskPatch = Partial<
     | "cancelRequested"
     | "leaseToken"
     | "leaseExpiresAt"
+    | "traceContext"
   >
 >;
 
@@ -109,6 +112,7 @@ export function createTasksStore(database: Database) {
             entityId: input.entityId,
             projectId: input.projectId ?? null,
             correlationId: input.correlationId ?? id,
+            traceContext: input.traceContext ?? null,
             idempotencyKey: input.idempotencyKey ?? null,
             requestedBy: input.requestedBy,
             source: input.source,

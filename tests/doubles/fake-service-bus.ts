@@ -19,6 +19,7 @@ import type {
 
 interface Stored {
   body: unknown;
+  applicationProperties?: Record<string, string>;
   messageId: string;
   sessionId: string;
   sequence: number;
@@ -176,6 +177,9 @@ export function createFakeServiceBus(options: FakeServiceBusOptions = {}) {
             messageId: stored.messageId,
             sessionId: stored.sessionId,
             deliveryCount: stored.deliveryCount,
+            ...(stored.applicationProperties
+              ? { applicationProperties: { ...stored.applicationProperties } }
+              : {}),
           };
           received.set(message, stored);
           return message;
@@ -219,7 +223,15 @@ export function createFakeServiceBus(options: FakeServiceBusOptions = {}) {
     return receiver;
   }
 
-  function store(queueName: string, message: { body: unknown; sessionId: string; messageId: string }): void {
+  function store(
+    queueName: string,
+    message: {
+      body: unknown;
+      sessionId: string;
+      messageId: string;
+      applicationProperties?: Record<string, string>;
+    },
+  ): void {
     const queue = queueOf(queueName);
     if (queue.requiresSession && !message.sessionId) throw serviceBusError("GeneralError");
     let session = queue.sessions.get(message.sessionId);
@@ -229,6 +241,9 @@ export function createFakeServiceBus(options: FakeServiceBusOptions = {}) {
     }
     session.messages.push({
       body: structuredClone(message.body),
+      ...(message.applicationProperties
+        ? { applicationProperties: { ...message.applicationProperties } }
+        : {}),
       messageId: message.messageId,
       sessionId: message.sessionId,
       sequence: ++sequence,

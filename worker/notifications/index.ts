@@ -1,6 +1,7 @@
 import type { Config } from "../../config";
 import type { Stores } from "../../db/stores/index";
 import type { Logger } from "../../platform/logger";
+import { tracedMethods } from "../../platform/telemetry/spans";
 import { createOutboxDispatcher, type DispatcherDeps } from "./dispatcher";
 import { createEmailSender } from "./email-sender";
 import { createNotifier } from "./notifier";
@@ -27,12 +28,14 @@ export function createNotifications(options: NotificationsOptions) {
   const n = config.notifications;
   const logger = options.logger.child({ component: "notifications" });
   const policy = createWebhookUrlPolicy(n.allowedHosts);
-  const teams = createTeamsSender({ fetch: options.fetch });
-  const email = createEmailSender({
+  // One client span per webhook post or SendGrid call (the kind says console when no key is set).
+  const teams = tracedMethods(createTeamsSender({ fetch: options.fetch }), "teams.webhook");
+  const plainEmail = createEmailSender({
     sendgridApiKey: n.sendgridApiKey,
     from: n.emailFrom,
     write: options.write,
   });
+  const email = tracedMethods(plainEmail, plainEmail.kind === "sendgrid" ? "sendgrid" : "email.console");
   const dispatcher = createOutboxDispatcher({
     outbox: stores.notificationOutbox,
     teams,

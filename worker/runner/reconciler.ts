@@ -27,7 +27,11 @@ export function createReconciler(deps: {
     stale.sort((a, b) => (a.status === b.status ? 0 : a.status === "running" ? -1 : 1));
     for (const task of stale) {
       if (await deps.queue.has(task.id)) continue;
-      await deps.queue.enqueue({ taskId: task.id, entityId: task.entityId });
+      await deps.queue.enqueue({
+        taskId: task.id,
+        entityId: task.entityId,
+        traceparent: task.traceContext ?? undefined,
+      });
       republished++;
     }
     if (republished > 0) deps.logger.info("reconciler re-published tasks", { republished });

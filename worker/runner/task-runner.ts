@@ -7,6 +7,14 @@ import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
 import { ABORT_REASON, type Delivery, type ProcessResult } from "../../domain/queue-port";
 import { backoffDelay } from "../../platform/backoff";
 import type { Logger } from "../../platform/logger";
+import { type Instruments, noopInstruments } from "../../platform/telemetry/instruments";
+import {
+  contextFromTraceparent,
+  currentTraceId,
+  SpanKind,
+  traceIdOf,
+  withSpan,
+} from "../../platform/telemetry/spans";
 import type { StepContext, TaskHandler } from "../handlers/handler";
 import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
 
@@ -29,6 +37,7 @@ export interface RunnerDeps<Deps> {
   logger: Logger;
   random?: () => number;
   leaseMs?: number;
+  instruments?: Instruments;
 }
 
 type Begun = { task: TaskRow; journal: FencedJournal } | { busyMs: number } | null;
@@ -43,9 +52,23 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
   const { stores, journal, logger } = deps;
   const random = deps.random ?? Math.random;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const instruments = deps.instruments ?? noopInstruments;
 
-  async function begin(delivery: Delivery): Promise<Begun> {
-    const task = await stores.tasks.get(delivery.taskId);
+  /** The fields every log line about a task attempt carries (never its payload: it may hold secrets). */
+  function attemptFields(task: TaskRow, error: unknown) {
+    return {
+      taskId: task.id,
+      type: task.type,
+      entity: task.entityId,
+      attempt: task.attempts,
+      maxAttempts: task.maxAttempts,
+      errorCode: errorCode(error),
+      traceId: currentTraceId() ?? traceIdOf(task.traceContext),
+      correlationId: task.correlationId,
+    };
+  }
+
+  async function begin(task: TaskRow | null): Promise<Begun> {
     if (!task || isTerminal(task.status as TaskStatus)) return null;
     const lease = randomUUID();
     if (task.status === "queued") {
@@ -135,10 +158,36 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     return () => clearInterval(timer);
   }
 
+  /**
+   * One delivery is one attempt and one span (`task <type>`), a child of the span that queued the task:
+   * the traceparent of the message, else the one stored with the task.
+   */
   async function run(delivery: Delivery): Promise<ProcessResult> {
+    const row = await stores.tasks.get(delivery.taskId).catch(() => null);
+    return withSpan(
+      `task ${row?.type ?? "unknown"}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(delivery.traceparent ?? row?.traceContext),
+        attributes: {
+          "cloudops.task.id": delivery.taskId,
+          "cloudops.task.type": row?.type ?? "unknown",
+          "cloudops.entity": delivery.entityId,
+          "cloudops.delivery": delivery.deliveryCount,
+        },
+      },
+      async (span) => {
+        const result = await runDelivery(delivery, row);
+        span.setAttribute("cloudops.task.outcome", result.kind);
+        return result;
+      },
+    );
+  }
+
+  async function runDelivery(delivery: Delivery, row: TaskRow | null): Promise<ProcessResult> {
     let begun: Begun;
     try {
-      begun = await begin(delivery);
+      begun = await begin(row ?? (await stores.tasks.get(delivery.taskId)));
     } catch (error) {
       logger.error("task delivery could not start", { taskId: delivery.taskId, error });
       return { kind: "retry", delayMs: 1000 };
@@ -158,7 +207,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
 
   async function runSteps(task: TaskRow, fenced: FencedJournal, signal: AbortSignal): Promise<ProcessResult> {
     const handler = deps.handlers.get(task.type);
-    let current: { index: number; name: string } | null = null;
+    let current: { index: number; name: string; startedAt: number } | null = null;
     try {
       if (!handler) {
         throw new PermanentError("unknown_task_type", `No handler for task type ${task.type}`);
@@ -172,13 +221,27 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       for (const [index, step] of handler.steps.entries()) {
         if (steps[index]?.status === "succeeded") continue;
         await stopIfCancelled(task.id, signal);
-        current = { index, name: step.name };
-        await fenced.step(index, step.name, "running");
-        injectFailure(task, step.name);
-        await step.run(contextFor(task, fenced, index, step.name, state, signal));
-        await stopIfCancelled(task.id, signal);
-        // The step's saved state and its success commit together, behind the lease.
-        await fenced.step(index, step.name, "succeeded", { taskPatch: { result: state } });
+        const started = { index, name: step.name, startedAt: performance.now() };
+        current = started;
+        await withSpan(
+          `step ${step.name}`,
+          {
+            attributes: {
+              "cloudops.step.index": index,
+              "cloudops.step.name": step.name,
+              "cloudops.task.attempt": task.attempts,
+            },
+          },
+          async () => {
+            await fenced.step(index, step.name, "running");
+            injectFailure(task, step.name);
+            await step.run(contextFor(task, fenced, index, step.name, state, signal));
+            await stopIfCancelled(task.id, signal);
+            // The step's saved state and its success commit together, behind the lease.
+            await fenced.step(index, step.name, "succeeded", { taskPatch: { result: state } });
+          },
+        );
+        recordStep(task, started, "succeeded");
         current = null;
       }
       await fenced.status("succeeded", { finishedAt: new Date(), result: state, error: null });
@@ -193,8 +256,9 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     fenced: FencedJournal,
     signal: AbortSignal,
     error: unknown,
-    current: { index: number; name: string } | null,
+    current: { index: number; name: string; startedAt: number } | null,
   ): Promise<ProcessResult> {
+    if (current) recordStep(task, current, "failed");
     try {
       const reason = signal.aborted ? String(signal.reason) : null;
       if (reason === LEASE_LOST || error instanceof LeaseLostError) return leaseLost(task);
@@ -219,6 +283,12 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       if (current) {
         await fenced.step(current.index, current.name, "failed", { message: errorMessage(error) });
       }
+      instruments.attemptsFailed.add(1, { type: task.type, code: errorCode(error) });
+      logger.warn("task attempt failed", {
+        ...attemptFields(task, error),
+        step: current?.name ?? null,
+        willRetry: !permanent && task.attempts < task.maxAttempts,
+      });
       if (!permanent && task.attempts < task.maxAttempts) {
         const handler = deps.handlers.get(task.type);
         const policy = handler?.retry ?? { baseDelayMs: 1000, maxDelayMs: 30_000 };
@@ -262,6 +332,9 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     const code = errorCode(error);
     const hint = error instanceof PermanentError ? error.hint : undefined;
     const latest = await stores.tasks.get(task.id);
+    const reason = permanent ? "permanent_error" : "attempts_exhausted";
+    instruments.deadLettered.add(1, { type: task.type, reason });
+    logger.error("task dead-lettered", { ...attemptFields(task, error), step: stepName, reason });
     await fenced.log(
       tagged(latest?.result, `Task failed${stepName ? ` at step "${stepName}"` : ""}: ${message}`),
       "error",
@@ -279,7 +352,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
             taskId: task.id,
             taskType: task.type,
             entityId: task.entityId,
-            reason: permanent ? "permanent_error" : "attempts_exhausted",
+            reason,
             attempts: task.attempts,
             lastError: message,
           });
@@ -287,6 +360,18 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       },
     );
     return { kind: "done" };
+  }
+
+  function recordStep(
+    task: TaskRow,
+    step: { name: string; startedAt: number },
+    status: "succeeded" | "failed",
+  ): void {
+    instruments.stepDuration.record((performance.now() - step.startedAt) / 1000, {
+      type: task.type,
+      step: step.name,
+      status,
+    });
   }
 
   function contextFor(

@@ -4,7 +4,7 @@ import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { toLogLine, toStep, toTask } from "./mappers";
+import { toLogLine, toStep, toTask, traceOf } from "./mappers";
 
 export const route = createRoute({
   method: "get",
@@ -21,6 +21,10 @@ export const route = createRoute({
           schema: TaskDetailSchema,
           example: {
             ...EXAMPLE_TASK,
+            correlationId: "req_4f1c2a9b0d3e5f67",
+            traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            traceUrl: null,
             steps: [
               {
                 index: 0,
@@ -80,6 +84,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
     return c.json(
       {
         ...toTask(detail.task),
+        ...traceOf(detail.task, kit.deps.config.telemetry.traceUrlTemplate),
         steps: detail.steps.map(toStep),
         logs: detail.logs.map(toLogLine),
         queuePosition,

@@ -1,6 +1,18 @@
 import type { Task, TaskLogLine, TaskStep } from "../../../contracts/tasks";
 import type { TaskLogRow, TaskRow, TaskStepRow } from "../../../db/rows";
+import { traceIdOf } from "../../../platform/telemetry/spans";
 import { iso } from "../shared";
+
+/** Where the task came from and its trace: the front door's correlation id, trace id and trace link. */
+export function traceOf(row: TaskRow, urlTemplate: string | undefined) {
+  const traceId = traceIdOf(row.traceContext);
+  return {
+    correlationId: row.correlationId,
+    traceId,
+    traceparent: traceId ? row.traceContext : null,
+    traceUrl: traceId && urlTemplate ? urlTemplate.replaceAll("{traceId}", traceId) : null,
+  };
+}
 
 /** The public shape of a task (internal columns such as the Teams card reference stay inside). */
 export function toTask(row: TaskRow): Task {

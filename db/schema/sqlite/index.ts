@@ -63,6 +63,8 @@ export const tasks = sqliteTable(
     /** The delivery that may write this task's journal (fencing token) and until when it holds it. */
     leaseToken: text("lease_token"),
     leaseExpiresAt: ts("lease_expires_at"),
+    /** W3C traceparent of the span that (re)queued the task: the worker continues that trace. */
+    traceContext: text("trace_context"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
     startedAt: ts("started_at"),

@@ -28,7 +28,8 @@ export const SWEEP_INTERVAL_MS = 5_000;
 /** A worker notices within this long that Redis lost the lanes (also checked on every reconnect). */
 export const EPOCH_CHECK_MS = 500;
 
-type JobData = HeadRef;
+/** `traceparent` rides along when the enqueuing call made the head job itself (else the task row has it). */
+type JobData = HeadRef & { traceparent?: string };
 
 /**
  * BullMQ engine with strict FIFO per entity (BullMQ groups are a paid feature). Redis holds each
@@ -80,7 +81,7 @@ export async function createBullmqQueue(
   let consumer: Consumer | null = null;
   const unavailable = asUnavailable("redis");
 
-  async function addHeadJob(target: Queue<JobData>, ref: HeadRef): Promise<void> {
+  async function addHeadJob(target: Queue<JobData>, ref: JobData): Promise<void> {
     await target.add("task", ref, { jobId: headJobId(ref.entityId, ref.seq) });
   }
 
@@ -122,6 +123,7 @@ export async function createBullmqQueue(
         result = await processor({
           taskId: ref.taskId,
           entityId: ref.entityId,
+          ...(ref.traceparent ? { traceparent: ref.traceparent } : {}),
           deliveryCount: Math.max(1, job.attemptsStarted),
           signal: controller.signal,
         });
@@ -230,7 +232,9 @@ export async function createBullmqQueue(
     async enqueue(item) {
       try {
         const result = await fifo.enqueue(item.taskId, item.entityId);
-        if (typeof result === "object") await addHeadJob(queue, result);
+        if (typeof result === "object") {
+          await addHeadJob(queue, item.traceparent ? { ...result, traceparent: item.traceparent } : result);
+        }
       } catch (error) {
         unavailable(error);
       }

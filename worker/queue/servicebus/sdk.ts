@@ -13,6 +13,8 @@ export interface OutgoingMessage {
   messageId: string;
   contentType: string;
   subject: string;
+  /** `traceparent`: the W3C trace context of the span that queued the task. */
+  applicationProperties?: Record<string, string>;
 }
 
 /** The fields of a received message the engine reads. */
@@ -22,6 +24,7 @@ export interface IncomingMessage {
   sessionId?: string;
   /** Prior delivery attempts recorded by the broker (0 on the first receive). */
   deliveryCount?: number;
+  applicationProperties?: Record<string, unknown>;
 }
 
 export interface SenderLike {

@@ -72,6 +72,7 @@ export async function createServiceBusQueue(
         messageId: item.taskId,
         contentType: "application/json",
         subject: "cloudops.task",
+        ...(item.traceparent ? { applicationProperties: { traceparent: item.traceparent } } : {}),
       });
       sent.add(item.taskId);
     },

@@ -236,7 +236,8 @@ function readItem(message: IncomingMessage): QueueItem | null {
   if (typeof body !== "object" || body === null) return null;
   const { taskId, entityId } = body as Record<string, unknown>;
   if (typeof taskId !== "string" || typeof entityId !== "string") return null;
-  return { taskId, entityId };
+  const traceparent = message.applicationProperties?.traceparent;
+  return typeof traceparent === "string" ? { taskId, entityId, traceparent } : { taskId, entityId };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,0 +1,1 @@
+ALTER TABLE `tasks` ADD `trace_context` text;
