@@ -1,6 +1,7 @@
 import type { Database } from "../client";
 import { createArtifactsStore } from "./artifacts-store";
 import { createAuditStore } from "./audit-store";
+import { createBotCardsStore } from "./bot-cards-store";
 import { createDeadLettersStore } from "./dead-letters-store";
 import { createEnvironmentsStore } from "./environments-store";
 import { createIdempotencyStore } from "./idempotency-store";
@@ -31,6 +32,7 @@ function storesOver(database: Database) {
     notificationOutbox: createNotificationOutboxStore(database),
     artifacts: createArtifactsStore(database),
     audit: createAuditStore(database),
+    botCards: createBotCardsStore(database),
   };
 }
 
