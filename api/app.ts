@@ -11,6 +11,7 @@ import { textGuard } from "./middleware/text-guard";
 import { problem } from "./problem";
 import { createRouteKit } from "./route-kit";
 import { registerArtifactRoutes } from "./routes/artifacts/index";
+import { registerBotCardRoutes } from "./routes/bot-cards/index";
 import { registerCostRoutes } from "./routes/cost/index";
 import { registerDbRoutes } from "./routes/db/index";
 import { registerDeploymentRoutes } from "./routes/deployments/index";
@@ -82,6 +83,7 @@ export function buildApi(deps: ApiDeps) {
   registerNotificationRoutes(app, kit);
   registerCostRoutes(app, kit);
   registerQueueRoutes(app, kit);
+  registerBotCardRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

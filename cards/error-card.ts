@@ -1,4 +1,5 @@
 import { type CardJson, expandTemplate, loadTemplate } from "./expand";
+import { withSubmitFallbacks } from "./fallback";
 import { clip } from "./text";
 
 const template = loadTemplate("error");
@@ -18,12 +19,14 @@ export interface ErrorCardInput {
 
 /** A refusal or failure a person can act on: what went wrong, the fix, and the right usage. Never a stack. */
 export function buildErrorCard(input: ErrorCardInput): CardJson {
-  return expandTemplate(template, {
-    title: clip(input.title, 200),
-    detail: clip(input.detail ?? "", 1000),
-    hint: clip(input.hint ?? "", 600),
-    usage: clip(input.usage ?? "", 300),
-    example: clip(input.example ?? "", 300),
-    reference: clip(input.reference ?? "", 200),
-  });
+  return withSubmitFallbacks(
+    expandTemplate(template, {
+      title: clip(input.title, 200),
+      detail: clip(input.detail ?? "", 1000),
+      hint: clip(input.hint ?? "", 600),
+      usage: clip(input.usage ?? "", 300),
+      example: clip(input.example ?? "", 300),
+      reference: clip(input.reference ?? "", 200),
+    }),
+  );
 }

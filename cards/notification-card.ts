@@ -1,4 +1,5 @@
 import { Template } from "adaptivecards-templating";
+import { fitCard, WEBHOOK_CARD_MAX_BYTES } from "./budget";
 import {
   digestHeadline,
   formatDuration,
@@ -11,6 +12,7 @@ import {
   taskUrl,
 } from "./notification-text";
 import notificationTemplate from "./templates/notification.json";
+import { printable } from "./text";
 
 export type AdaptiveCardJson = Record<string, unknown>;
 type CardColor = "Good" | "Attention" | "Warning" | "Accent" | "Default";
@@ -25,10 +27,20 @@ interface CardView {
   actionUrl: string;
 }
 
-// Teams refuses cards over 28 KB: a digest lists the latest tasks only and long texts are clipped.
-const MAX_LISTED = 20;
-const MAX_TEXT = 400;
-const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+// Teams refuses webhook cards over 28 KB: a digest lists the latest tasks only, long texts are
+// clipped, and the byte budget (UTF-8, as Teams counts) cuts further when CJK text or escaped
+// control characters make each character cost more than one byte.
+const LEANER = [
+  { listed: 20, text: 400 },
+  { listed: 10, text: 200 },
+  { listed: 5, text: 100 },
+  { listed: 3, text: 60 },
+] as const;
+type Limits = (typeof LEANER)[number];
+const clipTo = (max: number) => (text: string) => {
+  const points = Array.from(printable(text));
+  return points.length > max ? `${points.slice(0, max - 1).join("")}…` : points.join("");
+};
 
 const template = new Template(notificationTemplate);
 const expand = (view: CardView): AdaptiveCardJson => template.expand({ $root: view }) as AdaptiveCardJson;
@@ -49,6 +61,17 @@ export function notificationCard(input: {
   publicUrl: string;
   now: Date;
 }): AdaptiveCardJson {
+  return fitCard(
+    LEANER.map((limits) => () => build(input, limits)),
+    WEBHOOK_CARD_MAX_BYTES,
+  );
+}
+
+function build(
+  input: { items: NotificationItem[]; publicUrl: string; now: Date },
+  limits: Limits,
+): AdaptiveCardJson {
+  const clip = clipTo(limits.text);
   const { items, publicUrl } = input;
   const [first] = items;
   if (!first) throw new Error("a notification card needs at least one item");
@@ -74,8 +97,11 @@ export function notificationCard(input: {
     });
   }
   const colors = items.map(colorOf);
-  const listed = items.slice(-MAX_LISTED);
-  const more = items.length > listed.length ? ` Showing the latest ${listed.length} of ${items.length}.` : "";
+  const listed = items.slice(-limits.listed);
+  const more =
+    items.length > listed.length
+      ? ` Showing the latest ${listed.length} of ${items.length}. More on the dashboard.`
+      : "";
   return expand({
     headline: clip(digestHeadline(items, input.now)),
     color: colors.includes("Attention") ? "Attention" : colors.includes("Warning") ? "Warning" : "Good",
@@ -84,7 +110,7 @@ export function notificationCard(input: {
     items: listed.map((item) => ({
       statusLabel: statusLabel(item),
       color: colorOf(item),
-      title: clip(`${headline(item)} (${item.taskId})`, 200),
+      title: clipTo(Math.min(200, limits.text))(`${headline(item)} (${item.taskId})`),
       duration: formatDuration(item),
       url: taskUrl(publicUrl, item.taskId),
     })),

@@ -1,13 +1,29 @@
 import type { TaskDetail } from "../contracts/tasks";
 import { isTerminal } from "../domain/model/task-status";
+import { BOT_CARD_MAX_BYTES, fitCard } from "./budget";
 import { STATUS_COLOR, STATUS_LABEL, STEP_COLOR, STEP_ICON, typeLabel } from "./colors";
 import { type CardJson, expandTemplate, loadTemplate } from "./expand";
+import { withSubmitFallbacks } from "./fallback";
 import { between, clip } from "./text";
 
 const template = loadTemplate("task");
 
-/** What keeps the worst-case card far below Teams' limit (28 KB is our budget, ~80 KB Teams'). */
+/** What keeps an ordinary worst-case card far below Teams' limit; the byte budget does the rest. */
 export const TASK_CARD_LIMITS = { logLines: 8, logLineChars: 240, stepChars: 200, textChars: 400, steps: 12 };
+
+type Limits = typeof TASK_CARD_LIMITS;
+
+/**
+ * Ever leaner cuts, tried in order until the card fits BOT_CARD_MAX_BYTES in UTF-8: CJK text costs
+ * three bytes a character, so character limits alone let a card reach twice the budget.
+ */
+const LEANER: readonly Limits[] = [
+  TASK_CARD_LIMITS,
+  { logLines: 4, logLineChars: 160, stepChars: 120, textChars: 300, steps: 12 },
+  { logLines: 2, logLineChars: 100, stepChars: 60, textChars: 200, steps: 8 },
+  { logLines: 0, logLineChars: 0, stepChars: 40, textChars: 120, steps: 4 },
+  { logLines: 0, logLineChars: 0, stepChars: 0, textChars: 60, steps: 0 },
+];
 
 const TITLE_VERB: Record<string, string> = {
   deploy: "Deploy to",
@@ -30,6 +46,13 @@ export interface TaskCardOptions {
    * acted on it. Teams refreshes for every viewer of a chat of up to 60 people when the list is absent.
    */
   refreshUserIds?: readonly string[];
+  /**
+   * What the task acts on, as people name it (`shop/prod` for a deploy), shown in the title instead
+   * of the entity id. The bot looks it up through the API.
+   */
+  entityLabel?: string;
+  /** UTF-8 byte budget of the whole card (default BOT_CARD_MAX_BYTES). */
+  maxBytes?: number;
 }
 
 /** Teams reads at most 60 `userIds` in a card's `refresh`. */
@@ -38,16 +61,23 @@ export const MAX_REFRESH_USERS = 60;
 /** The card that follows one task from queued to its end: status, steps, progress, logs and actions. */
 export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJson {
   const now = options.now ?? new Date();
-  const L = TASK_CARD_LIMITS;
+  return fitCard(
+    LEANER.map((limits) => () => build(task, options, limits, now)),
+    options.maxBytes ?? BOT_CARD_MAX_BYTES,
+  );
+}
+
+function build(task: TaskDetail, options: TaskCardOptions, L: Limits, now: Date): CardJson {
   const steps = task.steps.slice(0, L.steps);
-  const done = steps.filter((s) => s.status === "succeeded" || s.status === "skipped").length;
-  const running = steps.find((s) => s.status === "running");
+  const counted = task.steps;
+  const done = counted.filter((s) => s.status === "succeeded" || s.status === "skipped").length;
+  const running = counted.find((s) => s.status === "running");
   const percent =
     task.status === "succeeded"
       ? 100
-      : steps.length === 0
+      : counted.length === 0
         ? 0
-        : Math.round(((done + (running ? running.percent / 100 : 0)) / steps.length) * 100);
+        : Math.round(((done + (running ? running.percent / 100 : 0)) / counted.length) * 100);
   const facts = [
     { title: "Task", value: task.id },
     { title: "Requested by", value: clip(task.requestedBy, 120) },
@@ -65,13 +95,16 @@ export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJ
   const duration = between(task.startedAt, isTerminal(task.status) ? task.finishedAt : null, now);
   if (duration) facts.push({ title: isTerminal(task.status) ? "Took" : "Running for", value: duration });
 
-  const logs = task.logs.slice(-L.logLines).map((l) => ({
+  const logs = (L.logLines > 0 ? task.logs.slice(-L.logLines) : []).map((l) => ({
     line: clip(`${l.at.slice(11, 19)} ${l.message}`.replace(/\s+/g, " "), L.logLineChars),
     color: l.level === "error" ? "Attention" : l.level === "warn" ? "Warning" : "Default",
   }));
   const card = expandTemplate(template, {
     id: task.id,
-    title: clip(`${TITLE_VERB[task.type] ?? typeLabel(task.type)} ${task.entityId}`, L.textChars),
+    title: clip(
+      `${TITLE_VERB[task.type] ?? typeLabel(task.type)} ${options.entityLabel || task.entityId}`,
+      L.textChars,
+    ),
     typeLabel: typeLabel(task.type),
     entityId: clip(task.entityId, L.textChars),
     statusLabel: STATUS_LABEL[task.status],
@@ -82,6 +115,10 @@ export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJ
     facts,
     percent,
     progressBar: bar(percent),
+    moreSteps:
+      task.steps.length > steps.length
+        ? `${task.steps.length - steps.length} more steps on the dashboard`
+        : "",
     steps: steps.map((s) => ({
       icon: STEP_ICON[s.status],
       name: clip(s.name, L.stepChars),
@@ -95,11 +132,17 @@ export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJ
     logsTitle:
       task.logs.length > logs.length ? `Last ${logs.length} of ${task.logs.length} log lines` : "Log",
     logs,
+    moreLogs:
+      logs.length === 0 && task.logs.length > 0
+        ? `${task.logs.length} log lines on the dashboard`
+        : task.logs.length > logs.length
+          ? "More on the dashboard"
+          : "",
     canRetry: task.status === "failed",
     canCancel: task.status === "queued" || task.status === "running",
     dashboardUrl: `${options.publicUrl}/tasks/${encodeURIComponent(task.id)}`,
   });
-  return setRefreshUsers(card, options.refreshUserIds ?? []);
+  return withSubmitFallbacks(setRefreshUsers(card, options.refreshUserIds ?? []));
 }
 
 /** Sets the users whose clients auto-refresh a task card (distinct, at most 60, first ones kept). */

@@ -1,7 +1,23 @@
-/** Cuts `text` to at most `max` characters, marking the cut so a reader knows something is missing. */
+// C0/C1 control characters other than tab and newline: unreadable on a card, and JSON escapes each
+// one as six bytes (`\u0001`), so a log full of them weighs six times its length.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** `text` with control characters (other than tab and newline) replaced by a space. */
+export function printable(text: string): string {
+  return text.replace(CONTROL, " ");
+}
+
+/**
+ * Cuts `text` to at most `max` characters (code points, so an emoji or CJK character is never split),
+ * marking the cut so a reader knows something is missing. Control characters become spaces.
+ */
 export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1))}…`;
+  const clean = printable(text);
+  if (clean.length <= max) return clean;
+  const points = Array.from(clean);
+  if (points.length <= max) return clean;
+  return `${points.slice(0, Math.max(0, max - 1)).join("")}…`;
 }
 
 /** "850 ms", "12 s", "3 min 4 s", "1 h 2 min": durations people read at a glance. */

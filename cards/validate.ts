@@ -24,7 +24,29 @@ export function cardProblems(card: CardJson): string[] {
   }
   if (card.version !== "1.5") problems.push(`version: ${String(card.version)} (Teams renders 1.5)`);
   collectDropped(card, parsed.toJSON() as unknown, "card", problems);
+  checkFallbacks(card, "card", problems);
   return problems;
+}
+
+/**
+ * The library reads a `fallback` only in place of an element or action type it does not know, so a
+ * known action's fallback never comes back from toJSON. Each fallback action is checked on its own,
+ * as the single action of a card, which is how a client without the primary type reads it.
+ */
+function checkFallbacks(node: unknown, path: string, problems: string[]): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => {
+      checkFallbacks(item, `${path}[${i}]`, problems);
+    });
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "fallback" && value && typeof value === "object") {
+      const alone = { type: "AdaptiveCard", version: "1.5", body: [], actions: [value] };
+      for (const problem of cardProblems(alone)) problems.push(`${path}.fallback: ${problem}`);
+    } else checkFallbacks(value, `${path}.${key}`, problems);
+  }
 }
 
 function collectDropped(input: unknown, output: unknown, path: string, problems: string[]): void {
@@ -40,8 +62,8 @@ function collectDropped(input: unknown, output: unknown, path: string, problems:
   if (input === null || typeof input !== "object") return;
   const out = output !== null && typeof output === "object" ? (output as Record<string, unknown>) : {};
   for (const [key, value] of Object.entries(input)) {
-    // `data` is free-form action payload; the library keeps it as is.
-    if (key === "data") continue;
+    // `data` is free-form action payload; the library keeps it as is. `fallback` is checked apart.
+    if (key === "data" || key === "fallback") continue;
     // The library omits empty collections when it writes a card back; nothing was lost.
     if (!(key in out) && !(Array.isArray(value) && value.length === 0)) {
       problems.push(`dropped: ${path}.${key}`);

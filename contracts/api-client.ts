@@ -1,5 +1,14 @@
 import type { DbEngine } from "../domain/model/task-types";
 import type { ArtifactList, ArtifactListQuery } from "./artifacts";
+import type {
+  BotCard,
+  BotCardClaim,
+  BotCardList,
+  BotCardListQuery,
+  ClaimBotCard,
+  RegisterBotCard,
+  UpdateBotCard,
+} from "./bot-cards";
 import type { TaskAccepted } from "./common";
 import type { Estimate, EstimateQuery, ResourcePlan } from "./cost";
 import type { BackupList, BackupListQuery, DbInstanceList, RestoreRequest } from "./databases";
@@ -188,6 +197,15 @@ export function createApiClient(options: ApiClientOptions) {
       request<TaskOriginRecord>("GET", `/api/tasks/${enc(id)}/origin`, call),
     setTaskOrigin: (id: string, body: SetTaskOrigin, call?: CallOptions) =>
       request<TaskOriginSet>("PUT", `/api/tasks/${enc(id)}/origin`, { body, ...call }),
+
+    claimBotCard: (body: ClaimBotCard, call?: CallOptions) =>
+      request<BotCardClaim>("POST", "/api/bot/cards/claims", { body, ...call }),
+    registerBotCard: (body: RegisterBotCard, call?: CallOptions) =>
+      request<BotCard>("POST", "/api/bot/cards", { body, ...call }),
+    updateBotCard: (id: string, body: UpdateBotCard, call?: CallOptions) =>
+      request<BotCard>("PATCH", `/api/bot/cards/${enc(id)}`, { body, ...call }),
+    listBotCards: (query: BotCardListQuery = {}, call?: CallOptions) =>
+      request<BotCardList>("GET", "/api/bot/cards", { query, ...call }),
 
     listProjects: (call?: CallOptions) => request<ProjectList>("GET", "/api/projects", call),
     getProject: (id: string, call?: CallOptions) => request<Project>("GET", `/api/projects/${enc(id)}`, call),

@@ -13,11 +13,15 @@ export const PROJECT_ID_EXAMPLE = "prj_01jd2x5k8m0000abcdefghjkmn";
 export const ENV_ID_EXAMPLE = "env_01jd2x5k8m0000abcdefghjkmn";
 
 /** A DNS-1123 label: lower-case letters, digits and '-', starting and ending alphanumeric, at most 63. */
+/** A DNS-1123 label: what Kubernetes and the API accept as a namespace, workload or instance name. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_LABEL_MAX = 63;
+
 export const dnsLabel = (example: string) =>
   z
     .string()
-    .max(63)
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (a-z, 0-9, '-'; at most 63)")
+    .max(DNS_LABEL_MAX)
+    .regex(DNS_LABEL, "must be a DNS-1123 label (a-z, 0-9, '-'; at most 63)")
     .openapi({ example });
 
 /** The answer of every route that queues a task: 202 with its id (and a Location header). */

@@ -10,6 +10,7 @@ export type ArtifactRow = typeof schema.artifacts.$inferSelect;
 export type AuditRow = typeof schema.auditLog.$inferSelect;
 export type NotificationSettingsRow = typeof schema.notificationSettings.$inferSelect;
 export type NotificationOutboxRow = typeof schema.notificationOutbox.$inferSelect;
+export type BotCardRow = typeof schema.botCards.$inferSelect;
 export type IdempotencyRow = typeof schema.idempotencyKeys.$inferSelect;
 
 export interface TaskDetail {

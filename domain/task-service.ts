@@ -8,7 +8,7 @@ import type { Logger } from "../platform/logger";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
 import { currentTraceparent, SpanKind, withSpan } from "../platform/telemetry/spans";
 import type { Journal } from "./journal";
-import { IllegalTransitionError } from "./model/task-status";
+import { IllegalTransitionError, taskStateSentence } from "./model/task-status";
 import { defaultRetryPolicies, type TaskType } from "./model/task-types";
 import type { TaskQueue } from "./queue-port";
 
@@ -164,7 +164,7 @@ export function createTaskService(deps: TaskServiceDeps) {
       const now = await mustGet(taskId);
       throw new ConflictError(
         "task_not_cancellable",
-        `The task is ${now.status}; only queued or running tasks can be cancelled`,
+        `${taskStateSentence(now.status)}; only queued or running tasks can be cancelled`,
       );
     },
 
@@ -177,7 +177,7 @@ export function createTaskService(deps: TaskServiceDeps) {
       if (task.status !== "failed") {
         throw new ConflictError(
           "task_not_retryable",
-          `The task is ${task.status}; only failed tasks can be retried`,
+          `${taskStateSentence(task.status)}; only failed tasks can be retried`,
         );
       }
       // The step reset, the closing of the open dead letter and the move back to queued commit together;
@@ -221,7 +221,7 @@ export function createTaskService(deps: TaskServiceDeps) {
       if (current.status !== "failed") {
         throw new ConflictError(
           "task_not_retryable",
-          `The task is ${current.status}; only failed tasks can be retried`,
+          `${taskStateSentence(current.status)}; only failed tasks can be retried`,
         );
       }
       // retry() closes the open letter in the transaction that moves the task back to queued.

@@ -6,9 +6,9 @@ const parse = (text: string) => parseCommand(commandText({ text }));
 
 describe("command parsing", () => {
   it("strips the mention and keeps the case of arguments", () => {
-    expect(parse("<at>CloudOps</at> restart prod/API")).toEqual({
+    expect(parse("<at>CloudOps</at> restart prod/api")).toEqual({
       ok: true,
-      command: { name: "restart", namespace: "prod", workload: "API" },
+      command: { name: "restart", namespace: "prod", workload: "api" },
     });
     expect(parse("  <at>CloudOps</at>   DEPLOY Shop/Dev  api-service ")).toEqual({
       ok: true,
@@ -79,5 +79,30 @@ describe("command parsing", () => {
     ["tasks all", "tasks"],
   ])("refuses “%s” and points at the usage of %s", (text, command) => {
     expect(parse(text)).toMatchObject({ ok: false, error: { command } });
+  });
+
+  it("refuses prod/API with the API's own name rule and suggests the spelling it accepts", () => {
+    expect(parse("restart prod/API")).toEqual({
+      ok: false,
+      error: {
+        command: "restart",
+        title: "“prod/API” is not a valid namespace/workload",
+        hint: "Names are lower case letters, digits and '-' (at most 63), as Kubernetes and the API require. Did you mean prod/api?",
+      },
+    });
+    expect(parse("restart prod/my_api")).toMatchObject({ ok: false, error: { command: "restart" } });
+    expect(parse("restart prod/my_api")).not.toMatchObject({
+      error: { hint: expect.stringContaining("Did you mean") },
+    });
+    expect(parse("backup azure-sql Orders")).toMatchObject({
+      ok: false,
+      error: { command: "backup", hint: expect.stringContaining("Did you mean orders?") },
+    });
+    // Every name the parser lets through is one the API accepts (the contracts' DNS-1123 rule).
+    for (const name of ["a", "web-1", "x".repeat(63)]) {
+      expect(parse(`restart prod/${name}`)).toMatchObject({ ok: true });
+    }
+    expect(parse(`restart prod/${"x".repeat(64)}`)).toMatchObject({ ok: false });
+    expect(parse("restart prod/-api")).toMatchObject({ ok: false });
   });
 });

@@ -1,3 +1,4 @@
+import { DNS_LABEL, DNS_LABEL_MAX } from "../../contracts/common";
 import { DB_ENGINES, type DbEngine } from "../../domain/model/task-types";
 import { COMMAND_NAMES, type CommandName } from "./catalog";
 
@@ -28,7 +29,15 @@ export interface ParseError {
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseError };
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** The API's rule for namespace, workload and instance names (DNS-1123 labels), applied as typed. */
+const isLabel = (name: string) => name.length <= DNS_LABEL_MAX && DNS_LABEL.test(name);
+const LABEL_RULE =
+  "Names are lower case letters, digits and '-' (at most 63), as Kubernetes and the API require.";
+
+/** A hint for a name the API would refuse: the lower-case spelling when that one is valid. */
+function labelHint(typed: string, fixed: string): string {
+  return fixed !== typed ? `${LABEL_RULE} Did you mean ${fixed}?` : LABEL_RULE;
+}
 const TASK_ID = /^tsk_[0-9a-hjkmnp-tv-z]{26}$/;
 
 /** Parses the text of a message (mention already stripped). The verb is case-insensitive; arguments keep their case. */
@@ -46,8 +55,19 @@ export function parseCommand(text: string): ParseResult {
     case "restart": {
       if (wrongCount(1, 1)) return fail(verb, "restart needs one namespace/workload");
       const [ns, workload, extra] = (args[0] ?? "").split("/");
-      if (!ns || !workload || extra !== undefined || !NAME.test(ns) || !NAME.test(workload))
+      if (!ns || !workload || extra !== undefined)
         return fail(verb, `“${args[0]}” is not a namespace/workload`);
+      // Refused here with the API's own rule, not lower-cased behind the person's back: `prod/API`
+      // names no workload Kubernetes could have, and guessing would restart something not typed.
+      if (!isLabel(ns) || !isLabel(workload)) {
+        const fixed = `${ns.toLowerCase()}/${workload.toLowerCase()}`;
+        const valid = fixed.split("/").every(isLabel);
+        return fail(
+          verb,
+          `“${args[0]}” is not a valid namespace/workload`,
+          labelHint(args[0] ?? "", valid ? fixed : (args[0] ?? "")),
+        );
+      }
       return { ok: true, command: { name: verb, namespace: ns, workload } };
     }
     case "deploy": {
@@ -77,8 +97,10 @@ export function parseCommand(text: string): ParseResult {
         engine = first;
         instance = second;
       }
-      if (instance !== undefined && !NAME.test(instance))
-        return fail(verb, `“${instance}” is not a database instance name`);
+      if (instance !== undefined && !isLabel(instance)) {
+        const fixed = isLabel(instance.toLowerCase()) ? instance.toLowerCase() : instance;
+        return fail(verb, `“${instance}” is not a database instance name`, labelHint(instance, fixed));
+      }
       return verb === "backup"
         ? { ok: true, command: { name: verb, engine, instance } }
         : { ok: true, command: { name: verb, engine, instance, artifactId } };

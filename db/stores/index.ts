@@ -1,6 +1,7 @@
 import type { Database } from "../client";
 import { createArtifactsStore } from "./artifacts-store";
 import { createAuditStore } from "./audit-store";
+import { createBotCardsStore } from "./bot-cards-store";
 import { createDeadLettersStore } from "./dead-letters-store";
 import { createEnvironmentsStore } from "./environments-store";
 import { createGaugesStore } from "./gauges-store";
@@ -33,6 +34,7 @@ function storesOver(database: Database) {
     artifacts: createArtifactsStore(database),
     audit: createAuditStore(database),
     gauges: createGaugesStore(database),
+    botCards: createBotCardsStore(database),
   };
 }
 

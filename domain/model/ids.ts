@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   artifact: "art",
   audit: "aud",
   notification: "ntf",
+  botCard: "bcd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

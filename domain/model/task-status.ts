@@ -44,3 +44,16 @@ export function isTerminal(status: TaskStatus): boolean {
 export function isTaskStatus(value: string): value is TaskStatus {
   return (TASK_STATUSES as readonly string[]).includes(value);
 }
+
+const STATE_PHRASE: Partial<Record<string, string>> = {
+  queued: "is queued",
+  running: "is running",
+  succeeded: "has succeeded",
+  failed: "has failed",
+  cancelled: "was cancelled",
+};
+
+/** "The task has succeeded", "The task is running": the status as a sentence people read. */
+export function taskStateSentence(status: string): string {
+  return `The task ${STATE_PHRASE[status] ?? `is ${status.replace(/_/g, " ")}`}`;
+}

@@ -44,6 +44,10 @@ export const REQUIRED_ROLE: Record<string, Role | "public" | "bot"> = {
   getCostEstimate: "viewer",
   estimateCost: "viewer",
   getQueue: "viewer",
+  claimBotCard: "bot",
+  registerBotCard: "bot",
+  updateBotCard: "bot",
+  listBotCards: "bot",
 };
 
 export interface SampleIds {
@@ -101,6 +105,21 @@ export function sampleBody(operationId: string, ids: SampleIds, n = 0): unknown 
     case "retryTask":
     case "retryDeadLetter":
       return { fromScratch: false };
+    case "claimBotCard":
+      return {
+        conversationId: "19:x",
+        sourceKey: `act-${n}`,
+        conversationRef: { conversation: { id: "19:x" } },
+      };
+    case "registerBotCard":
+      return {
+        conversationId: "19:x",
+        activityId: `act-${n}`,
+        taskId: ids.taskId,
+        conversationRef: { conversation: { id: "19:x" } },
+      };
+    case "updateBotCard":
+      return { settled: true };
     case "setTaskOrigin":
       return { conversationRef: { conversation: { id: "19:x" } }, cardActivityId: "act-1" };
     case "createDeployment":

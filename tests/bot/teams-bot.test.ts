@@ -88,12 +88,16 @@ describe("Teams bot over the Bot Framework protocol", () => {
     ).toHaveLength(1);
   });
 
-  it("keeps the case of arguments and shows the API's refusal with the usage", async () => {
+  it("refuses prod/API in the parser with the API's name rule, suggests prod/api and starts nothing", async () => {
+    const before = (await (await bot.api("GET", "/api/tasks?limit=200")).json()) as { items: unknown[] };
     const reply = await bot.command(nextConversation(), "restart prod/API");
     const text = JSON.stringify(reply.card);
-    expect(text).toContain("The request is not valid");
+    expect(text).toContain("“prod/API” is not a valid namespace/workload");
+    expect(text).toContain("Did you mean prod/api?");
     expect(text).toContain("restart <namespace>/<workload>");
     expect(text).not.toMatch(/at .*\.ts:\d+/);
+    const after = (await (await bot.api("GET", "/api/tasks?limit=200")).json()) as { items: unknown[] };
+    expect(after.items.length).toBe(before.items.length);
   });
 
   it("answers an unknown command with the error card and a suggestion", async () => {

@@ -234,3 +234,35 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_at_idx").on(t.at)],
 );
+
+/**
+ * Every message the Teams bot posted that it keeps current: a task card (task_id set) or a reply to a
+ * command. `source_key` is what caused the post (the incoming activity id, or "welcome"), unique per
+ * conversation, so a redelivered activity finds the message already posted instead of posting again.
+ * A task card is `settled` once it shows a final state; an unsettled card with `next_attempt_at` is
+ * an update still owed to Teams (kept here so a restarted bot carries on).
+ */
+export const botCards = sqliteTable(
+  "bot_cards",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id").notNull(),
+    sourceKey: text("source_key"),
+    activityId: text("activity_id"),
+    taskId: text("task_id"),
+    conversationRef: json<Record<string, unknown>>("conversation_ref").notNull(),
+    deliveredStatus: text("delivered_status"),
+    settled: integer("settled", { mode: "boolean" }).notNull().default(false),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at"),
+    lastError: text("last_error"),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("bot_cards_source_idx").on(t.conversationId, t.sourceKey),
+    uniqueIndex("bot_cards_activity_idx").on(t.conversationId, t.activityId),
+    index("bot_cards_task_idx").on(t.taskId),
+    index("bot_cards_pending_idx").on(t.settled, t.nextAttemptAt),
+  ],
+);
