@@ -9,6 +9,7 @@ export const REQUIRED_ROLE: Record<string, Role | "public" | "bot"> = {
   listTasks: "viewer",
   getTask: "viewer",
   getTaskLogs: "viewer",
+  getTaskHistory: "viewer",
   getTaskStreamInfo: "viewer",
   streamTaskEvents: "viewer",
   streamAllTaskEvents: "viewer",
