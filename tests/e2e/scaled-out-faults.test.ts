@@ -101,6 +101,31 @@ describe.skipIf(!inCi && !onPath("redis-server"))("faults on the scaled-out shap
     expect(figures.maxRunning).toBeLessThanOrEqual(CAP);
   }, 240_000);
 
+  it("answers 400 problem+json to a NUL or a lone surrogate on the API process and stores nothing", async () => {
+    const before = (await shape.stores.tasks.list({ limit: 1000 })).items.length;
+    const bad = [
+      fetch(`${shape.api.url}/api/tasks?entityId=%00`),
+      fetch(`${shape.api.url}/api/projects`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "nul-test", description: "a\u0000b" }),
+      }),
+      fetch(`${shape.api.url}/api/projects`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"name":"surrogate-test","description":"x\\ud800y"}',
+      }),
+    ];
+    for (const res of await Promise.all(bad)) {
+      expect(res.status).toBe(400);
+      expect(res.headers.get("content-type")).toMatch(/application\/problem\+json/);
+      expect(((await res.json()) as { code: string }).code).toBe("validation_failed");
+    }
+    expect((await shape.stores.tasks.list({ limit: 1000 })).items.length).toBe(before);
+    expect(await shape.stores.projects.byName("nul-test")).toBeFalsy();
+    expect(await shape.stores.projects.byName("surrogate-test")).toBeFalsy();
+  }, 60_000);
+
   // Last: it stops one of the two workers.
   it("loses nothing and keeps order when a worker gets SIGTERM with tasks in flight", async () => {
     const entities: [string, string][] = [
