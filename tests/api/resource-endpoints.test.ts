@@ -77,6 +77,29 @@ describe("projects and environments", () => {
     });
   });
 
+  it("sets, changes and resets an environment's Kubernetes namespace", async () => {
+    const { project } = await seedProject(api, "ns-proj");
+    const base = `/api/projects/${project.id}/environments`;
+    const created = await admin()(base, {
+      method: "POST",
+      body: { name: "live", type: "prod", namespace: "shop-live" },
+    });
+    expect(created.status).toBe(201);
+    const env = (await created.json()) as Json;
+    expect(env.namespace).toBe("shop-live");
+    const plain = (await (
+      await admin()(base, { method: "POST", body: { name: "qa", type: "stage" } })
+    ).json()) as Json;
+    expect(plain.namespace).toBeNull();
+    const moved = await admin()(`${base}/${env.id}`, { method: "PATCH", body: { namespace: "shop-live-2" } });
+    expect(await moved.json()).toMatchObject({ name: "live", namespace: "shop-live-2" });
+    const reset = await admin()(`${base}/${env.id}`, { method: "PATCH", body: { namespace: null } });
+    expect(await reset.json()).toMatchObject({ namespace: null });
+    const bad = await admin()(`${base}/${env.id}`, { method: "PATCH", body: { namespace: "Shop_Live" } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: "validation_failed" });
+  });
+
   it("manages a project's environments and keeps them inside their project", async () => {
     const { project, env } = await seedProject(api, "envs");
     const other = await seedProject(api, "other");
