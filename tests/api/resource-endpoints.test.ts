@@ -66,6 +66,22 @@ describe("projects and environments", () => {
     expect(await (await api.as("viewer")(`/api/projects/${jobs.id}`)).json()).toMatchObject({
       defaultTemplate: "static-site",
     });
+    // A deployment that names no template gets the project's default.
+    const env = (await (
+      await admin()(`/api/projects/${jobs.id}/environments`, {
+        method: "POST",
+        body: { name: "dev", type: "dev" },
+      })
+    ).json()) as Json;
+    const deploy = await api.as("operator")("/api/deployments", {
+      method: "POST",
+      body: { projectId: jobs.id, envId: env.id },
+    });
+    expect(deploy.status).toBe(202);
+    const { taskId } = (await deploy.json()) as { taskId: string };
+    expect(await (await api.as("viewer")(`/api/tasks/${taskId}`)).json()).toMatchObject({
+      payload: { templateId: "static-site" },
+    });
     const bad = await admin()(`/api/projects/${jobs.id}`, {
       method: "PATCH",
       body: { defaultTemplate: "rm-rf" },
