@@ -201,6 +201,61 @@ describe.skipIf(!postgresUrl)("stopping a running pg_dump", () => {
       expect(await db.fingerprint()).toEqual(before);
     });
   });
+
+  it("cancel during a restore stops pg_restore and changes nothing (one transaction, rolled back)", async () => {
+    await withApi(undefined, async (api) => {
+      const backup = await api.as("operator")(`/api/db/azure-postgres/${instance}/backup`, {
+        method: "POST",
+      });
+      const backupTask = ((await backup.json()) as { taskId: string }).taskId;
+      expect((await api.t.waitForStatus(backupTask, ["failed", "succeeded"], 120_000)).status).toBe(
+        "succeeded",
+      );
+      const [artifact] = await api.t.stores.artifacts.list({ instanceId: instance });
+      await db.query("delete from events where id <= 500");
+      const before = await db.fingerprint();
+      await locker.query("begin; lock table events in access share mode");
+      let pid = 0;
+      try {
+        const res = await api.as("operator")(`/api/db/azure-postgres/${instance}/restore`, {
+          method: "POST",
+          body: { artifactId: artifact?.id },
+        });
+        const { taskId } = (await res.json()) as { taskId: string };
+        pid = await until("pg_restore to start", async () => {
+          const found = /pg_restore started \(pid (\d+)\)/.exec(await logText(api, taskId));
+          return found ? Number(found[1]) : undefined;
+        });
+        await until("pg_restore waiting on the lock", async () =>
+          (
+            await db.query<{ n: number }>(
+              `select count(*)::int as n from pg_stat_activity where datname = '${db.name}' and application_name = 'pg_restore' and wait_event_type = 'Lock'`,
+            )
+          )[0]?.n
+            ? true
+            : undefined,
+        );
+        const cancel = await api.as("operator")(`/api/tasks/${taskId}/cancel`, { method: "POST" });
+        expect(cancel.status).toBeLessThan(300);
+        expect((await api.t.waitForStatus(taskId, ["cancelled", "failed", "succeeded"], 60_000)).status).toBe(
+          "cancelled",
+        );
+        await until("pg_restore to exit", async () => (alive(pid) ? undefined : true));
+      } finally {
+        await locker.query("rollback");
+      }
+      await until("the pg_restore session to end", async () =>
+        (
+          await db.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity where datname = '${db.name}' and application_name = 'pg_restore'`,
+          )
+        )[0]?.n === 0
+          ? true
+          : undefined,
+      );
+      expect(await db.fingerprint()).toEqual(before);
+    });
+  });
 });
 
 function alive(pid: number): boolean {
