@@ -39,3 +39,16 @@ export function between(start: string | null, end: string | null, now: Date): st
   const to = end ? Date.parse(end) : now.getTime();
   return formatDuration(to - from);
 }
+
+/** 52431112 -> "50.0 MB": sizes as people read them. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

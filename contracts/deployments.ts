@@ -8,7 +8,10 @@ export const DeploymentRequestSchema = z
   .strictObject({
     projectId: idSchema("project", PROJECT_ID_EXAMPLE),
     envId: idSchema("environment", ENV_ID_EXAMPLE),
-    templateId: z.enum(DEPLOY_TEMPLATES).openapi({ example: "web-app" }),
+    templateId: z
+      .enum(DEPLOY_TEMPLATES)
+      .optional()
+      .openapi({ example: "web-app", description: "Left out: the project's defaultTemplate" }),
     params: z
       .record(z.string().regex(/^[A-Za-z_][\w.-]{0,63}$/, "parameter names are identifiers"), ParamValue)
       .refine((p) => Object.keys(p).length <= 50, "at most 50 parameters")

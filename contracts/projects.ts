@@ -58,25 +58,44 @@ export const EnvironmentSchema = z
     status: z.string().openapi({ example: "active" }),
     ttlMinutes: z.number().int().nullable(),
     expiresAt: z.string().nullable(),
+    namespace: z.string().nullable().openapi({
+      description:
+        "Kubernetes namespace deployments of this environment go to; null means <project>-<environment>",
+      example: "shop-prod",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("Environment");
 
 const ttl = z.number().int().min(SANDBOX_TTL_MINUTES.min).max(SANDBOX_TTL_MINUTES.max);
+const namespace = dnsLabel("shop-prod").openapi({
+  description: "Kubernetes namespace (a DNS-1123 label); left out: <project>-<environment>",
+});
 
 export const CreateEnvironmentSchema = z
   .strictObject({
     name: dnsLabel("stage"),
     type: z.enum(ENVIRONMENT_TYPES).openapi({ example: "stage" }),
     ttlMinutes: ttl.optional().openapi({ description: "Sandboxes only: 5 to 10080 minutes" }),
+    namespace: namespace.optional(),
   })
   .refine((e) => e.type === "sandbox" || e.ttlMinutes === undefined, "only sandboxes have a ttlMinutes")
   .openapi("CreateEnvironment");
 
 export const UpdateEnvironmentSchema = z
-  .strictObject({ name: dnsLabel("stage").optional(), type: z.enum(ENVIRONMENT_TYPES).optional() })
-  .refine((e) => e.name !== undefined || e.type !== undefined, "change at least one field")
+  .strictObject({
+    name: dnsLabel("stage").optional(),
+    type: z.enum(ENVIRONMENT_TYPES).optional(),
+    namespace: namespace
+      .nullable()
+      .optional()
+      .openapi({ description: "Kubernetes namespace; null goes back to <project>-<environment>" }),
+  })
+  .refine(
+    (e) => e.name !== undefined || e.type !== undefined || e.namespace !== undefined,
+    "change at least one field",
+  )
   .openapi("UpdateEnvironment");
 
 export const ProjectListSchema = z.object({ items: z.array(ProjectSchema) });
@@ -108,6 +127,7 @@ export const EXAMPLE_ENVIRONMENT: Environment = {
   status: "active",
   ttlMinutes: null,
   expiresAt: null,
+  namespace: null,
   createdAt: "2026-01-05T10:00:00.000Z",
   updatedAt: "2026-01-05T10:00:00.000Z",
 };

@@ -22,7 +22,8 @@ export const COMMANDS: Record<CommandName, CommandHelp & { mutating: boolean }> 
   },
   deploy: {
     usage: "deploy <project>/<environment> [template]",
-    description: "Deploy a template (web-app by default) to a project's environment.",
+    description:
+      "Deploy a template (the project's default template if none is named) to a project's environment.",
     example: "deploy shop/dev api-service",
     mutating: true,
   },

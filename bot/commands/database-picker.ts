@@ -1,6 +1,7 @@
 import { buildChoiceCard } from "../../cards/choice-card";
 import { buildErrorCard } from "../../cards/error-card";
 import type { CardJson } from "../../cards/expand";
+import { formatBytes } from "../../cards/text";
 import type { DbInstanceInfo } from "../../contracts/databases";
 import type { DbEngine } from "../../domain/model/task-types";
 import { type ApiClient, ApiProblem, type CallContext } from "../api-client";
@@ -137,16 +138,4 @@ async function backupPicker(ctx: CallContext, api: ApiClient, engine: DbEngine, 
       footnote: "Newest first.",
     }),
   );
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

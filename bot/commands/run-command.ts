@@ -23,7 +23,6 @@ export interface CommandReply {
   startedTask?: boolean;
 }
 
-const DEFAULT_TEMPLATE = "web-app";
 const DEFAULT_SANDBOX_TTL = 60;
 
 const VERB_PHRASE: Record<string, string> = {
@@ -126,7 +125,8 @@ async function start(command: Command, ctx: CallContext, api: ApiClient): Promis
         await api.createDeployment(ctx, {
           projectId: project.value.id,
           envId: env.value.id,
-          templateId: command.template ?? DEFAULT_TEMPLATE,
+          // No template named: the project's default (web-app unless the project sets another).
+          templateId: command.template ?? project.value.defaultTemplate,
           params: {},
         }),
       );

@@ -66,6 +66,22 @@ describe("projects and environments", () => {
     expect(await (await api.as("viewer")(`/api/projects/${jobs.id}`)).json()).toMatchObject({
       defaultTemplate: "static-site",
     });
+    // A deployment that names no template gets the project's default.
+    const env = (await (
+      await admin()(`/api/projects/${jobs.id}/environments`, {
+        method: "POST",
+        body: { name: "dev", type: "dev" },
+      })
+    ).json()) as Json;
+    const deploy = await api.as("operator")("/api/deployments", {
+      method: "POST",
+      body: { projectId: jobs.id, envId: env.id },
+    });
+    expect(deploy.status).toBe(202);
+    const { taskId } = (await deploy.json()) as { taskId: string };
+    expect(await (await api.as("viewer")(`/api/tasks/${taskId}`)).json()).toMatchObject({
+      payload: { templateId: "static-site" },
+    });
     const bad = await admin()(`/api/projects/${jobs.id}`, {
       method: "PATCH",
       body: { defaultTemplate: "rm-rf" },
@@ -75,6 +91,29 @@ describe("projects and environments", () => {
     expect(await (await api.as("viewer")(`/api/projects/${jobs.id}`)).json()).toMatchObject({
       defaultTemplate: "static-site",
     });
+  });
+
+  it("sets, changes and resets an environment's Kubernetes namespace", async () => {
+    const { project } = await seedProject(api, "ns-proj");
+    const base = `/api/projects/${project.id}/environments`;
+    const created = await admin()(base, {
+      method: "POST",
+      body: { name: "live", type: "prod", namespace: "shop-live" },
+    });
+    expect(created.status).toBe(201);
+    const env = (await created.json()) as Json;
+    expect(env.namespace).toBe("shop-live");
+    const plain = (await (
+      await admin()(base, { method: "POST", body: { name: "qa", type: "stage" } })
+    ).json()) as Json;
+    expect(plain.namespace).toBeNull();
+    const moved = await admin()(`${base}/${env.id}`, { method: "PATCH", body: { namespace: "shop-live-2" } });
+    expect(await moved.json()).toMatchObject({ name: "live", namespace: "shop-live-2" });
+    const reset = await admin()(`${base}/${env.id}`, { method: "PATCH", body: { namespace: null } });
+    expect(await reset.json()).toMatchObject({ namespace: null });
+    const bad = await admin()(`${base}/${env.id}`, { method: "PATCH", body: { namespace: "Shop_Live" } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: "validation_failed" });
   });
 
   it("manages a project's environments and keeps them inside their project", async () => {

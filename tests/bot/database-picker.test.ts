@@ -141,7 +141,7 @@ describe.skipIf(!postgresUrl)("choosing a database instance in Teams", () => {
   });
 });
 
-describe("choosing a database in demo mode without DB_INSTANCES", () => {
+describe("the bot in demo mode without DB_INSTANCES", () => {
   let bot: BotRuntime;
   beforeAll(async () => {
     bot = await startBotRuntime();
@@ -154,5 +154,21 @@ describe("choosing a database in demo mode without DB_INSTANCES", () => {
     expect(textOf(reply.card)).toMatch(/simulated/);
     expect(textOf(reply.card)).toContain("backup azure-postgres orders-db");
     expect(buttonsOf(reply.card)).toEqual([]);
+  });
+
+  it("deploys the project's default template when the command names none", async () => {
+    const created = await bot.api(
+      "POST",
+      "/api/projects",
+      { name: "jobs", defaultTemplate: "worker" },
+      "admin",
+    );
+    const project = (await created.json()) as { id: string };
+    await bot.api("POST", `/api/projects/${project.id}/environments`, { name: "dev", type: "dev" }, "admin");
+    const reply = await bot.command(nextConversation(), "deploy jobs/dev");
+    const task = (await (await bot.api("GET", `/api/tasks/${taskIdOnCard(reply.card)}`)).json()) as {
+      payload: Record<string, unknown>;
+    };
+    expect(task.payload).toMatchObject({ templateId: "worker" });
   });
 });

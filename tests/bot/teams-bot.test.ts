@@ -78,6 +78,8 @@ describe("Teams bot over the Bot Framework protocol", () => {
     const card = cardOf(final.body);
     expect(verbsOnCard(card)).toEqual([]);
     expect(JSON.stringify(card)).toContain("wait until ready");
+    // The demo runs on the simulator: the card wears the badge.
+    expect(JSON.stringify(card)).toContain('"text":"simulated cluster"');
     expect(final.conversationId).toBe(`${conv};messageid=1700000000000`);
 
     const task = (await (await bot.api("GET", `/api/tasks/${taskId}`)).json()) as Record<string, unknown>;

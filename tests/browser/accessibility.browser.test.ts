@@ -76,7 +76,17 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard accessibility in a browser", 
   for (const scheme of ["dark", "light"] as const) {
     it(`meets WCAG AA text contrast on the main pages in the ${scheme} theme`, async () => {
       const { page, errors, close } = await openPage(browser, scheme);
-      const pages = ["/", "/tasks", `/tasks/${taskId}`, "/dlq", "/settings", "/projects", "/cost"];
+      const pages = [
+        "/",
+        "/tasks",
+        `/tasks/${taskId}`,
+        "/dlq",
+        "/databases",
+        "/artifacts",
+        "/settings",
+        "/projects",
+        "/cost",
+      ];
       const found: Array<ContrastOffender & { page: string }> = [];
       let audited = 0;
       for (const path of pages) {

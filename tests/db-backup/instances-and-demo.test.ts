@@ -12,6 +12,39 @@ describe("database instances and demo mode", () => {
     api = null;
   });
 
+  /** An API where orders-db is tied to shop/prod and orders-copy to shop/dev, with a backup row of orders-db. */
+  async function prodTiedApi(options: { startWorker: boolean }) {
+    const made = await createTestApi({
+      startWorker: options.startWorker,
+      env: {
+        DB_INSTANCES: JSON.stringify({
+          "orders-db": {
+            engine: "azure-postgres",
+            url: "postgres://app:pw@db.example.com/orders",
+            environment: "shop/prod",
+          },
+          "orders-copy": {
+            engine: "azure-postgres",
+            url: "postgres://app:pw@db.example.com/copy",
+            environment: "shop/dev",
+          },
+        }),
+      },
+    });
+    api = made;
+    await seedProject(made);
+    const artifact = await made.t.stores.artifacts.create({
+      kind: "backup",
+      path: "backups/azure-postgres/orders-db/x.dump",
+      size: 1,
+      sha256: "0".repeat(64),
+      taskId: null,
+      engine: "azure-postgres",
+      instanceId: "orders-db",
+    });
+    return { artifact };
+  }
+
   it("simulates a backup in demo mode without DB_INSTANCES and says so in every log line, step and card", async () => {
     api = await createTestApi({ startWorker: true });
     const res = await api.as("operator")("/api/db/azure-postgres/any-name/backup", { method: "POST" });
@@ -77,32 +110,7 @@ describe("database instances and demo mode", () => {
   });
 
   it("lets only an admin restore into an instance tied to a prod environment", async () => {
-    api = await createTestApi({
-      env: {
-        DB_INSTANCES: JSON.stringify({
-          "orders-db": {
-            engine: "azure-postgres",
-            url: "postgres://app:pw@db.example.com/orders",
-            environment: "shop/prod",
-          },
-          "orders-copy": {
-            engine: "azure-postgres",
-            url: "postgres://app:pw@db.example.com/copy",
-            environment: "shop/dev",
-          },
-        }),
-      },
-    });
-    await seedProject(api);
-    const artifact = await api.t.stores.artifacts.create({
-      kind: "backup",
-      path: "backups/azure-postgres/orders-db/x.dump",
-      size: 1,
-      sha256: "0".repeat(64),
-      taskId: null,
-      engine: "azure-postgres",
-      instanceId: "orders-db",
-    });
+    const { artifact } = await prodTiedApi({ startWorker: false });
     const restore = (role: "operator" | "admin", target: string) =>
       api?.as(role)("/api/db/azure-postgres/orders-db/restore", {
         method: "POST",
@@ -117,29 +125,9 @@ describe("database instances and demo mode", () => {
   });
 
   it("holds the prod restore rule on task retry and dead-letter retry too, not only at submit", async () => {
-    api = await createTestApi({
-      startWorker: true,
-      env: {
-        DB_INSTANCES: JSON.stringify({
-          "orders-db": {
-            engine: "azure-postgres",
-            url: "postgres://app:pw@db.example.com/orders",
-            environment: "shop/prod",
-          },
-        }),
-      },
-    });
-    await seedProject(api);
-    // A backup whose file is gone: the admin's restore fails permanently and lands in the dead letters.
-    const artifact = await api.t.stores.artifacts.create({
-      kind: "backup",
-      path: "backups/azure-postgres/orders-db/gone.dump",
-      size: 1,
-      sha256: "0".repeat(64),
-      taskId: null,
-      engine: "azure-postgres",
-      instanceId: "orders-db",
-    });
+    // The backup's file is gone: the admin's restore fails permanently and lands in the dead letters.
+    const { artifact } = await prodTiedApi({ startWorker: true });
+    if (!api) throw new Error("no api");
     const submitted = await api.as("admin")("/api/db/azure-postgres/orders-db/restore", {
       method: "POST",
       body: { artifactId: artifact.id },

@@ -152,42 +152,57 @@ describe.skipIf(!postgresUrl)("stopping a running pg_dump", () => {
     });
   });
 
+  /** A finished backup of the instance through the API: its artifact. */
+  async function backUpOnce(api: TestApi) {
+    const backup = await api.as("operator")(`/api/db/azure-postgres/${instance}/backup`, { method: "POST" });
+    const backupTask = ((await backup.json()) as { taskId: string }).taskId;
+    expect((await api.t.waitForStatus(backupTask, ["failed", "succeeded"], 120_000)).status).toBe(
+      "succeeded",
+    );
+    const [artifact] = await api.t.stores.artifacts.list({ instanceId: instance });
+    if (!artifact) throw new Error("no backup");
+    return artifact;
+  }
+
+  /**
+   * Starts a restore and resolves once pg_restore waits on the lock `locker` holds (pg_restore --clean
+   * drops the tables first, which waits for a reader's lock), with the task and the OS pid of pg_restore.
+   */
+  async function startBlockedRestore(api: TestApi, artifactId: string) {
+    await locker.query("begin; lock table events in access share mode");
+    const res = await api.as("operator")(`/api/db/azure-postgres/${instance}/restore`, {
+      method: "POST",
+      body: { artifactId },
+    });
+    expect(res.status).toBe(202);
+    const { taskId } = (await res.json()) as { taskId: string };
+    const pid = await until("pg_restore to start", async () => {
+      const found = /pg_restore started \(pid (\d+)\)/.exec(await logText(api, taskId));
+      return found ? Number(found[1]) : undefined;
+    });
+    await until("pg_restore waiting on the lock", async () =>
+      (await restoreSessions("Lock")) > 0 ? true : undefined,
+    );
+    return { taskId, pid };
+  }
+
+  const restoreSessions = async (wait?: string) =>
+    (
+      await db.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where datname = '${db.name}' and application_name = 'pg_restore'${wait ? ` and wait_event_type = '${wait}'` : ""}`,
+      )
+    )[0]?.n ?? 0;
+
   it("a pg_restore killed by SIGKILL mid-run fails the attempt clearly and the retry restores the backup whole", async () => {
     await withApi(undefined, async (api) => {
-      const backup = await api.as("operator")(`/api/db/azure-postgres/${instance}/backup`, {
-        method: "POST",
-      });
-      const backupTask = ((await backup.json()) as { taskId: string }).taskId;
-      expect((await api.t.waitForStatus(backupTask, ["failed", "succeeded"], 120_000)).status).toBe(
-        "succeeded",
-      );
-      const [artifact] = await api.t.stores.artifacts.list({ instanceId: instance });
+      const artifact = await backUpOnce(api);
       const before = await db.fingerprint();
       await db.query("delete from events where id <= 1000");
-      // pg_restore --clean drops the tables first: a reader holding a lock makes it wait there.
-      await locker.query("begin; lock table events in access share mode");
       let taskId = "";
       try {
-        const res = await api.as("operator")(`/api/db/azure-postgres/${instance}/restore`, {
-          method: "POST",
-          body: { artifactId: artifact?.id },
-        });
-        expect(res.status).toBe(202);
-        taskId = ((await res.json()) as { taskId: string }).taskId;
-        const pid = await until("pg_restore to start", async () => {
-          const found = /pg_restore started \(pid (\d+)\)/.exec(await logText(api, taskId));
-          return found ? Number(found[1]) : undefined;
-        });
-        await until("pg_restore waiting on the lock", async () =>
-          (
-            await db.query<{ n: number }>(
-              `select count(*)::int as n from pg_stat_activity where datname = '${db.name}' and application_name = 'pg_restore' and wait_event_type = 'Lock'`,
-            )
-          )[0]?.n
-            ? true
-            : undefined,
-        );
-        process.kill(pid, "SIGKILL");
+        const started = await startBlockedRestore(api, artifact.id);
+        taskId = started.taskId;
+        process.kill(started.pid, "SIGKILL");
         await until("the attempt to fail", async () =>
           /Attempt 1 of 3 failed: pg_restore was killed by SIGKILL/.test(await logText(api, taskId))
             ? true
@@ -198,6 +213,29 @@ describe.skipIf(!postgresUrl)("stopping a running pg_dump", () => {
       }
       const done = await api.t.waitForStatus(taskId, ["cancelled", "failed", "succeeded"], 120_000);
       expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
+      expect(await db.fingerprint()).toEqual(before);
+    });
+  });
+
+  it("cancel during a restore stops pg_restore and changes nothing (one transaction, rolled back)", async () => {
+    await withApi(undefined, async (api) => {
+      const artifact = await backUpOnce(api);
+      await db.query("delete from events where id <= 500");
+      const before = await db.fingerprint();
+      try {
+        const { taskId, pid } = await startBlockedRestore(api, artifact.id);
+        const cancel = await api.as("operator")(`/api/tasks/${taskId}/cancel`, { method: "POST" });
+        expect(cancel.status).toBeLessThan(300);
+        expect((await api.t.waitForStatus(taskId, ["cancelled", "failed", "succeeded"], 60_000)).status).toBe(
+          "cancelled",
+        );
+        await until("pg_restore to exit", async () => (alive(pid) ? undefined : true));
+      } finally {
+        await locker.query("rollback");
+      }
+      await until("the pg_restore session to end", async () =>
+        (await restoreSessions()) === 0 ? true : undefined,
+      );
       expect(await db.fingerprint()).toEqual(before);
     });
   });

@@ -20,18 +20,23 @@ describe("sandboxes against a Kubernetes API server (double)", () => {
   });
   afterAll(async () => close?.());
 
-  it("creates sbx-<project>-<id> labelled with project, owner and expiry, deploys into it, and deletes it on expiry", async () => {
-    const project = await t.stores.projects.create({ name: "shop" });
-    const environmentId = "env_0000000000sandboxk8s0abc1";
+  /** Submits sandbox.create for `project` as alice and waits until it ends. */
+  async function createSandbox(projectId: string, environmentId: string, name: string) {
     const { task } = await t.engine.tasks.submit({
       type: "sandbox.create",
       entityId: environmentId,
-      payload: { projectId: project.id, ttlMinutes: 30, environmentId, name: "feature-x" },
+      payload: { projectId, ttlMinutes: 30, environmentId, name },
       requestedBy: "alice@contoso.com",
       source: "api",
-      projectId: project.id,
+      projectId,
     });
-    const created = await t.waitForStatus(task.id, ["succeeded", "failed"], 30_000);
+    return t.waitForStatus(task.id, ["succeeded", "failed"], 30_000);
+  }
+
+  it("creates sbx-<project>-<id> labelled with project, owner and expiry, deploys into it, and deletes it on expiry", async () => {
+    const project = await t.stores.projects.create({ name: "shop" });
+    const environmentId = "env_0000000000sandboxk8s0abc1";
+    const created = await createSandbox(project.id, environmentId, "feature-x");
     expect(created.status).toBe("succeeded");
     const env = await t.stores.environments.get(environmentId);
     expect(env).toMatchObject({ type: "sandbox", status: "active", namespace: "sbx-shop-s0abc1" });
@@ -68,15 +73,7 @@ describe("sandboxes against a Kubernetes API server (double)", () => {
   it("deploys the project's default template into a new sandbox", async () => {
     const project = await t.stores.projects.create({ name: "jobs", defaultTemplate: "worker" });
     const environmentId = "env_0000000000sandboxk8s0wrk2";
-    const { task } = await t.engine.tasks.submit({
-      type: "sandbox.create",
-      entityId: environmentId,
-      payload: { projectId: project.id, ttlMinutes: 30, environmentId, name: "nightly" },
-      requestedBy: "alice@contoso.com",
-      source: "api",
-      projectId: project.id,
-    });
-    const created = await t.waitForStatus(task.id, ["succeeded", "failed"], 30_000);
+    const created = await createSandbox(project.id, environmentId, "nightly");
     expect(created).toMatchObject({
       status: "succeeded",
       result: expect.objectContaining({ template: "worker" }),
@@ -89,7 +86,7 @@ describe("sandboxes against a Kubernetes API server (double)", () => {
     const services = resourceByKind("Service");
     if (!services) throw new Error("no service resource");
     expect(() => server.cluster.get(services, "sbx-jobs-s0wrk2", "jobs")).toThrow(/not found/);
-    const logs = (await t.stores.taskEvents.logs(task.id)).map((l) => l.message);
+    const logs = (await t.stores.taskEvents.logs(created.id)).map((l) => l.message);
     expect(logs).toContain("Deploying the project's default template worker into the sandbox");
   });
 });

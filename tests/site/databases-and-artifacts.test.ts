@@ -152,4 +152,21 @@ describe("databases and artifacts pages in demo mode without DB_INSTANCES", () =
     const list = await get(site, "/artifacts");
     expect(list.body).toMatch(/data-artifact="art_[^"]+"[\s\S]*?chip-simulated/);
   });
+
+  it("shows a simulated cluster badge and log lines on the page of a restart on the simulator", async () => {
+    const restart = await submit(site, "/actions/restart", "/actions/restart", {
+      namespace: "prod",
+      name: "api",
+    });
+    expect(restart.status).toBe(303);
+    const location = restart.headers.get("location") ?? "";
+    expect(await finished(site, location.split("/").pop() ?? "")).toBe("succeeded");
+    const page = await get(site, location);
+    expect(page.body).toContain(
+      '<span class="chip chip-simulated" title="Demo: no real cluster was touched">simulated cluster</span>',
+    );
+    const lines = [...page.body.matchAll(/<li class="log[^"]*"[\s\S]*?<\/li>/g)].map((m) => m[0]);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(line).toContain("simulated cluster");
+  });
 });

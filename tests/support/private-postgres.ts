@@ -43,28 +43,44 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   if (user) chownSync(dir, user.uid, user.gid);
   if (user) chownSync(pwfile, user.uid, user.gid);
   const options = { ...(user ?? {}), stdio: "pipe" as const, env: { ...process.env, LC_ALL: "C" } };
-  execFileSync(
-    "initdb",
-    ["-D", data, "-U", "postgres", "--pwfile", pwfile, "-A", "scram-sha-256", "--no-sync"],
-    options,
-  );
-  const port = await freePort();
-  execFileSync(
-    "pg_ctl",
-    [
-      "-D",
-      data,
-      "-w",
-      "-t",
-      "60",
-      "-l",
-      join(dir, "log"),
-      "-o",
-      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off`,
-      "start",
-    ],
-    options,
-  );
+  let port: number;
+  try {
+    execFileSync(
+      "initdb",
+      ["-D", data, "-U", "postgres", "--pwfile", pwfile, "-A", "scram-sha-256", "--no-sync"],
+      options,
+    );
+    // Another process may take the free port before the server binds it: try a fresh one then.
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      try {
+        execFileSync(
+          "pg_ctl",
+          [
+            "-D",
+            data,
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            join(dir, "log"),
+            "-o",
+            `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off`,
+            "start",
+          ],
+          options,
+        );
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
+  } catch (error) {
+    // A cluster that did not start leaves nothing behind; the tool's stderr says why.
+    rmSync(dir, { recursive: true, force: true });
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
+    throw new Error(`could not start a private PostgreSQL: ${stderr || String(error)}`);
+  }
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     password,

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { DeploymentRequestSchema } from "../../../contracts/deployments";
+import { isDeployTemplate } from "../../../domain/model/deploy-templates";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
@@ -36,7 +37,6 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.mutate("operator", "deployment.create") }, async (c) => {
     const body = c.req.valid("json");
-    requireValidParams(body.templateId, body.params);
     const { stores } = kit.deps;
     const [project, env] = await Promise.all([
       stores.projects.get(body.projectId),
@@ -60,11 +60,14 @@ export function register(app: ApiApp, kit: RouteKit): void {
         },
       );
     }
+    const templateId =
+      body.templateId ?? (isDeployTemplate(project.defaultTemplate) ? project.defaultTemplate : "web-app");
+    requireValidParams(templateId, body.params);
     return submitTask(c, kit, {
       type: "deploy",
       entityId: env.id,
       projectId: project.id,
-      payload: { ...body },
+      payload: { ...body, templateId },
     });
   });
 }

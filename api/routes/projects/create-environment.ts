@@ -45,6 +45,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
       type: body.type,
       ttlMinutes: body.ttlMinutes ?? null,
       expiresAt: body.ttlMinutes ? new Date(Date.now() + body.ttlMinutes * 60_000) : null,
+      namespace: body.namespace ?? null,
     });
     c.set("audit", { entity: env.id, detail: { projectId: project.id, name: env.name } });
     c.header("location", `/api/projects/${project.id}/environments/${env.id}`);

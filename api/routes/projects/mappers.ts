@@ -23,6 +23,7 @@ export function toEnvironment(row: EnvironmentRow): Environment {
     status: row.status,
     ttlMinutes: row.ttlMinutes,
     expiresAt: iso(row.expiresAt),
+    namespace: row.namespace,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -1,17 +1,6 @@
 import type { Artifact } from "../../../contracts/artifacts";
 
-/** 52431112 -> "50.0 MB": sizes as people read them. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from "../../../cards/text";
 
 /** How an artifact was made, in one line: "pg_dump 15.20 · PostgreSQL 15.20 · 3 tables · 1.2 s". */
 export function provenance(a: Artifact): string {

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestOf } from "../../../platform/artifacts/artifact-store";
 import type { DbInstance } from "../../../platform/db-instances";
@@ -108,6 +109,21 @@ describe.skipIf(!postgresUrl)("pg_dump failures a person can act on", () => {
       permanent: true,
       hint: expect.stringContaining("postgresql-client"),
     });
+  });
+
+  it("reports a missing pg_restore binary as permanent before reading the backup", async () => {
+    let opened = false;
+    const adapter = createPostgresAdapter({ pgRestorePath: "/nonexistent/pg_restore" });
+    const open = async () => {
+      opened = true;
+      return Readable.from([Buffer.from("PGDMP")]);
+    };
+    await expect(adapter.restore(instance, open, context().ctx)).rejects.toMatchObject({
+      code: "pg_restore_not_found",
+      permanent: true,
+      hint: expect.stringContaining("postgresql-client"),
+    });
+    expect(opened).toBe(false);
   });
 
   it("reports an unreachable server and a refused sign-in as permanent, without the URL", async () => {
