@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,7 +42,14 @@ const SERVICE_ACCOUNT = "system:serviceaccount:cloudops:cloudops";
  * over time. Switches: forbid a verb on a resource (403), inject answers (500, 409, 503...), drop
  * connections. docs/kubernetes.md lists what it reproduces and what it does not.
  */
-export async function startKubeApiServer(options: { tickMs?: number; token?: string } = {}) {
+export async function startKubeApiServer(
+  options: {
+    tickMs?: number;
+    token?: string;
+    /** Serve HTTPS with this key and certificate (PEM), as a real API server does; default plain http. */
+    tls?: { key: string; cert: string };
+  } = {},
+) {
   const token = options.token ?? "double-token";
   const cluster: MemoryCluster = createMemoryCluster({ tickMs: options.tickMs ?? 20 });
   const forbidden = new Set<string>();
@@ -50,11 +58,12 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
   /** Called after a request was served and before its answer is sent (tests change the cluster here). */
   let afterServe: ((request: SeenRequest) => void) | null = null;
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch((error: unknown) => {
       send(res, kubeStatus(500, "InternalError", `double failed: ${String(error)}`));
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://double");
@@ -179,13 +188,15 @@ export async function startKubeApiServer(options: { tickMs?: number; token?: str
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), "kube-double-"));
   const kubeconfigPath = join(dir, "kubeconfig.yaml");
   writeFileSync(kubeconfigPath, kubeconfigYaml(url, token));
 
   return {
     url,
+    port,
+    token,
     cluster,
     /** A kubeconfig file whose context "double" points at this server (http needs insecure-skip-tls-verify). */
     kubeconfigPath,

@@ -12,6 +12,12 @@ export interface KubernetesSettings {
   context: string | undefined;
   /** True inside a pod (KUBERNETES_SERVICE_HOST set): the service account's token and CA. */
   inCluster: boolean;
+  /**
+   * Where the pod's service account files live under (the client reads
+   * `<root>/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt,namespace}`); "" in a pod, tests
+   * point it at a folder of their own.
+   */
+  serviceAccountRoot?: string;
   /** How long one simulated rollout step takes in demo mode. */
   simulatedTickMs: number;
   pollIntervalMs?: number;
@@ -45,7 +51,7 @@ export async function loadKubeConfig(settings: KubernetesSettings): Promise<Kube
         `Invalid configuration: KUBECONFIG must be a readable kubeconfig file (got "${settings.kubeconfig}": ${(error as Error).message})`,
       );
     }
-  } else kc.loadFromCluster();
+  } else kc.loadFromCluster(settings.serviceAccountRoot ?? "");
   if (settings.context) {
     if (!kc.getContexts().some((c) => c.name === settings.context)) {
       const names =
