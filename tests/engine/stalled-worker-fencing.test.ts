@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStores, type Stores } from "../../db/stores/index";
+import type { TaskEvent } from "../../domain/model/events";
+import type { TaskQueue } from "../../domain/queue-port";
+import { createTaskEventBus, type TaskEventBus } from "../../domain/task-event-bus";
+import { silentLogger } from "../../platform/logger";
+import { createRedisFactory } from "../../platform/redis";
+import { createQueue } from "../../worker/queue/create-queue";
+import { composeEngine, type TaskEngine } from "../support/compose-engine";
+import { createTestDatabase, type TestDatabase } from "../support/databases";
+import { deleteRedisKeys } from "../support/redis-keys";
+import { waitFor } from "../support/scaled-out";
+import { createScriptedHandlers } from "../support/scripted-handlers";
+import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
+import { spawnWorker, type WorkerChild } from "../support/worker-child";
+import type { WorkerSettings } from "../support/worker-process";
+
+/**
+ * Issue 14 item 8: a worker whose event loop stalls longer than the BullMQ lock (and its task lease)
+ * loses the task to a second worker. The stalled runner's writes must be refused (fencing by the
+ * lease on the task row) and it must stop; the task runs to completion once, no step succeeds twice.
+ */
+describe.skipIf(!redisUrl)("a worker process that stalls past its lock and lease (two workers)", () => {
+  const prefix = `cloudops-test:${uniqueSuffix()}`;
+  const children: WorkerChild[] = [];
+  let testDb: TestDatabase;
+  let stores: Stores;
+  let queue: TaskQueue;
+  let bus: TaskEventBus;
+  let engine: TaskEngine;
+  let dir: string;
+
+  const settings = (spin: boolean): WorkerSettings => ({
+    databaseUrl: testDb.url,
+    redisUrl: redisUrl ?? "",
+    prefix,
+    dataDir: dir,
+    stepDelayMs: 10,
+    maxConcurrentSessions: 2,
+    scripted: { spin },
+    // Short lock and lease so the stall outlasts them within a test; the stall itself is not timed.
+    lockDurationMs: 1500,
+    stalledIntervalMs: 500,
+    leaseMs: 1500,
+  });
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(postgresUrl ? "postgres" : "sqlite");
+    stores = createStores(testDb.database);
+    dir = mkdtempSync(join(tmpdir(), "cloudops-stall-"));
+    bus = createTaskEventBus({ redis: createRedisFactory(redisUrl), prefix, logger: silentLogger });
+    queue = await createQueue(
+      { engine: "bullmq", redisUrl, prefix, maxConcurrentSessions: 2, maxMessagesPerSession: 4 },
+      silentLogger,
+    );
+    engine = composeEngine({
+      stores,
+      queue,
+      bus,
+      logger: silentLogger,
+      dataDir: dir,
+      stepDelayMs: 10,
+      handlers: createScriptedHandlers().handlers,
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all(children.map((c) => c.kill()));
+    await queue?.close();
+    await bus?.close();
+    await testDb?.destroy();
+    if (redisUrl) await deleteRedisKeys(redisUrl, prefix);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses the stalled runner's writes; the task runs once to completion on the other worker", async () => {
+    const stalled = spawnWorker(settings(true));
+    children.push(stalled);
+    await stalled.ready;
+    const wake = join(dir, "wake-the-stalled-worker");
+    const { task } = await engine.tasks.submit({
+      type: "k8s.restart",
+      entityId: "prod/api",
+      payload: { namespace: "prod", name: "api", spinAt: "rollout restart", spinUntilFile: wake },
+      requestedBy: "tester",
+      source: "api",
+    });
+    const stepEvents = async () =>
+      (await stores.taskEvents.listForTask(task.id)).filter((e) => e.data.kind === "step");
+    await waitFor("the first worker to start the stalling step", 60_000, async () =>
+      (await stepEvents()).some((e) => e.data.kind === "step" && e.data.name === "rollout restart"),
+    );
+
+    // The second worker's stalled check takes the job once the lock expired; the runner takes the
+    // lease that was not renewed, resumes the same attempt and finishes the task.
+    const healthy = spawnWorker(settings(false));
+    children.push(healthy);
+    await healthy.ready;
+    const done = await waitFor("the task to succeed on the second worker", 90_000, async () => {
+      const row = await stores.tasks.get(task.id);
+      return row?.status === "succeeded" ? row : null;
+    });
+    const closing = await waitFor("the closing status event", 10_000, async () => {
+      const events = await stores.taskEvents.listForTask(task.id);
+      const last = events.at(-1)?.data;
+      return last?.kind === "status" && last.status === "succeeded" ? events : null;
+    });
+
+    // Wake the stalled worker: its next write (the step's success) must be refused, and it stops.
+    writeFileSync(wake, "");
+    await waitFor("the stalled worker to report its lost lease", 60_000, async () =>
+      stalled
+        .stderr()
+        .includes("task lease taken by another delivery; this one stops without further writes"),
+    );
+    // The runner logs that line after its write was refused and then returns; nothing it tried landed.
+    const after = await stores.taskEvents.listForTask(task.id);
+    expect(after.map((e) => e.id)).toEqual(closing.map((e) => e.id));
+
+    expect(done.attempts).toBe(1);
+    const succeededSteps = after.flatMap((e: TaskEvent) =>
+      e.data.kind === "step" && e.data.status === "succeeded" ? [e.data.name] : [],
+    );
+    expect(succeededSteps).toEqual(["connect", "rollout restart", "wait until ready"]);
+    expect(after.filter((e) => e.data.kind === "status" && e.data.status === "succeeded")).toHaveLength(1);
+    const logs = await stores.taskEvents.logs(task.id);
+    expect(logs.some((l) => l.message.includes("Resuming attempt 1 of"))).toBe(true);
+    expect((await stores.tasks.steps(task.id)).map((s) => s.status)).toEqual([
+      "succeeded",
+      "succeeded",
+      "succeeded",
+    ]);
+    expect(await queue.has(task.id)).toBe(false);
+    console.info(
+      `stalled worker: 1 task, steps started ${after.filter((e) => e.data.kind === "step" && e.data.status === "running").length} times, ` +
+        `succeeded once each; the stalled runner's write was refused (lease lost)`,
+    );
+  }, 180_000);
+});
