@@ -90,8 +90,8 @@ describe.skipIf(!redisUrl)("a worker process that stalls past its lock and lease
     });
     const stepEvents = async () =>
       (await stores.taskEvents.listForTask(task.id)).filter((e) => e.data.kind === "step");
-    await waitFor("the first worker to start the stalling step", 60_000, async () =>
-      (await stepEvents()).some((e) => e.data.kind === "step" && e.data.name === "rollout restart"),
+    const stallStart = await waitFor("the first worker to start the stalling step", 60_000, async () =>
+      (await stepEvents()).find((e) => e.data.kind === "step" && e.data.name === "rollout restart"),
     );
 
     // The second worker's stalled check takes the job once the lock expired; the runner takes the
@@ -127,7 +127,8 @@ describe.skipIf(!redisUrl)("a worker process that stalls past its lock and lease
     expect(succeededSteps).toEqual(["connect", "rollout restart", "wait until ready"]);
     expect(after.filter((e) => e.data.kind === "status" && e.data.status === "succeeded")).toHaveLength(1);
     const logs = await stores.taskEvents.logs(task.id);
-    expect(logs.some((l) => l.message.includes("Resuming attempt 1 of"))).toBe(true);
+    const resumed = logs.find((l) => l.message.includes("Resuming attempt 1 of"));
+    expect(resumed).toBeDefined();
     expect((await stores.tasks.steps(task.id)).map((s) => s.status)).toEqual([
       "succeeded",
       "succeeded",
@@ -136,7 +137,9 @@ describe.skipIf(!redisUrl)("a worker process that stalls past its lock and lease
     expect(await queue.has(task.id)).toBe(false);
     console.info(
       `stalled worker: 1 task, steps started ${after.filter((e) => e.data.kind === "step" && e.data.status === "running").length} times, ` +
-        `succeeded once each; the stalled runner's write was refused (lease lost)`,
+        `succeeded once each; the stalled runner's write was refused (lease lost); the second worker resumed it ` +
+        `${(((resumed?.at.getTime() ?? 0) - Date.parse(stallStart.at)) / 1000).toFixed(1)} s after the stall began ` +
+        "(including that worker's own start)",
     );
   }, 180_000);
 });
