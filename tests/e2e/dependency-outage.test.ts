@@ -28,6 +28,27 @@ async function call(url: string, init: RequestInit = {}): Promise<Answer> {
   return { status: res.status, ms, body, headers: res.headers };
 }
 
+/**
+ * Each answer is 503 dependency_unavailable naming `dependency`, /api/health says degraded naming it,
+ * /health/live stays 200; prints how long each request took.
+ */
+async function expectDegraded(
+  base: string,
+  answers: Record<string, Answer>,
+  dependency: "redis" | "database",
+): Promise<void> {
+  for (const answer of Object.values(answers)) expectUnavailable(answer, dependency);
+  const health = await call(`${base}/api/health`);
+  expect(health.status).toBe(503);
+  expect(health.body).toMatchObject({ status: "degraded", failing: [dependency] });
+  expect((await call(`${base}/health/live`)).status).toBe(200);
+  console.info(
+    `${dependency} down: ${Object.entries({ ...answers, health })
+      .map(([name, a]) => `${name} ${a.status} in ${a.ms} ms`)
+      .join(", ")}`,
+  );
+}
+
 function expectUnavailable(answer: Answer, dependency: "redis" | "database"): void {
   expect(answer.status).toBe(503);
   expect(answer.headers.get("content-type")).toContain("application/problem+json");
@@ -79,16 +100,7 @@ describe.skipIf(!inCi && !onPath("redis-server"))("Redis down (scaled out)", () 
       method: "POST",
       signal: AbortSignal.timeout(200),
     }).catch(() => undefined);
-    for (const answer of Object.values(answers)) expectUnavailable(answer, "redis");
-    const health = await call(`${api}/api/health`);
-    expect(health.status).toBe(503);
-    expect(health.body).toMatchObject({ status: "degraded", failing: ["redis"] });
-    expect((await call(`${api}/health/live`)).status).toBe(200);
-    console.info(
-      `Redis down: ${Object.entries({ ...answers, health })
-        .map(([name, a]) => `${name} ${a.status} in ${a.ms} ms`)
-        .join(", ")}`,
-    );
+    await expectDegraded(api, answers, "redis");
     expect((await shape.stores.tasks.list({ entityId: "prod/web" })).items).toEqual([]);
 
     // Redis comes back (empty: no persistence). The queued and running tasks finish; the refused
@@ -144,16 +156,7 @@ describe.skipIf(!inCi && !onPath("initdb"))("PostgreSQL down", () => {
       list: await call(`${url}/api/tasks`),
       getTask: await call(`${url}/api/tasks/tsk_01jd2x5k8m0000abcdefghjkmn`),
     };
-    for (const answer of Object.values(answers)) expectUnavailable(answer, "database");
-    const health = await call(`${url}/api/health`);
-    expect(health.status).toBe(503);
-    expect(health.body).toMatchObject({ status: "degraded", failing: ["database"] });
-    expect((await call(`${url}/health/live`)).status).toBe(200);
-    console.info(
-      `PostgreSQL down: ${Object.entries({ ...answers, health })
-        .map(([name, a]) => `${name} ${a.status} in ${a.ms} ms`)
-        .join(", ")}`,
-    );
+    await expectDegraded(url, answers, "database");
 
     await database.start();
     await waitFor(

@@ -1,22 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStores, type Stores } from "../../db/stores/index";
+import type { Stores } from "../../db/stores/index";
 import type { TaskEvent } from "../../domain/model/events";
-import type { TaskQueue } from "../../domain/queue-port";
-import { createTaskEventBus, type TaskEventBus } from "../../domain/task-event-bus";
-import { silentLogger } from "../../platform/logger";
-import { createRedisFactory } from "../../platform/redis";
-import { createQueue } from "../../worker/queue/create-queue";
-import { composeEngine, type TaskEngine } from "../support/compose-engine";
-import { createTestDatabase, type TestDatabase } from "../support/databases";
-import { deleteRedisKeys } from "../support/redis-keys";
 import { waitFor } from "../support/scaled-out";
 import { createScriptedHandlers } from "../support/scripted-handlers";
-import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
-import { spawnWorker, type WorkerChild } from "../support/worker-child";
-import type { WorkerSettings } from "../support/worker-process";
+import { redisUrl } from "../support/services";
+import { createWorkerFleet, type WorkerFleet } from "../support/worker-fleet";
 
 /**
  * Issue 14 item 8: a worker whose event loop stalls longer than the BullMQ lock (and its task lease)
@@ -24,64 +14,36 @@ import type { WorkerSettings } from "../support/worker-process";
  * lease on the task row) and it must stop; the task runs to completion once, no step succeeds twice.
  */
 describe.skipIf(!redisUrl)("a worker process that stalls past its lock and lease (two workers)", () => {
-  const prefix = `cloudops-test:${uniqueSuffix()}`;
-  const children: WorkerChild[] = [];
-  let testDb: TestDatabase;
+  let fleet: WorkerFleet;
   let stores: Stores;
-  let queue: TaskQueue;
-  let bus: TaskEventBus;
-  let engine: TaskEngine;
-  let dir: string;
 
-  const settings = (spin: boolean): WorkerSettings => ({
-    databaseUrl: testDb.url,
-    redisUrl: redisUrl ?? "",
-    prefix,
-    dataDir: dir,
-    stepDelayMs: 10,
-    maxConcurrentSessions: 2,
-    scripted: { spin },
-    // Short lock and lease so the stall outlasts them within a test; the stall itself is not timed.
-    lockDurationMs: 1500,
-    stalledIntervalMs: 500,
-    leaseMs: 1500,
-  });
+  // Short lock and lease so the stall outlasts them within a test; the stall itself is not timed.
+  const startWorker = (spin: boolean) =>
+    fleet.spawn({
+      stepDelayMs: 10,
+      scripted: { spin },
+      lockDurationMs: 1500,
+      stalledIntervalMs: 500,
+      leaseMs: 1500,
+    });
 
   beforeAll(async () => {
-    testDb = await createTestDatabase(postgresUrl ? "postgres" : "sqlite");
-    stores = createStores(testDb.database);
-    dir = mkdtempSync(join(tmpdir(), "cloudops-stall-"));
-    bus = createTaskEventBus({ redis: createRedisFactory(redisUrl), prefix, logger: silentLogger });
-    queue = await createQueue(
-      { engine: "bullmq", redisUrl, prefix, maxConcurrentSessions: 2, maxMessagesPerSession: 4 },
-      silentLogger,
-    );
-    engine = composeEngine({
-      stores,
-      queue,
-      bus,
-      logger: silentLogger,
-      dataDir: dir,
-      stepDelayMs: 10,
+    fleet = await createWorkerFleet({
+      redisUrl: redisUrl ?? "",
+      maxConcurrentSessions: 2,
       handlers: createScriptedHandlers().handlers,
     });
+    stores = fleet.stores;
   });
 
   afterAll(async () => {
-    await Promise.all(children.map((c) => c.kill()));
-    await queue?.close();
-    await bus?.close();
-    await testDb?.destroy();
-    if (redisUrl) await deleteRedisKeys(redisUrl, prefix);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await fleet?.close();
   });
 
   it("refuses the stalled runner's writes; the task runs once to completion on the other worker", async () => {
-    const stalled = spawnWorker(settings(true));
-    children.push(stalled);
-    await stalled.ready;
-    const wake = join(dir, "wake-the-stalled-worker");
-    const { task } = await engine.tasks.submit({
+    const stalled = await startWorker(true);
+    const wake = join(fleet.dataDir, "wake-the-stalled-worker");
+    const { task } = await fleet.engine.tasks.submit({
       type: "k8s.restart",
       entityId: "prod/api",
       payload: { namespace: "prod", name: "api", spinAt: "rollout restart", spinUntilFile: wake },
@@ -96,9 +58,7 @@ describe.skipIf(!redisUrl)("a worker process that stalls past its lock and lease
 
     // The second worker's stalled check takes the job once the lock expired; the runner takes the
     // lease that was not renewed, resumes the same attempt and finishes the task.
-    const healthy = spawnWorker(settings(false));
-    children.push(healthy);
-    await healthy.ready;
+    await startWorker(false);
     const done = await waitFor("the task to succeed on the second worker", 90_000, async () => {
       const row = await stores.tasks.get(task.id);
       return row?.status === "succeeded" ? row : null;
@@ -134,7 +94,7 @@ describe.skipIf(!redisUrl)("a worker process that stalls past its lock and lease
       "succeeded",
       "succeeded",
     ]);
-    expect(await queue.has(task.id)).toBe(false);
+    expect(await fleet.queue.has(task.id)).toBe(false);
     console.info(
       `stalled worker: 1 task, steps started ${after.filter((e) => e.data.kind === "step" && e.data.status === "running").length} times, ` +
         `succeeded once each; the stalled runner's write was refused (lease lost); the second worker resumed it ` +
