@@ -150,6 +150,26 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
     });
   });
 
+  describe("unfinished tasks in queue order", () => {
+    it("lists running tasks first, then queued ones in the order they were queued (a retry goes to the back)", async () => {
+      const entity = `order/${dialect}`;
+      const queuedEvent = { kind: "status" as const, status: "queued" as const, attempts: 0, error: null };
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { task } = await stores.tasks.create(newTask(entity));
+        await stores.taskEvents.append(task.id, queuedEvent);
+        ids.push(task.id);
+      }
+      const [first, second, third] = ids as [string, string, string];
+      await stores.tasks.transition(third, "running");
+      await stores.taskEvents.append(third, { ...queuedEvent, status: "running" });
+      // The first one was retried after the others were queued (a new "queued" status event).
+      await stores.taskEvents.append(first, queuedEvent);
+      const mine = (await stores.tasks.listUnfinished()).filter((t) => t.entityId === entity);
+      expect(mine.map((t) => t.id)).toEqual([third, second, first]);
+    });
+  });
+
   describe("task events and logs", () => {
     it("numbers events per task without gaps and resumes after a sequence number", async () => {
       const { task } = await stores.tasks.create(newTask("prod/events"));
