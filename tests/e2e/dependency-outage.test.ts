@@ -125,6 +125,27 @@ describe.skipIf(!inCi && !onPath("redis-server"))("Redis down (scaled out)", () 
     expect(again.headers.get("idempotent-replayed")).toBeNull();
     expect((await shape.stores.tasks.list({ entityId: "prod/web" })).items).toHaveLength(1);
   }, 400_000);
+
+  it("answers 503 within the request timeout while Redis hangs (connections open, no answers)", async () => {
+    const api = shape.api.url;
+    redis.freeze();
+    let answers: Record<string, Answer>;
+    try {
+      answers = {
+        submit: await call(`${api}/api/k8s/workloads/prod/worker:restart`, { method: "POST" }),
+        queue: await call(`${api}/api/queue`),
+      };
+      await expectDegraded(api, answers, "redis");
+    } finally {
+      redis.thaw();
+    }
+    await waitFor(
+      "/api/health to be ok again",
+      60_000,
+      async () => (await call(`${api}/api/health`)).status === 200,
+    );
+    expect((await shape.stores.tasks.list({ entityId: "prod/worker" })).items).toEqual([]);
+  }, 120_000);
 });
 
 /** PostgreSQL down: the same 503 (it was a fast 500 internal_error), and service again once it returns. */
