@@ -72,7 +72,7 @@ export interface TaskQueue {
   abort(taskId: string): Promise<void>;
   /**
    * Starts consuming with `processor`. Only worker roles call it. `unfinished` lists the queued and
-   * running tasks in creation order (the database): an engine whose broker can lose its data (BullMQ
+   * running tasks in queue order (the database): an engine whose broker can lose its data (BullMQ
    * on a Redis without persistence) rebuilds its lanes from it.
    */
   start(processor: Processor, options?: StartOptions): Promise<void>;

@@ -69,14 +69,21 @@ export function createTaskService(deps: TaskServiceDeps) {
       }
       const discarded = await stores
         .transaction(async (tx) => {
+          if (!(await tx.tasks.discardUnpublished(task.id))) return false;
           if (idempotencyRecord) await tx.idempotency.detachTask(idempotencyRecord, task.id);
-          return tx.tasks.discardUnpublished(task.id);
+          return true;
         })
         .catch((inner) => {
           logger.error("could not discard a task whose publish failed", { taskId: task.id, error: inner });
           return false;
         });
-      logger.warn("queue unavailable at submit; task discarded", { taskId: task.id, discarded });
+      // Not discarded: a worker already took it (the publish reached Redis before the answer was
+      // lost), so the task exists and runs; the client is told so rather than 503.
+      if (!discarded) {
+        logger.warn("queue answer lost at submit, but the task was taken; keeping it", { taskId: task.id });
+        return;
+      }
+      logger.warn("queue unavailable at submit; task discarded", { taskId: task.id });
       throw error;
     }
   }

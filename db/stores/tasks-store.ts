@@ -354,13 +354,25 @@ export function createTasksStore(database: Database) {
       if (rows.length === 0) throw new LeaseLostError(id);
     },
 
-    /** Unfinished tasks (queued or running) in creation order: the lanes the queue must hold. */
+    /**
+     * Unfinished tasks in the order the queue must hold them: running ones first (each is its
+     * entity's head), then queued ones in the order they were queued, which is the id of their last
+     * status event (a submit, or a retry that put a failed task back at the end of its entity's line),
+     * then creation time.
+     */
     async listUnfinished(limit = 10_000): Promise<{ id: string; entityId: string; status: string }[]> {
+      const { taskEvents } = schema;
+      const queuedAt = sql<number>`(select max(${taskEvents.id}) from ${taskEvents} where ${taskEvents.taskId} = ${tasks.id} and ${taskEvents.kind} = 'status')`;
       return db
         .select({ id: tasks.id, entityId: tasks.entityId, status: tasks.status })
         .from(tasks)
         .where(inArray(tasks.status, ["queued", "running"]))
-        .orderBy(asc(tasks.createdAt), asc(tasks.id))
+        .orderBy(
+          sql`case when ${tasks.status} = 'running' then 0 else 1 end`,
+          sql`${queuedAt} asc`,
+          asc(tasks.createdAt),
+          asc(tasks.id),
+        )
         .limit(limit);
     },
 

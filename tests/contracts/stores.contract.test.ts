@@ -145,6 +145,56 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
     });
   });
 
+  describe("task leases (fencing)", () => {
+    it("gives a running task's lease to one delivery at a time and refuses writes under a stale one", async () => {
+      const { task } = await stores.tasks.create(newTask(`lease/${dialect}`));
+      // Only a running task can be leased.
+      expect(await stores.tasks.takeLease(task.id, "a", null, 60_000)).toBeNull();
+      await stores.tasks.transition(task.id, "running", {
+        leaseToken: "a",
+        leaseExpiresAt: new Date(Date.now() + 60_000),
+      });
+      // A second delivery that read the row before "a" took it loses the race.
+      expect(await stores.tasks.takeLease(task.id, "b", null, 60_000)).toBeNull();
+      expect(await stores.tasks.renewLease(task.id, "a", 60_000)).toBe(true);
+      await stores.transaction((tx) => tx.tasks.fence(task.id, "a"));
+      // "b" takes over from "a" (as after a's lease expired); a's renewals and writes are refused.
+      const taken = await stores.tasks.takeLease(task.id, "b", "a", 60_000);
+      expect(taken?.leaseToken).toBe("b");
+      expect(await stores.tasks.renewLease(task.id, "a", 60_000)).toBe(false);
+      await expect(
+        stores.transaction(async (tx) => {
+          await tx.tasks.fence(task.id, "a");
+          await tx.tasks.update(task.id, { result: { written: "by a stale runner" } });
+        }),
+      ).rejects.toMatchObject({ code: "lease_lost" });
+      expect((await stores.tasks.get(task.id))?.result).toBeNull();
+      // Released: the next delivery takes it from nobody.
+      await stores.tasks.releaseLease(task.id, "b");
+      expect((await stores.tasks.takeLease(task.id, "c", null, 60_000))?.leaseToken).toBe("c");
+    });
+  });
+
+  describe("unfinished tasks in queue order", () => {
+    it("lists running tasks first, then queued ones in the order they were queued (a retry goes to the back)", async () => {
+      const entity = `order/${dialect}`;
+      const queuedEvent = { kind: "status" as const, status: "queued" as const, attempts: 0, error: null };
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { task } = await stores.tasks.create(newTask(entity));
+        await stores.taskEvents.append(task.id, queuedEvent);
+        ids.push(task.id);
+      }
+      const [first, second, third] = ids as [string, string, string];
+      await stores.tasks.transition(third, "running");
+      await stores.taskEvents.append(third, { ...queuedEvent, status: "running" });
+      // The first one was retried after the others were queued (a new "queued" status event).
+      await stores.taskEvents.append(first, queuedEvent);
+      const mine = (await stores.tasks.listUnfinished()).filter((t) => t.entityId === entity);
+      expect(mine.map((t) => t.id)).toEqual([third, second, first]);
+    });
+  });
+
   describe("task events and logs", () => {
     it("numbers events per task without gaps and resumes after a sequence number", async () => {
       const { task } = await stores.tasks.create(newTask("prod/events"));

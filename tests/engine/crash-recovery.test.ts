@@ -1,72 +1,34 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStores, type Stores } from "../../db/stores/index";
+import type { Stores } from "../../db/stores/index";
 import type { TaskEvent } from "../../domain/model/events";
 import type { TaskStatus } from "../../domain/model/task-status";
 import type { TaskQueue } from "../../domain/queue-port";
-import { createTaskEventBus, type TaskEventBus } from "../../domain/task-event-bus";
-import { silentLogger } from "../../platform/logger";
-import { createRedisFactory } from "../../platform/redis";
-import { createQueue } from "../../worker/queue/create-queue";
-import { composeEngine as createTaskEngine, type TaskEngine } from "../support/compose-engine";
-import { createTestDatabase, type TestDatabase } from "../support/databases";
-import { deleteRedisKeys } from "../support/redis-keys";
+import type { TaskEventBus } from "../../domain/task-event-bus";
+import type { TaskEngine } from "../support/compose-engine";
 import { stepStarts } from "../support/scripted-handlers";
-import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
-import { spawnWorker, type WorkerChild } from "../support/worker-child";
-import type { WorkerSettings } from "../support/worker-process";
+import { redisUrl } from "../support/services";
+import { createWorkerFleet, type WorkerFleet } from "../support/worker-fleet";
 
 /**
  * Real worker processes on BullMQ sharing one database and one Redis prefix with this test process,
  * which plays the API: it submits tasks and listens to the event bus.
  */
 describe.skipIf(!redisUrl)("worker processes on BullMQ", () => {
-  const prefix = `cloudops-test:${uniqueSuffix()}`;
-  const children: WorkerChild[] = [];
-  let testDb: TestDatabase;
+  let fleet: WorkerFleet;
   let stores: Stores;
   let queue: TaskQueue;
   let bus: TaskEventBus;
   let engine: TaskEngine;
-  let dataDir: string;
 
-  const settings = (stepDelayMs: number): WorkerSettings => ({
-    databaseUrl: testDb.url,
-    redisUrl: redisUrl ?? "",
-    prefix,
-    dataDir,
-    stepDelayMs,
-    maxConcurrentSessions: 4,
-  });
-  const startWorker = async (stepDelayMs: number) => {
-    const child = spawnWorker(settings(stepDelayMs));
-    children.push(child);
-    await child.ready;
-    return child;
-  };
+  const startWorker = (stepDelayMs: number) => fleet.spawn({ stepDelayMs });
 
   beforeAll(async () => {
-    // Two processes on one SQLite file work (WAL), but PostgreSQL is the production setup.
-    testDb = await createTestDatabase(postgresUrl ? "postgres" : "sqlite");
-    stores = createStores(testDb.database);
-    dataDir = mkdtempSync(join(tmpdir(), "cloudops-crash-"));
-    bus = createTaskEventBus({ redis: createRedisFactory(redisUrl), prefix, logger: silentLogger });
-    queue = await createQueue(
-      { engine: "bullmq", redisUrl, prefix, maxConcurrentSessions: 4, maxMessagesPerSession: 4 },
-      silentLogger,
-    );
-    engine = createTaskEngine({ stores, queue, bus, logger: silentLogger, dataDir, stepDelayMs: 10 });
+    fleet = await createWorkerFleet({ redisUrl: redisUrl ?? "", maxConcurrentSessions: 4 });
+    ({ stores, queue, bus, engine } = fleet);
   });
 
   afterAll(async () => {
-    await Promise.all(children.map((c) => c.kill()));
-    await queue?.close();
-    await bus?.close();
-    await testDb?.destroy();
-    if (redisUrl) await deleteRedisKeys(redisUrl, prefix);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await fleet?.close();
   });
 
   const restart = async (namespace: string, name: string) =>

@@ -17,6 +17,9 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that keeps its connections open but answers nothing, then recovers. */
+  freeze(): void;
+  thaw(): void;
   /** FLUSHALL: every key gone while the server keeps running. */
   flushAll(): Promise<void>;
   /** Stops it for good and removes its directory. */
@@ -70,6 +73,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     port,
     stop,
     start,
+    freeze: () => void child?.kill("SIGSTOP"),
+    thaw: () => void child?.kill("SIGCONT"),
     async flushAll() {
       const redis = new Redis(url);
       try {

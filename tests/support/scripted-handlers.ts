@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Stores } from "../../db/stores/index";
 import { stepsOf, TASK_TYPE_NAMES } from "../../domain/model/task-types";
 import type { HandlerDeps } from "../../worker/handlers/deps";
@@ -8,8 +9,9 @@ import type { TaskHandler } from "../../worker/handlers/handler";
  * `holdAt: "<step>"` plus `holdKey: "<key>"` makes that step wait, checkpointing (so cancel and
  * shutdown reach it; `holdWithoutCheckpoint: true` waits without), until the test calls `release(key)`. Failures come from the runner's payload
  * injection (`failAt`, `failTimes`, `failPermanently`). Retry delays are tiny so tests are fast.
+ * With `spin`, payload `spinAt: "<step>"` plus `spinUntilFile` stalls the whole process at that step.
  */
-export function createScriptedHandlers(options: { maxAttempts?: number } = {}) {
+export function createScriptedHandlers(options: { maxAttempts?: number; spin?: boolean } = {}) {
   const released = new Set<string>();
 
   const handlers: TaskHandler<HandlerDeps>[] = TASK_TYPE_NAMES.map((type) => ({
@@ -18,7 +20,15 @@ export function createScriptedHandlers(options: { maxAttempts?: number } = {}) {
     steps: stepsOf(type).map((name) => ({
       name,
       async run(ctx) {
-        const { holdAt, holdKey, holdWithoutCheckpoint } = ctx.payload;
+        const { holdAt, holdKey, holdWithoutCheckpoint, spinAt, spinUntilFile } = ctx.payload;
+        // A stalled worker: blocks the event loop (no timers, no lock or lease renewal) until the test
+        // creates `spinUntilFile` (at most 60 s). Only in processes created with `spin`.
+        if (options.spin && spinAt === name && typeof spinUntilFile === "string") {
+          const deadline = Date.now() + 60_000;
+          while (!existsSync(spinUntilFile) && Date.now() < deadline) {
+            // busy: the event loop must not turn
+          }
+        }
         if (holdAt !== name || typeof holdKey !== "string") return;
         while (!released.has(holdKey)) {
           await ctx.sleep(10);

@@ -9,6 +9,8 @@ export interface WorkerChild {
   /** Resolves when the worker consumes; rejects if it exits first. */
   ready: Promise<void>;
   exited: Promise<number | null>;
+  /** What it wrote to stderr so far (its warn and error log lines). */
+  stderr(): string;
   /** Kills it (SIGKILL by default) and waits until it is gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -33,6 +35,7 @@ export function spawnWorker(settings: WorkerSettings): WorkerChild {
     process: child,
     ready,
     exited,
+    stderr: () => stderr,
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

@@ -11,6 +11,7 @@ import { createLogger } from "../../platform/logger";
 import { createRedisFactory } from "../../platform/redis";
 import { createQueue } from "../../worker/queue/create-queue";
 import { composeEngine as createTaskEngine } from "./compose-engine";
+import { createScriptedHandlers } from "./scripted-handlers";
 
 export interface WorkerSettings {
   databaseUrl: string;
@@ -19,6 +20,12 @@ export interface WorkerSettings {
   dataDir: string;
   stepDelayMs: number;
   maxConcurrentSessions: number;
+  /** Scripted handlers (tests/support/scripted-handlers.ts) instead of the built-in ones. */
+  scripted?: { spin?: boolean };
+  /** BullMQ lock and stalled check, and the runner's task lease (tests of stalled workers shorten them). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  leaseMs?: number;
 }
 
 async function main(): Promise<void> {
@@ -38,6 +45,8 @@ async function main(): Promise<void> {
       prefix: settings.prefix,
       maxConcurrentSessions: settings.maxConcurrentSessions,
       maxMessagesPerSession: 4,
+      lockDurationMs: settings.lockDurationMs,
+      stalledIntervalMs: settings.stalledIntervalMs,
     },
     logger,
   );
@@ -48,6 +57,8 @@ async function main(): Promise<void> {
     logger,
     dataDir: settings.dataDir,
     stepDelayMs: settings.stepDelayMs,
+    handlers: settings.scripted ? createScriptedHandlers(settings.scripted).handlers : undefined,
+    leaseMs: settings.leaseMs,
   });
   await engine.startWorker();
   process.stdout.write("ready\n");

@@ -11,6 +11,8 @@ export interface StepContext<Deps> {
   /** Values later steps (and a resumed retry) need; saved to the task's result after each step. */
   state: Record<string, unknown>;
   log(message: string, level?: "debug" | "info" | "warn" | "error"): Promise<void>;
+  /** Saves `state` to the task's result now (behind the delivery's lease), before the step ends. */
+  saveState(): Promise<void>;
   progress(percent: number, message?: string): Promise<void>;
   /**
    * Throws AbortedError when the task was cancelled (its abort signal, or the cancel flag in the

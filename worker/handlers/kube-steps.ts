@@ -12,7 +12,7 @@ export async function clusterFor(ctx: Ctx, environmentId: string | null): Promis
   const cluster = ctx.deps.kubernetes.forEnvironment(environmentId);
   ctx.state.cluster = cluster.simulated ? "simulated" : "kubernetes";
   if (cluster.simulated) ctx.state.logTag = SIMULATED;
-  if (cluster.simulated) await ctx.deps.stores.tasks.update(ctx.task.id, { result: { ...ctx.state } });
+  if (cluster.simulated) await ctx.saveState();
   return cluster;
 }
 

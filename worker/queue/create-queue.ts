@@ -10,6 +10,9 @@ export interface QueueConfig extends QueueOptions {
   prefix: string;
   serviceBusConnectionString?: string | undefined;
   serviceBusQueue?: string;
+  /** BullMQ job lock and stalled-check period (default 10 s / 5 s; tests of stalled workers shorten them). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
   /** Replaces the real Service Bus clients (tests inject an in-memory namespace). */
   serviceBusConnect?: ServiceBusConnect;
 }
@@ -26,7 +29,16 @@ export async function createQueue(config: QueueConfig, logger: Logger): Promise<
     case "bullmq": {
       if (!config.redisUrl) throw new Error("The bullmq engine needs REDIS_URL");
       const { createBullmqQueue } = await import("./bullmq/bullmq-engine");
-      return createBullmqQueue({ ...options, redisUrl: config.redisUrl, prefix: config.prefix }, logger);
+      return createBullmqQueue(
+        {
+          ...options,
+          redisUrl: config.redisUrl,
+          prefix: config.prefix,
+          lockDurationMs: config.lockDurationMs,
+          stalledIntervalMs: config.stalledIntervalMs,
+        },
+        logger,
+      );
     }
     case "servicebus": {
       if (!config.serviceBusConnectionString)

@@ -390,6 +390,9 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       deps: deps.handlerDeps,
       state,
       log: (message, level = "info") => fenced.log(tagged(state, message), level, name),
+      saveState: async () => {
+        await fenced.update({ result: { ...state } });
+      },
       progress: (percent, message) =>
         fenced.progress(index, name, percent, message === undefined ? message : tagged(state, message)),
       checkpoint: async () => {

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { EXAMPLE_TASK, TaskDetailSchema, TaskIdParams } from "../../../contracts/tasks";
+import { DependencyUnavailableError } from "../../../platform/dependency";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
@@ -79,7 +80,11 @@ export function register(app: ApiApp, kit: RouteKit): void {
     if (!detail) throw new ApiError(404, "task_not_found", "Task not found", `No task has the id ${id}`);
     const queuePosition =
       detail.task.status === "queued" || detail.task.status === "running"
-        ? await kit.deps.tasks.positionOf(id).catch(() => null)
+        ? await kit.deps.tasks.positionOf(id).catch((error) => {
+            // With the queue's broker down the answer would claim a position it cannot know: 503.
+            if (error instanceof DependencyUnavailableError) throw error;
+            return null;
+          })
         : null;
     return c.json(
       {

@@ -25,7 +25,7 @@ const MAX_DRAIN_WAIT_MS = 30_000;
  *    new global cap.
  * 3. One process (a lock) waits until no process is draining (and at least two check periods, so
  *    every process had its chance to see the loss), re-applies the global concurrency, enqueues every
- *    queued/running task in creation order (running first: each was its entity's head), then appends
+ *    queued/running task in queue order (running first: each was its entity's head), then appends
  *    the deferred items and sets a new epoch in one script.
  * 4. Every process resumes once it sees the new epoch; the global concurrency is applied again.
  */
@@ -36,7 +36,7 @@ export function createLaneKeeper(deps: {
   queue: Queue;
   addHeadJob: (ref: HeadRef) => Promise<void>;
   maxConcurrentSessions: number;
-  /** The unfinished tasks in creation order (the database); none for engines used without one. */
+  /** The unfinished tasks, running first, then queued in queue order (the database). */
   unfinished: () => Promise<(QueueItem & { status?: string })[]>;
   /** Stops fetching and hands running deliveries back; resolves once this process runs nothing. */
   drainLocal: () => Promise<void>;
@@ -113,12 +113,9 @@ export function createLaneKeeper(deps: {
 
   async function rebuild(): Promise<string> {
     await ensureGlobalConcurrency(deps.queue, deps.maxConcurrentSessions);
-    const items = await deps.unfinished();
-    // Running tasks first: each was the head of its entity when the data went.
-    const ordered = [
-      ...items.filter((i) => i.status === "running"),
-      ...items.filter((i) => i.status !== "running"),
-    ];
+    // Running tasks first (each was the head of its entity when the data went), then queued ones in
+    // the order they were queued: the database gives them in that order.
+    const ordered = await deps.unfinished();
     let heads = 0;
     for (const item of ordered) {
       const result = await fifo.enqueue(item.taskId, item.entityId, true);
