@@ -3,9 +3,11 @@ import type { Config } from "../config";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from "../contracts/storable-text";
 import type { Logger } from "../platform/logger";
 import { createApiClient } from "./api-client";
+import { createConversationGate } from "./conversation-gate";
 import { isAllowedServiceUrl } from "./guards/service-url";
 import { createTurnHandler } from "./handle-turn";
-import { createBotFrameworkSeam } from "./seam/botframework";
+import { createBotFrameworkSeam, type Turn } from "./seam/botframework";
+import { createTaskCards } from "./task-cards";
 import { createCardUpdater } from "./updater/card-updater";
 
 export interface BotDeps {
@@ -23,7 +25,7 @@ export interface Bot {
   /** Starts the card updater (follows the API's task events). */
   start(): void;
   stop(): Promise<void>;
-  /** True when no update of the task's card is waiting, scheduled or being sent. */
+  /** True when no update of any card of the task is waiting, scheduled or being sent. */
   cardUpdatesSettled(taskId: string): boolean;
 }
 
@@ -43,10 +45,13 @@ export function createBot(deps: BotDeps): Bot {
     { appId: config.bot.appId, appPassword: config.bot.appPassword, tenantId: config.bot.tenantId },
     logger,
   );
+  const gate = createConversationGate();
+  const cards = createTaskCards({ api, publicUrl: config.publicUrl });
   const updater = createCardUpdater({
     api,
     updateMessage: (ref, message) => seam.updateMessage(ref, message),
-    publicUrl: config.publicUrl,
+    cards,
+    gate,
     logger,
     minIntervalMs: deps.cardUpdateIntervalMs,
   });
@@ -56,9 +61,19 @@ export function createBot(deps: BotDeps): Bot {
     roles: { userRoles: config.bot.userRoles, defaultRole: config.bot.defaultRole },
     allowedTenants: config.bot.allowedTenants,
     logger,
-    onTaskCard: (taskId) => {
-      updater.forget(taskId);
-      updater.track(taskId);
+    cards,
+    trackCard: (card) => updater.track(card),
+  });
+  // Every send and in-turn update counts against the conversation's limit, as the updater's do.
+  const gated = (turn: Turn): Turn => ({
+    ...turn,
+    send: async (message) => {
+      await gate.take(turn.activity.conversation.id);
+      return turn.send(message);
+    },
+    update: async (message) => {
+      await gate.take(turn.activity.conversation.id);
+      return turn.update(message);
     },
   });
 
@@ -99,7 +114,7 @@ export function createBot(deps: BotDeps): Bot {
         "Without MICROSOFT_APP_ID the bot only answers on loopback or Microsoft Bot Connector service URLs",
       );
     }
-    const result = await seam.process({ body, headers: c.req.header() }, handleTurn);
+    const result = await seam.process({ body, headers: c.req.header() }, (turn) => handleTurn(gated(turn)));
     if (result.body === undefined || result.body === null) return c.body(null, result.status as 200);
     return c.json(result.body as object, result.status as 200);
   });
