@@ -67,14 +67,8 @@ export function createBot(deps: BotDeps): Bot {
   // Every send and in-turn update counts against the conversation's limit, as the updater's do.
   const gated = (turn: Turn): Turn => ({
     ...turn,
-    send: async (message) => {
-      await gate.take(turn.activity.conversation.id);
-      return turn.send(message);
-    },
-    update: async (message) => {
-      await gate.take(turn.activity.conversation.id);
-      return turn.update(message);
-    },
+    send: (message) => gate.run(turn.activity.conversation.id, () => turn.send(message)),
+    update: (message) => gate.run(turn.activity.conversation.id, () => turn.update(message)),
   });
 
   const app = new Hono();

@@ -132,11 +132,13 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
     const card = tracked.get(key);
     if (!card) return { kind: "drop" };
     try {
-      const wait = gate.tryTake(card.ref.conversation.id);
-      if (wait > 0) return { kind: "later", delayMs: wait };
       const task = await api.getTask(ctx, card.taskId);
       const content = await deps.cards.build(task, { refreshUserIds: refreshUsersOf(card.ref) });
-      await deps.updateMessage(card.ref, { ...cardMessage(content), id: card.activityId });
+      // The limit spaces the calls themselves, not the reads before them.
+      const sent = await gate.tryRun(card.ref.conversation.id, () =>
+        deps.updateMessage(card.ref, { ...cardMessage(content), id: card.activityId }),
+      );
+      if (!sent.ran) return { kind: "later", delayMs: sent.waitMs };
       const final = isTerminal(task.status);
       if (card.deliveredStatus !== task.status || card.attempts > 0 || final) {
         await record(card, {
