@@ -58,7 +58,7 @@ export async function performAction(
     publicUrl: string;
     cards: TaskCards;
     /** The card's auto-refresh users; `acted` true adds whoever pressed. */
-    refreshUserIds(acted: boolean): readonly string[];
+    refreshUserIds(acted: boolean): Promise<readonly string[]>;
   },
 ): Promise<ActionOutcome> {
   const { verb, taskId } = action;
@@ -95,7 +95,7 @@ export async function performAction(
     const task = await deps.api.getTask({ actor }, taskId);
     const acted = mutating && !notice;
     const card = await deps.cards.build(task, {
-      refreshUserIds: deps.refreshUserIds(acted),
+      refreshUserIds: await deps.refreshUserIds(acted),
       ...(notice ? { notice } : {}),
     });
     return { card, taskId, acted, ...(notice ? { notice } : {}) };

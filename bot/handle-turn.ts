@@ -159,9 +159,9 @@ export function createTurnHandler(deps: TurnDeps) {
     const activity = turn.activity;
     const text = commandText(activity);
     const submitted = submitAction(activity, text);
-    const claimed = await claim(activity);
+    // The roster lookup is a read: it runs beside the claim rather than after it.
+    const [claimed, actor] = await Promise.all([claim(activity), actorFor(turn)]);
     if (!claimed.go) return;
-    const actor = await actorFor(turn);
     if (submitted) {
       await onSubmit(turn, await pressFor(turn, actor, submitted), claimed.recordId);
       return;
@@ -206,16 +206,21 @@ export function createTurnHandler(deps: TurnDeps) {
    */
   async function pressFor(turn: Turn, actor: Actor, action: Parameters<typeof performAction>[0]) {
     const activity = turn.activity;
-    const pressed = await pressedCard(activity, action.taskId);
-    const ref = pressed?.ref ?? null;
-    const joined = ref ? withRefreshUser(ref, activity.from.id) : conversationRefOf(activity);
+    // Read beside the action itself: only the answer card needs it.
+    const reading = pressedCard(activity, action.taskId).then((pressed) => {
+      const ref = pressed?.ref ?? null;
+      return { ref, joined: ref ? withRefreshUser(ref, activity.from.id) : conversationRefOf(activity) };
+    });
     const outcome = await performAction(action, actor, activity, {
       api,
       publicUrl,
       cards: deps.cards,
-      refreshUserIds: (acted) =>
-        acted ? refreshUsersOf(joined) : ref ? refreshUsersOf(ref) : [activity.from.id],
+      refreshUserIds: async (acted) => {
+        const { ref, joined } = await reading;
+        return acted ? refreshUsersOf(joined) : ref ? refreshUsersOf(ref) : [activity.from.id];
+      },
     });
+    const { joined } = await reading;
     if (!outcome.acted || !outcome.taskId || !activity.replyToId) return { outcome, tracked: null };
     try {
       let record = await api.registerCard(bot, {
