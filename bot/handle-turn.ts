@@ -131,6 +131,7 @@ export function createTurnHandler(deps: TurnDeps) {
     card: CardJson,
     recordId: string | null,
     taskId: string | undefined,
+    shownVersion?: string,
   ): Promise<void> {
     const activity = turn.activity;
     const activityId = await turn.send(cardMessage(card));
@@ -148,7 +149,9 @@ export function createTurnHandler(deps: TurnDeps) {
         });
       }
       const tracked = record && taskId ? trackedOf(record) : null;
-      if (tracked) deps.trackCard(tracked);
+      // Tracked at once: an event that came while the card was being posted is not lost; an
+      // unchanged task is not sent again (shownVersion).
+      if (tracked) deps.trackCard(shownVersion ? { ...tracked, shownVersion } : tracked);
     } catch (error) {
       // The card was posted; only its live updates are lost. Say so in the log, not to the user.
       logger.error("could not record the posted card; it will not update", { taskId, error });
@@ -182,7 +185,7 @@ export function createTurnHandler(deps: TurnDeps) {
       cards: deps.cards,
       refreshUserIds: [activity.from.id],
     });
-    await post(turn, reply.card, claimed.recordId, reply.taskId);
+    await post(turn, reply.card, claimed.recordId, reply.taskId, reply.shownVersion);
   }
 
   /** The record of the card a press came from (its message id is the press's replyToId), if any. */

@@ -7,6 +7,11 @@ import type { Actor } from "./identity";
 const READER: Actor = { id: "cloudops-bot", name: "CloudOps bot", role: "viewer" };
 const LABEL_TTL_MS = 10 * 60_000;
 
+/** What a card shows of a task changes only with these; durations alone never warrant an edit. */
+export function taskVersion(task: Pick<TaskDetail, "status" | "updatedAt">): string {
+  return `${task.status}@${task.updatedAt}`;
+}
+
 export interface TaskCardExtras {
   refreshUserIds?: readonly string[];
   notice?: string;

@@ -4,7 +4,7 @@ import { buildHelpCard } from "../../cards/help-card";
 import { buildTaskListCard, taskRow } from "../../cards/task-list-card";
 import type { ApiClient, CallContext } from "../api-client";
 import { problemCard, viewerRefusal } from "../replies";
-import type { TaskCards } from "../task-cards";
+import { type TaskCards, taskVersion } from "../task-cards";
 import { COMMANDS } from "./catalog";
 import type { Command } from "./parse";
 import { resolveEnvironment, resolveProject } from "./resolve-names";
@@ -23,6 +23,8 @@ export interface CommandReply {
   taskId?: string;
   /** True when the card is the live card of a task the command just started. */
   startedTask?: boolean;
+  /** The version of the task the card shows (see taskVersion), so an unchanged task is not re-sent. */
+  shownVersion?: string;
 }
 
 const DEFAULT_TEMPLATE = "web-app";
@@ -52,12 +54,17 @@ export async function runCommand(
     if (started?.kind === "card") return { card: started.card };
     if (started?.kind === "task") {
       const task = await api.getTask(ctx, started.taskId);
-      return { card: await deps.cards.build(task, extras), taskId: task.id, startedTask: true };
+      const card = await deps.cards.build(task, extras);
+      return { card, taskId: task.id, startedTask: true, shownVersion: taskVersion(task) };
     }
     switch (command.name) {
       case "status": {
         const task = await api.getTask(ctx, command.taskId);
-        return { card: await deps.cards.build(task, extras), taskId: task.id };
+        return {
+          card: await deps.cards.build(task, extras),
+          taskId: task.id,
+          shownVersion: taskVersion(task),
+        };
       }
       case "tasks": {
         const page = await api.listTasks(ctx, 10);

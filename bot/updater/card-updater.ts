@@ -7,7 +7,7 @@ import { type ApiClient, ApiProblem } from "../api-client";
 import type { ConversationGate } from "../conversation-gate";
 import type { Actor } from "../identity";
 import { ConnectorCallError } from "../seam/botframework";
-import type { TaskCards } from "../task-cards";
+import { type TaskCards, taskVersion } from "../task-cards";
 import { CARD_DELIVERY_BACKOFF, createCoalescer, type DeliveryOutcome } from "./coalescer";
 import { followEventStream, type SseSubscription } from "./sse-client";
 
@@ -35,6 +35,8 @@ export interface TrackedCard {
   ref: ConversationRef;
   deliveredStatus: string | null;
   attempts: number;
+  /** The task version the message shows, when known (taskVersion); an unchanged task is not re-sent. */
+  shownVersion?: string;
 }
 
 /** The bot reads tasks and cards as itself; reads need no user behind them. */
@@ -133,12 +135,15 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
     if (!card) return { kind: "drop" };
     try {
       const task = await api.getTask(ctx, card.taskId);
-      const content = await deps.cards.build(task, { refreshUserIds: refreshUsersOf(card.ref) });
-      // The limit spaces the calls themselves, not the reads before them.
-      const sent = await gate.tryRun(card.ref.conversation.id, () =>
-        deps.updateMessage(card.ref, { ...cardMessage(content), id: card.activityId }),
-      );
-      if (!sent.ran) return { kind: "later", delayMs: sent.waitMs };
+      // The card just posted for a command may already show this: then no edit, no rate-limit slot.
+      if (card.shownVersion !== taskVersion(task)) {
+        const content = await deps.cards.build(task, { refreshUserIds: refreshUsersOf(card.ref) });
+        // The limit spaces the calls themselves, not the reads before them.
+        const sent = await gate.tryRun(card.ref.conversation.id, () =>
+          deps.updateMessage(card.ref, { ...cardMessage(content), id: card.activityId }),
+        );
+        if (!sent.ran) return { kind: "later", delayMs: sent.waitMs };
+      }
       const final = isTerminal(task.status);
       if (card.deliveredStatus !== task.status || card.attempts > 0 || final) {
         await record(card, {
@@ -150,6 +155,7 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
         });
       }
       card.deliveredStatus = task.status;
+      card.shownVersion = taskVersion(task);
       card.attempts = 0;
       logger.debug("card updated", { taskId: card.taskId, status: task.status });
       return { kind: "done" };
