@@ -4,6 +4,7 @@ import {
   type CloudOpsClient,
   createApiClient as createCloudOpsClient,
 } from "../contracts/api-client";
+import type { BotCardListQuery, ClaimBotCard, RegisterBotCard, UpdateBotCard } from "../contracts/bot-cards";
 import type { DbEngine } from "../domain/model/task-types";
 import { injectTraceHeaders } from "../platform/telemetry/spans";
 import type { ConversationRef } from "./activity";
@@ -85,6 +86,11 @@ export function createApiClient(options: ApiClientOptions) {
     setOrigin: (ctx: CallContext, id: string, conversationRef: ConversationRef, cardActivityId: string) =>
       as(ctx).setTaskOrigin(id, { conversationRef: { ...conversationRef }, cardActivityId }, key(ctx)),
     getOrigin: (ctx: CallContext, id: string) => as(ctx).getTaskOrigin(id),
+    claimCard: (ctx: CallContext, body: ClaimBotCard) => as(ctx).claimBotCard(body),
+    registerCard: (ctx: CallContext, body: RegisterBotCard) => as(ctx).registerBotCard(body),
+    updateCard: (ctx: CallContext, id: string, body: UpdateBotCard) => as(ctx).updateBotCard(id, body),
+    listCards: (ctx: CallContext, query: BotCardListQuery) => as(ctx).listBotCards(query),
+    getProject: (ctx: CallContext, id: string) => as(ctx).getProject(id),
     listProjects: (ctx: CallContext) => as(ctx).listProjects(),
     listEnvironments: (ctx: CallContext, projectId: string) => as(ctx).listEnvironments(projectId),
     listDeadLetters: (ctx: CallContext) => as(ctx).listDeadLetters({ limit: 25 }),

@@ -4,10 +4,12 @@ import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from "../contracts/stora
 import type { Logger } from "../platform/logger";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
 import { createApiClient } from "./api-client";
+import { createConversationGate } from "./conversation-gate";
 import { isAllowedServiceUrl } from "./guards/service-url";
 import { createTurnHandler } from "./handle-turn";
 import { observeTurn } from "./observe-turn";
-import { createBotFrameworkSeam } from "./seam/botframework";
+import { createBotFrameworkSeam, type Turn } from "./seam/botframework";
+import { createTaskCards } from "./task-cards";
 import { createCardUpdater } from "./updater/card-updater";
 
 export interface BotDeps {
@@ -27,7 +29,7 @@ export interface Bot {
   /** Starts the card updater (follows the API's task events). */
   start(): void;
   stop(): Promise<void>;
-  /** True when no update of the task's card is waiting, scheduled or being sent. */
+  /** True when no update of any card of the task is waiting, scheduled or being sent. */
   cardUpdatesSettled(taskId: string): boolean;
 }
 
@@ -47,10 +49,13 @@ export function createBot(deps: BotDeps): Bot {
     { appId: config.bot.appId, appPassword: config.bot.appPassword, tenantId: config.bot.tenantId },
     logger,
   );
+  const gate = createConversationGate();
+  const cards = createTaskCards({ api, publicUrl: config.publicUrl });
   const updater = createCardUpdater({
     api,
     updateMessage: (ref, message) => seam.updateMessage(ref, message),
-    publicUrl: config.publicUrl,
+    cards,
+    gate,
     logger,
     minIntervalMs: deps.cardUpdateIntervalMs,
     instruments: deps.instruments,
@@ -61,10 +66,14 @@ export function createBot(deps: BotDeps): Bot {
     roles: { userRoles: config.bot.userRoles, defaultRole: config.bot.defaultRole },
     allowedTenants: config.bot.allowedTenants,
     logger,
-    onTaskCard: (taskId) => {
-      updater.forget(taskId);
-      updater.track(taskId);
-    },
+    cards,
+    trackCard: (card) => updater.track(card),
+  });
+  // Every send and in-turn update counts against the conversation's limit, as the updater's do.
+  const gated = (turn: Turn): Turn => ({
+    ...turn,
+    send: (message) => gate.run(turn.activity.conversation.id, () => turn.send(message)),
+    update: (message) => gate.run(turn.activity.conversation.id, () => turn.update(message)),
   });
 
   const app = new Hono();
@@ -107,7 +116,7 @@ export function createBot(deps: BotDeps): Bot {
     const result = await observeTurn(
       body as Record<string, unknown>,
       { logger, instruments: deps.instruments ?? noopInstruments },
-      () => seam.process({ body, headers: c.req.header() }, handleTurn),
+      () => seam.process({ body, headers: c.req.header() }, (turn) => handleTurn(gated(turn))),
     );
     if (result.body === undefined || result.body === null) return c.body(null, result.status as 200);
     return c.json(result.body as object, result.status as 200);

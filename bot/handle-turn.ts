@@ -1,10 +1,8 @@
 import { buildErrorCard } from "../cards/error-card";
 import type { CardJson } from "../cards/expand";
-import { buildHelpCard } from "../cards/help-card";
-import { buildTaskCard, setRefreshUsers } from "../cards/task-card";
+import type { BotCard } from "../contracts/bot-cards";
 import type { Logger } from "../platform/logger";
 import {
-  type ConversationRef,
   cardMessage,
   commandText,
   conversationRefOf,
@@ -13,13 +11,16 @@ import {
   refreshUsersOf,
   withRefreshUser,
 } from "./activity";
-import { type ApiClient, ApiProblem, type CallContext } from "./api-client";
-import { COMMANDS } from "./commands/catalog";
+import type { ApiClient, CallContext } from "./api-client";
+import { type ActionOutcome, invokeAction, performAction, submitAction } from "./card-actions";
 import { parseCommand } from "./commands/parse";
 import { runCommand } from "./commands/run-command";
 import { type Actor, actorOf, type RoleConfig } from "./identity";
 import { problemCard, usageOf } from "./replies";
 import type { InvokeResult, MemberInfo, Turn } from "./seam/botframework";
+import type { TaskCards } from "./task-cards";
+import { type TrackedCard, trackedOf } from "./updater/card-updater";
+import { isBotArrival, welcome } from "./welcome";
 
 export interface TurnDeps {
   api: ApiClient;
@@ -28,12 +29,18 @@ export interface TurnDeps {
   /** Tenant ids served (lower case); empty serves any tenant. */
   allowedTenants?: readonly string[];
   logger: Logger;
-  /** Told about every task whose card the bot posted or touched, so updates start at once. */
-  onTaskCard(taskId: string): void;
+  cards: TaskCards;
+  /** Keeps a posted task card current from now on (the card updater), updating it for everyone soon. */
+  trackCard(card: TrackedCard): void;
+  /** How long a roster lookup may hold a turn before the activity's own ids decide (default 700 ms). */
+  memberLookupMs?: number;
 }
 
 const CARD_RESPONSE = "application/vnd.microsoft.card.adaptive";
 const MEMBER_TTL_MS = 10 * 60_000;
+/** A claim this old without a posted message belongs to a delivery that died: take it over. */
+const STALE_CLAIM_MS = 60_000;
+const BOT_ACTOR: Actor = { id: "cloudops-bot", name: "CloudOps bot", role: "viewer" };
 const OTHER_TENANT =
   "This CloudOps bot serves another organisation, so it did nothing. Ask your own platform team for their CloudOps.";
 
@@ -44,146 +51,227 @@ export function tenantOf(activity: IncomingActivity): string | undefined {
   return id?.toLowerCase();
 }
 
-/** Handles one activity: commands in messages, Action.Execute invokes from cards. Never throws. */
+/** Handles one activity: commands, card actions (invoke or legacy submit), install welcomes. Never throws. */
 export function createTurnHandler(deps: TurnDeps) {
   const { api, publicUrl, logger } = deps;
+  const bot: CallContext = { actor: BOT_ACTOR };
   // The roster lookup costs a connector call; a person's email and UPN do not change by the minute.
   const members = new Map<string, { info: MemberInfo | null; at: number }>();
+  const lookups = new Map<string, Promise<MemberInfo | null>>();
 
+  /**
+   * The actor behind an activity. The roster lookup is a connector call, which the SDK retries
+   * through 429s for many seconds: a turn waits for it at most `memberLookupMs`, then decides with
+   * what it knows (an earlier lookup, else the Entra object id); the lookup finishes in the background.
+   */
   async function actorFor(turn: Turn): Promise<Actor> {
     const userId = turn.activity.from.id;
-    let cached = members.get(userId);
-    if (!cached || Date.now() - cached.at > MEMBER_TTL_MS) {
-      cached = { info: await turn.member(userId), at: Date.now() };
-      if (members.size > 5000) members.clear();
-      members.set(userId, cached);
+    const cached = members.get(userId);
+    if (cached && Date.now() - cached.at <= MEMBER_TTL_MS)
+      return actorOf(turn.activity, cached.info, deps.roles);
+    let lookup = lookups.get(userId);
+    if (!lookup) {
+      lookup = turn
+        .member(userId)
+        .catch(() => null)
+        .then((info) => {
+          lookups.delete(userId);
+          if (members.size > 5000) members.clear();
+          // A failed lookup is remembered briefly only, so a throttled roster is asked again soon.
+          members.set(userId, { info, at: info ? Date.now() : Date.now() - MEMBER_TTL_MS + 30_000 });
+          return info;
+        });
+      lookups.set(userId, lookup);
     }
-    return actorOf(turn.activity, cached.info, deps.roles);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<MemberInfo | null>((resolve) => {
+      timer = setTimeout(() => resolve(cached?.info ?? null), deps.memberLookupMs ?? 700);
+    });
+    const info = await Promise.race([lookup, late]);
+    clearTimeout(timer);
+    return actorOf(turn.activity, info, deps.roles);
+  }
+
+  /**
+   * Claims the right to answer this activity. Teams redelivers a message it thinks went unanswered
+   * (same id): the redelivery posts nothing, it only brings the card already posted up to date.
+   */
+  async function claim(activity: IncomingActivity): Promise<{ go: boolean; recordId: string | null }> {
+    if (!activity.id) return { go: true, recordId: null };
+    try {
+      const { card, created } = await api.claimCard(bot, {
+        conversationId: activity.conversation.id,
+        sourceKey: activity.id,
+        conversationRef: { ...conversationRefOf(activity) },
+      });
+      if (created) return { go: true, recordId: card.id };
+      if (card.activityId) {
+        const tracked = trackedOf(card);
+        if (tracked) deps.trackCard(tracked);
+        logger.info("redelivered activity: answered before, nothing posted", { activityId: activity.id });
+        return { go: false, recordId: null };
+      }
+      if (Date.now() - Date.parse(card.createdAt) < STALE_CLAIM_MS) {
+        logger.info("redelivered activity: the first delivery is still being answered", {
+          activityId: activity.id,
+        });
+        return { go: false, recordId: null };
+      }
+      return { go: true, recordId: card.id };
+    } catch (error) {
+      // Answering twice beats never answering: without the API's record, go ahead.
+      logger.warn("could not claim the activity; answering without redelivery protection", { error });
+      return { go: true, recordId: null };
+    }
+  }
+
+  /** Posts a reply card; a task card is recorded and kept current from then on. */
+  async function post(
+    turn: Turn,
+    card: CardJson,
+    recordId: string | null,
+    taskId: string | undefined,
+    shownVersion?: string,
+  ): Promise<void> {
+    const activity = turn.activity;
+    const activityId = await turn.send(cardMessage(card));
+    if (!activityId) return;
+    try {
+      let record: BotCard | null = null;
+      if (recordId)
+        record = await api.updateCard(bot, recordId, { activityId, ...(taskId ? { taskId } : {}) });
+      else if (taskId) {
+        record = await api.registerCard(bot, {
+          conversationId: activity.conversation.id,
+          activityId,
+          taskId,
+          conversationRef: { ...conversationRefOf(activity) },
+        });
+      }
+      const tracked = record && taskId ? trackedOf(record) : null;
+      // Tracked at once: an event that came while the card was being posted is not lost; an
+      // unchanged task is not sent again (shownVersion).
+      if (tracked) deps.trackCard(shownVersion ? { ...tracked, shownVersion } : tracked);
+    } catch (error) {
+      // The card was posted; only its live updates are lost. Say so in the log, not to the user.
+      logger.error("could not record the posted card; it will not update", { taskId, error });
+    }
   }
 
   async function onMessage(turn: Turn): Promise<void> {
     const activity = turn.activity;
-    const parsed = parseCommand(commandText(activity));
-    const actor = await actorFor(turn);
-    if (!parsed.ok) {
-      const { title, detail, hint, command } = parsed.error;
-      await turn.send(cardMessage(buildErrorCard({ title, detail, hint, ...usageOf(command) })));
+    const text = commandText(activity);
+    const submitted = submitAction(activity, text);
+    // The roster lookup is a read: it runs beside the claim rather than after it.
+    const [claimed, actor] = await Promise.all([claim(activity), actorFor(turn)]);
+    if (!claimed.go) return;
+    if (submitted) {
+      await onSubmit(turn, await pressFor(turn, actor, submitted), claimed.recordId);
       return;
     }
-    // Teams redelivers a message it thinks went unanswered: the activity id makes the task once.
+    const parsed = parseCommand(text);
+    if (!parsed.ok) {
+      const { title, detail, hint, command } = parsed.error;
+      const card = buildErrorCard({ title, detail, hint, ...usageOf(command) });
+      await post(turn, card, claimed.recordId, undefined);
+      return;
+    }
+    // The activity id also makes the task once, should the claim above be unavailable.
     const ctx: CallContext = {
       actor,
       idempotencyKey: activity.id ? `teams:${activity.id}` : undefined,
       correlationId: activity.id,
     };
-    const reply = await runCommand(parsed.command, ctx, { api, publicUrl });
     // Only the requester's client refreshes a new task card; people who act on it join later.
-    const card = reply.taskId ? setRefreshUsers(reply.card, [activity.from.id]) : reply.card;
-    const cardActivityId = await turn.send(cardMessage(card));
-    if (reply.startedTask && reply.taskId && cardActivityId) {
-      try {
-        await api.setOrigin({ actor }, reply.taskId, conversationRefOf(activity), cardActivityId);
-      } catch (error) {
-        // The card was posted; only its live updates are lost. Say so in the log, not to the user.
-        logger.error("could not store the card's origin; the card will not update", {
-          taskId: reply.taskId,
-          error,
-        });
-        return;
-      }
-      deps.onTaskCard(reply.taskId);
-    }
+    const reply = await runCommand(parsed.command, ctx, {
+      api,
+      publicUrl,
+      cards: deps.cards,
+      refreshUserIds: [activity.from.id],
+    });
+    await post(turn, reply.card, claimed.recordId, reply.taskId, reply.shownVersion);
   }
 
-  async function onCardAction(turn: Turn): Promise<InvokeResult> {
-    const activity = turn.activity;
-    const value = (activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown } };
-    const verb = typeof value.action?.verb === "string" ? value.action.verb : "";
-    const data = (value.action?.data ?? {}) as Record<string, unknown>;
-    const taskId = typeof data.taskId === "string" ? data.taskId : "";
-    const answer = (card: CardJson): InvokeResult => ({
-      status: 200,
-      body: { statusCode: 200, type: CARD_RESPONSE, value: card },
-    });
-
-    if (verb === "help") {
-      return answer(buildHelpCard(Object.values(COMMANDS), { publicUrl }));
-    }
-    if (!["retry", "cancel", "refresh"].includes(verb) || !taskId) {
-      return answer(
-        buildErrorCard({
-          title: "This button is not one CloudOps knows",
-          hint: "Type help to see every command.",
-        }),
-      );
-    }
-    const actor = await actorFor(turn);
-    const mutating = verb !== "refresh";
-    let notice: string | undefined;
-    if (mutating && actor.role === "viewer") {
-      notice = `You can't ${verb} tasks: your role is viewer. Ask a CloudOps admin for the operator role.`;
-    } else if (mutating) {
-      // A redelivered invoke carries the same id: the API performs the action once.
-      const key = activity.id
-        ? `teams:${activity.id}`
-        : `teams:${activity.replyToId ?? ""}:${verb}:${taskId}`;
-      try {
-        if (verb === "retry") await api.retryTask({ actor, idempotencyKey: key }, taskId);
-        else await api.cancelTask({ actor, idempotencyKey: key }, taskId);
-      } catch (error) {
-        if (!(error instanceof ApiProblem) || error.status >= 500) return answer(problemCard(error));
-        notice =
-          error.status === 403
-            ? `You can't ${verb} tasks: ${error.detail ?? error.title}`
-            : (error.detail ?? error.title);
-      }
-    }
-    const acted = mutating && !notice;
-    let card: CardJson;
-    try {
-      const task = await api.getTask({ actor }, taskId);
-      const refreshUserIds = await refreshUsersFor(actor, taskId, acted ? activity.from.id : undefined);
-      card = buildTaskCard(task, { publicUrl, refreshUserIds, ...(notice ? { notice } : {}) });
-    } catch (error) {
-      return answer(problemCard(error));
-    }
-    // The invoke answer replaces the card for the person who clicked. Only an action that changed the
-    // task updates it for everyone: a refresh is one viewer's, and an edit would make every
-    // auto-refresh client invoke refresh again (20 viewers, 20 PUTs; a finished card, a loop).
-    if (acted && activity.replyToId) {
-      await turn.update({ ...cardMessage(card), id: activity.replyToId }).catch((error: unknown) => {
-        logger.warn("could not update the card for everyone", { taskId, error });
-      });
-    }
-    if (acted) deps.onTaskCard(taskId);
-    return answer(card);
+  /** The record of the card a press came from (its message id is the press's replyToId), if any. */
+  async function pressedCard(activity: IncomingActivity, taskId: string) {
+    const messageId = activity.replyToId;
+    if (!messageId || !taskId) return null;
+    const [records, origin] = await Promise.all([
+      api.listCards(bot, { taskId }).catch(() => ({ items: [] as BotCard[] })),
+      api.getOrigin(bot, taskId).catch(() => null),
+    ]);
+    const record = records.items.find((r) => r.activityId === messageId) ?? null;
+    const stored =
+      record?.conversationRef ?? (origin?.cardActivityId === messageId ? origin.conversationRef : null);
+    return { record, ref: isConversationRef(stored) ? stored : null };
   }
 
   /**
-   * The card's auto-refresh users from its stored origin, with `joining` (someone who just acted on
-   * it) added and stored so later updates carry them too. A card without an origin refreshes for the
-   * person looking at it only.
+   * Performs a press. The answer card keeps the pressed card's auto-refresh users (a viewer who only
+   * refreshes never joins); a press that changed the task records the card, adds the presser to
+   * its refresh users, and returns it to be updated for everyone.
    */
-  async function refreshUsersFor(actor: Actor, taskId: string, joining: string | undefined) {
-    const invoker = joining ? [joining] : [];
-    let ref: ConversationRef | null = null;
-    let cardActivityId: string | null = null;
-    try {
-      const origin = await api.getOrigin({ actor }, taskId);
-      if (isConversationRef(origin.conversationRef)) {
-        ref = origin.conversationRef;
-        cardActivityId = origin.cardActivityId;
-      }
-    } catch {
-      return invoker;
-    }
-    if (!ref || !cardActivityId) return invoker;
-    if (!joining || refreshUsersOf(ref).includes(joining)) return refreshUsersOf(ref);
-    const next = withRefreshUser(ref, joining);
-    await api.setOrigin({ actor }, taskId, next, cardActivityId).catch((error: unknown) => {
-      logger.warn("could not add the user to the card's auto-refresh list", { taskId, error });
+  async function pressFor(turn: Turn, actor: Actor, action: Parameters<typeof performAction>[0]) {
+    const activity = turn.activity;
+    // Read beside the action itself: only the answer card needs it.
+    const reading = pressedCard(activity, action.taskId).then((pressed) => {
+      const ref = pressed?.ref ?? null;
+      return { ref, joined: ref ? withRefreshUser(ref, activity.from.id) : conversationRefOf(activity) };
     });
-    return refreshUsersOf(next);
+    const outcome = await performAction(action, actor, activity, {
+      api,
+      publicUrl,
+      cards: deps.cards,
+      refreshUserIds: async (acted) => {
+        const { ref, joined } = await reading;
+        return acted ? refreshUsersOf(joined) : ref ? refreshUsersOf(ref) : [activity.from.id];
+      },
+    });
+    const { joined } = await reading;
+    if (!outcome.acted || !outcome.taskId || !activity.replyToId) return { outcome, tracked: null };
+    try {
+      let record = await api.registerCard(bot, {
+        conversationId: activity.conversation.id,
+        activityId: activity.replyToId,
+        taskId: outcome.taskId,
+        conversationRef: { ...joined },
+      });
+      const stored = isConversationRef(record.conversationRef) ? record.conversationRef : null;
+      if (!stored || refreshUsersOf(stored).join() !== refreshUsersOf(joined).join()) {
+        record = await api.updateCard(bot, record.id, { conversationRef: { ...joined } });
+      }
+      return { outcome, tracked: trackedOf(record) };
+    } catch (error) {
+      logger.warn("could not record the pressed card; it will not update for everyone", { error });
+      return { outcome, tracked: null };
+    }
+  }
+
+  /** A legacy Action.Submit press: the card updates in place; a refusal or other answer is a reply. */
+  async function onSubmit(
+    turn: Turn,
+    press: { outcome: ActionOutcome; tracked: TrackedCard | null },
+    recordId: string | null,
+  ): Promise<void> {
+    if (press.tracked) {
+      deps.trackCard(press.tracked);
+      return;
+    }
+    const { outcome } = press;
+    // Nothing to update in place (a refusal, help, or a card we cannot address): answer in the thread.
+    await post(turn, outcome.card, recordId, outcome.acted ? outcome.taskId : undefined);
+  }
+
+  /**
+   * An Action.Execute press. The answer (the new card for the presser) goes back at once; the
+   * update for everyone else is the card updater's, sent afterwards within the conversation's rate
+   * limit, so a throttled connector never holds the answer past Teams' invoke deadline.
+   */
+  async function onCardAction(turn: Turn): Promise<InvokeResult> {
+    const actor = await actorFor(turn);
+    const { outcome, tracked } = await pressFor(turn, actor, invokeAction(turn.activity));
+    if (tracked) deps.trackCard(tracked);
+    return { status: 200, body: { statusCode: 200, type: CARD_RESPONSE, value: outcome.card } };
   }
 
   return async function handleTurn(turn: Turn): Promise<InvokeResult | undefined> {
@@ -213,13 +301,15 @@ export function createTurnHandler(deps: TurnDeps) {
       if (turn.activity.type === "invoke" && turn.activity.name === "adaptiveCard/action")
         return await onCardAction(turn);
       if (turn.activity.type === "invoke") return { status: 200, body: {} };
+      if (isBotArrival(turn.activity)) await welcome(turn, { api, publicUrl, logger });
       return undefined;
     } catch (error) {
       logger.error("bot turn failed", { error, type: turn.activity.type });
       if (turn.activity.type === "invoke") {
         return { status: 200, body: { statusCode: 200, type: CARD_RESPONSE, value: problemCard(error) } };
       }
-      await turn.send(cardMessage(problemCard(error))).catch(() => undefined);
+      if (turn.activity.type === "message")
+        await turn.send(cardMessage(problemCard(error))).catch(() => undefined);
       return undefined;
     }
   };

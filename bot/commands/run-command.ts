@@ -1,10 +1,10 @@
 import type { CardJson } from "../../cards/expand";
 import { buildFactsCard } from "../../cards/facts-card";
 import { buildHelpCard } from "../../cards/help-card";
-import { buildTaskCard } from "../../cards/task-card";
 import { buildTaskListCard, taskRow } from "../../cards/task-list-card";
 import type { ApiClient, CallContext } from "../api-client";
 import { problemCard, viewerRefusal } from "../replies";
+import { type TaskCards, taskVersion } from "../task-cards";
 import { COMMANDS } from "./catalog";
 import { runDbCommand } from "./database-picker";
 import type { Command } from "./parse";
@@ -13,6 +13,9 @@ import { resolveEnvironment, resolveProject } from "./resolve-names";
 export interface CommandDeps {
   api: ApiClient;
   publicUrl: string;
+  cards: TaskCards;
+  /** Teams ids whose clients auto-refresh a task card the command shows. */
+  refreshUserIds?: readonly string[];
 }
 
 /** What the bot answers: a card, and the task it follows when the command started or showed one. */
@@ -21,6 +24,8 @@ export interface CommandReply {
   taskId?: string;
   /** True when the card is the live card of a task the command just started. */
   startedTask?: boolean;
+  /** The version of the task the card shows (see taskVersion), so an unchanged task is not re-sent. */
+  shownVersion?: string;
 }
 
 const DEFAULT_SANDBOX_TTL = 60;
@@ -40,6 +45,7 @@ export async function runCommand(
   deps: CommandDeps,
 ): Promise<CommandReply> {
   const { api, publicUrl } = deps;
+  const extras = deps.refreshUserIds ? { refreshUserIds: deps.refreshUserIds } : {};
   if (COMMANDS[command.name].mutating && ctx.actor.role === "viewer") {
     return { card: viewerRefusal(ctx.actor, VERB_PHRASE[command.name] ?? command.name) };
   }
@@ -48,12 +54,17 @@ export async function runCommand(
     if (started?.kind === "card") return { card: started.card };
     if (started?.kind === "task") {
       const task = await api.getTask(ctx, started.taskId);
-      return { card: buildTaskCard(task, { publicUrl }), taskId: task.id, startedTask: true };
+      const card = await deps.cards.build(task, extras);
+      return { card, taskId: task.id, startedTask: true, shownVersion: taskVersion(task) };
     }
     switch (command.name) {
       case "status": {
         const task = await api.getTask(ctx, command.taskId);
-        return { card: buildTaskCard(task, { publicUrl }), taskId: task.id };
+        return {
+          card: await deps.cards.build(task, extras),
+          taskId: task.id,
+          shownVersion: taskVersion(task),
+        };
       }
       case "tasks": {
         const page = await api.listTasks(ctx, 10);

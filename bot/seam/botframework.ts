@@ -67,6 +67,21 @@ export interface BotFrameworkSeam {
   updateMessage(ref: ConversationRef, message: OutgoingActivity & { id: string }): Promise<void>;
 }
 
+type AuthenticateRequestResult = Awaited<
+  ReturnType<ConfigurationBotFrameworkAuthentication["authenticateRequest"]>
+>;
+
+/** CloudAdapter with the authenticated entry point (protected in the SDK) open to the seam. */
+class SeamAdapter extends CloudAdapter {
+  processAuthenticated(
+    authenticated: AuthenticateRequestResult,
+    activity: Activity,
+    logic: (context: TurnContext) => Promise<void>,
+  ) {
+    return this.processActivity(authenticated, activity, logic);
+  }
+}
+
 /** Builds the SDK adapter: with an app id, Bot Framework JWT auth; without one, auth off. */
 export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logger): BotFrameworkSeam {
   const appId = credentials.appId ?? "";
@@ -80,7 +95,7 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
         }
       : {},
   );
-  const adapter = new CloudAdapter(auth);
+  const adapter = new SeamAdapter(auth);
   // Our handlers catch their own errors; anything reaching here is a bug worth a log line, never a crash.
   adapter.onTurnError = async (_context, error) => {
     logger.error("bot turn failed", { error });
@@ -110,23 +125,21 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
       // The SDK would reject this too, but prints a stack for every such request: answer it here.
       if (appId && !/^Bearer\s+\S+/i.test(request.headers.authorization ?? ""))
         return { status: 401, body: undefined };
-      let status = 200;
-      let body: unknown;
-      const response = {
-        socket: undefined,
-        status(code: number) {
-          status = code;
-        },
-        header() {},
-        send(payload: unknown) {
-          body = payload;
-        },
-        end() {},
-      };
-      await adapter.process(
-        { method: "POST", body: request.body as Record<string, unknown>, headers: request.headers },
-        response,
-        async (context) => {
+      const activity = request.body as Activity;
+      // Authenticated here rather than inside CloudAdapter.process, which console.error()s the whole
+      // multi-line SDK stack for every bad token; a garbage token is one warning line.
+      let authenticated: AuthenticateRequestResult;
+      try {
+        authenticated = await auth.authenticateRequest(activity, request.headers.authorization ?? "");
+      } catch (error) {
+        logger.warn("activity refused: its Bot Framework token did not verify", {
+          reason: oneLine(error),
+          type: activity.type,
+        });
+        return { status: 401, body: undefined };
+      }
+      try {
+        const invoke = await adapter.processAuthenticated(authenticated, activity, async (context) => {
           const result = await handler(turnOf(context));
           if (result && context.activity.type === "invoke") {
             await context.sendActivity({
@@ -134,12 +147,13 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
               value: { status: result.status, body: result.body },
             });
           }
-        },
-      );
-      // The SDK answers failures with the exception text; never hand that to a caller.
-      if (status >= 500) return { status, body: undefined };
-      if (status === 401) return { status, body: undefined };
-      return { status, body };
+        });
+        return { status: invoke?.status ?? 200, body: invoke?.body };
+      } catch (error) {
+        // Never hand the SDK's exception text to a caller.
+        logger.error("activity processing failed", { reason: oneLine(error), type: activity.type });
+        return { status: 500, body: undefined };
+      }
     },
 
     async updateMessage(ref, message) {
@@ -150,7 +164,16 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
         ref as unknown as Partial<ConversationReference>,
         async (context) => {
           try {
-            await context.updateActivity(message as Partial<Activity>);
+            // Not context.updateActivity: it stamps the continuation activity's id (a random one
+            // when the reference has none) as replyToId. An edit replies to nothing.
+            await context.adapter.updateActivity(context, {
+              ...(message as Partial<Activity>),
+              channelId: ref.channelId,
+              serviceUrl: ref.serviceUrl,
+              conversation: ref.conversation as Activity["conversation"],
+              from: ref.bot as Activity["from"],
+              ...(ref.user ? { recipient: ref.user as Activity["recipient"] } : {}),
+            });
           } catch (error) {
             failure = error;
           }
@@ -173,4 +196,10 @@ function toConnectorError(error: unknown): ConnectorCallError {
     Number.isFinite(seconds) ? seconds * 1000 : undefined,
     `Bot Connector answered ${e.statusCode ?? "with a network error"}`,
   );
+}
+
+/** An error as one log line: the SDK's errors carry multi-line stacks and nested causes. */
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return (text.split("\n")[0] ?? "").slice(0, 300);
 }

@@ -1,15 +1,17 @@
-import { buildTaskCard } from "../../cards/task-card";
+import type { BotCard } from "../../contracts/bot-cards";
+import { isTerminal } from "../../domain/model/task-status";
+import { backoffDelay } from "../../platform/backoff";
 import type { Logger } from "../../platform/logger";
-import { createSlidingWindowLimiter } from "../../platform/rate-limit/sliding-window-limiter";
 import { type Instruments, noopInstruments } from "../../platform/telemetry/instruments";
 import { contextFromTraceparent, withSpan } from "../../platform/telemetry/spans";
 import { type ConversationRef, cardMessage, isConversationRef, refreshUsersOf } from "../activity";
 import { type ApiClient, ApiProblem } from "../api-client";
+import type { ConversationGate } from "../conversation-gate";
 import type { Actor } from "../identity";
 import { ConnectorCallError } from "../seam/botframework";
-import { createCoalescer, type DeliveryOutcome } from "./coalescer";
+import { type TaskCards, taskVersion } from "../task-cards";
+import { CARD_DELIVERY_BACKOFF, createCoalescer, type DeliveryOutcome } from "./coalescer";
 import { followEventStream, type SseSubscription } from "./sse-client";
-import { TEAMS_CONVERSATION_LIMITS } from "./teams-limits";
 
 export interface CardUpdaterDeps {
   api: ApiClient;
@@ -18,7 +20,9 @@ export interface CardUpdaterDeps {
     ref: ConversationRef,
     message: ReturnType<typeof cardMessage> & { id: string },
   ): Promise<void>;
-  publicUrl: string;
+  cards: TaskCards;
+  /** The per-conversation limit every send of the bot shares. */
+  gate: ConversationGate;
   logger: Logger;
   /** At most one update per card per this interval (default 1500 ms). */
   minIntervalMs?: number;
@@ -26,61 +30,148 @@ export interface CardUpdaterDeps {
   instruments?: Instruments;
 }
 
-/** The bot reads tasks and origins as itself; reads need no user behind them. */
+/** One posted message showing a task. `recordId` null: a legacy origin with no bot_cards row. */
+export interface TrackedCard {
+  key: string;
+  recordId: string | null;
+  taskId: string;
+  activityId: string;
+  ref: ConversationRef;
+  deliveredStatus: string | null;
+  attempts: number;
+  /** The task version the message shows, when known (taskVersion); an unchanged task is not re-sent. */
+  shownVersion?: string;
+}
+
+/** The bot reads tasks and cards as itself; reads need no user behind them. */
 const UPDATER: Actor = { id: "cloudops-card-updater", name: "CloudOps card updater", role: "viewer" };
 const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
+/** How long the list of a task's cards is trusted before a task event reads it again. */
+const CARDS_TTL_MS = 10_000;
+
+/** A bot_cards record as a tracked card, or null when it cannot be updated (no message, bad ref). */
+export function trackedOf(card: BotCard): TrackedCard | null {
+  if (!card.activityId || !card.taskId || !isConversationRef(card.conversationRef)) return null;
+  return {
+    key: card.id,
+    recordId: card.id,
+    taskId: card.taskId,
+    activityId: card.activityId,
+    ref: card.conversationRef,
+    deliveredStatus: card.deliveredStatus,
+    attempts: card.attempts,
+  };
+}
 
 /**
- * Keeps every bot card in step with its task: follows the API's all-tasks event stream, coalesces
- * events per task, and replaces the card in place within Teams' per-conversation limits. A failed
- * update is logged and retried; it never throws into the process and never touches the task.
+ * Keeps every card of every task current: follows the API's all-tasks event stream, coalesces per
+ * card, and replaces each card in place within Teams' per-conversation limits. A task may have
+ * several cards (the one that started it, a `status` card someone clicked Retry on, …). An update
+ * the connector refuses for now (429, 5xx) is retried with capped backoff for as long as it takes,
+ * and recorded with its card (bot_cards) so a restarted bot carries on until the final state lands.
  */
 export function createCardUpdater(deps: CardUpdaterDeps) {
-  const { api, logger } = deps;
+  const { api, logger, gate } = deps;
   const instruments = deps.instruments ?? noopInstruments;
   const ctx = { actor: UPDATER };
-  const limiter = createSlidingWindowLimiter(TEAMS_CONVERSATION_LIMITS);
-  // Origins never change once stored, so one read per task and process is enough.
-  const origins = new Map<string, { ref: ConversationRef; cardActivityId: string }>();
+  const tracked = new Map<string, TrackedCard>();
+  const byTask = new Map<string, { keys: Set<string>; loadedAt: number }>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
   let subscription: SseSubscription | null = null;
+  let stopped = false;
 
-  async function originOf(taskId: string) {
-    const known = origins.get(taskId);
-    if (known) return known;
-    const origin = await api.getOrigin(ctx, taskId);
-    if (!origin.cardActivityId || !isConversationRef(origin.conversationRef)) return null;
-    const found = { ref: origin.conversationRef, cardActivityId: origin.cardActivityId };
-    if (origins.size > 10_000) origins.clear();
-    origins.set(taskId, found);
-    return found;
+  function remember(card: TrackedCard): void {
+    const entry = byTask.get(card.taskId) ?? { keys: new Set<string>(), loadedAt: 0 };
+    // One message, one key: a record of the message replaces a legacy origin key of it.
+    for (const key of entry.keys) {
+      const other = tracked.get(key);
+      if (key === card.key || other?.activityId !== card.activityId) continue;
+      if (!card.recordId) return;
+      entry.keys.delete(key);
+      tracked.delete(key);
+    }
+    const known = tracked.get(card.key);
+    tracked.set(card.key, known ? { ...card, attempts: known.attempts } : card);
+    entry.keys.add(card.key);
+    byTask.set(card.taskId, entry);
   }
 
-  async function deliver(taskId: string): Promise<DeliveryOutcome> {
+  /** Every card of a task: its bot_cards records plus a legacy origin no record covers. */
+  async function loadCards(taskId: string): Promise<void> {
+    const entry = byTask.get(taskId);
+    if (entry && Date.now() - entry.loadedAt < CARDS_TTL_MS) return;
+    const [records, origin] = await Promise.all([
+      api.listCards(ctx, { taskId }),
+      api.getOrigin(ctx, taskId).catch(() => null),
+    ]);
+    const cards = records.items.map(trackedOf).filter((c): c is TrackedCard => c !== null);
+    for (const card of cards) remember(card);
+    if (origin?.cardActivityId && isConversationRef(origin.conversationRef)) {
+      const activityId = origin.cardActivityId;
+      if (!cards.some((c) => c.activityId === activityId)) {
+        remember({
+          key: `origin:${taskId}`,
+          recordId: null,
+          taskId,
+          activityId,
+          ref: origin.conversationRef,
+          deliveredStatus: null,
+          attempts: 0,
+        });
+      }
+    }
+    const loaded = byTask.get(taskId) ?? { keys: new Set<string>(), loadedAt: 0 };
+    loaded.loadedAt = Date.now();
+    byTask.set(taskId, loaded);
+  }
+
+  async function record(card: TrackedCard, patch: Parameters<ApiClient["updateCard"]>[2]): Promise<void> {
+    if (!card.recordId) return;
     try {
-      const origin = await originOf(taskId);
-      if (!origin) return { kind: "drop" };
-      const wait = limiter.take(origin.ref.conversation.id, Date.now());
-      if (wait > 0) return { kind: "later", delayMs: wait };
-      const task = await api.getTask(ctx, taskId);
-      const card = buildTaskCard(task, {
-        publicUrl: deps.publicUrl,
-        refreshUserIds: refreshUsersOf(origin.ref),
-      });
-      // The update joins the task's trace: the last span of the front-door action.
-      await withSpan(
-        "card.update",
-        {
-          parent: contextFromTraceparent(task.traceparent),
-          attributes: { "cloudops.task.id": taskId, "cloudops.task.status": task.status },
-        },
-        () =>
-          deps.updateMessage(
-            origin.ref,
-            cardMessage(card, origin.cardActivityId) as ReturnType<typeof cardMessage> & { id: string },
+      await api.updateCard(ctx, card.recordId, patch);
+    } catch (error) {
+      // The update itself is done or still retried in memory; only the restart safety net lags.
+      logger.warn("could not record the card's delivery state", { taskId: card.taskId, error });
+    }
+  }
+
+  async function deliver(key: string): Promise<DeliveryOutcome> {
+    const card = tracked.get(key);
+    if (!card) return { kind: "drop" };
+    try {
+      const task = await api.getTask(ctx, card.taskId);
+      // The card just posted for a command may already show this: then no edit, no rate-limit slot.
+      if (card.shownVersion !== taskVersion(task)) {
+        const content = await deps.cards.build(task, { refreshUserIds: refreshUsersOf(card.ref) });
+        // The limit spaces the calls themselves, not the reads before them.
+        const sent = await gate.tryRun(card.ref.conversation.id, () =>
+          // The update joins the task's trace: the last span of the front-door action.
+          withSpan(
+            "card.update",
+            {
+              parent: contextFromTraceparent(task.traceparent),
+              attributes: { "cloudops.task.id": card.taskId, "cloudops.task.status": task.status },
+            },
+            () => deps.updateMessage(card.ref, { ...cardMessage(content), id: card.activityId }),
           ),
-      );
-      instruments.cardUpdates.add(1, { outcome: "sent" });
-      logger.debug("card updated", { taskId, status: task.status });
+        );
+        if (!sent.ran) return { kind: "later", delayMs: sent.waitMs };
+        instruments.cardUpdates.add(1, { outcome: "sent" });
+      }
+      const final = isTerminal(task.status);
+      if (card.deliveredStatus !== task.status || card.attempts > 0 || final) {
+        await record(card, {
+          deliveredStatus: task.status,
+          settled: final,
+          attempts: 0,
+          nextAttemptAt: null,
+          lastError: null,
+        });
+      }
+      card.deliveredStatus = task.status;
+      card.shownVersion = taskVersion(task);
+      card.attempts = 0;
+      logger.debug("card updated", { taskId: card.taskId, status: task.status });
       return { kind: "done" };
     } catch (error) {
       if (error instanceof ConnectorCallError) {
@@ -89,50 +180,113 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
       if (error instanceof ApiProblem && error.status === 404) return { kind: "drop" };
       if (error instanceof ConnectorCallError && error.status !== undefined && !RETRYABLE.has(error.status)) {
         logger.warn("card update refused by the Bot Connector; giving up on this card", {
-          taskId,
+          taskId: card.taskId,
           status: error.status,
         });
+        await record(card, { settled: true, lastError: `Bot Connector answered ${error.status}` });
         return { kind: "drop" };
       }
+      card.attempts += 1;
       const retryAfterMs =
         error instanceof ConnectorCallError || error instanceof ApiProblem ? error.retryAfterMs : undefined;
-      logger.warn("card update failed; will retry", { taskId, error, retryAfterMs });
-      return { kind: "failed", retryAfterMs };
+      const delayMs = Math.max(retryAfterMs ?? 0, backoffDelay(card.attempts, CARD_DELIVERY_BACKOFF));
+      logger.warn("card update failed; will retry", {
+        taskId: card.taskId,
+        attempts: card.attempts,
+        delayMs,
+      });
+      await record(card, {
+        attempts: card.attempts,
+        nextAttemptAt: new Date(Date.now() + delayMs).toISOString(),
+        lastError: error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500),
+      });
+      // "later", not "failed": the final state must land however long Teams throttles (capped backoff).
+      return { kind: "later", delayMs };
     }
   }
 
-  const coalescer = createCoalescer({
-    minIntervalMs: deps.minIntervalMs ?? 1500,
-    deliver,
-    onGiveUp: (taskId, attempts) => logger.error("card update given up", { taskId, attempts }),
-  });
+  const coalescer = createCoalescer({ minIntervalMs: deps.minIntervalMs ?? 1500, deliver });
+
+  function pushLater(key: string, delayMs: number): void {
+    if (delayMs <= 0) {
+      coalescer.push(key);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      coalescer.push(key);
+    }, delayMs);
+    timers.add(timer);
+  }
+
+  async function onTaskEvent(taskId: string): Promise<void> {
+    try {
+      await loadCards(taskId);
+    } catch (error) {
+      logger.warn("could not read the cards of a task; using the ones known", { taskId, error });
+    }
+    for (const key of byTask.get(taskId)?.keys ?? []) coalescer.push(key);
+  }
+
+  /** Picks up every update still owed from before a restart; retries until the API answers. */
+  async function resumePending(): Promise<void> {
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        const pending = await api.listCards(ctx, { unsettled: "true" });
+        for (const record of pending.items) {
+          const card = trackedOf(record);
+          if (!card) continue;
+          remember(card);
+          const due = record.nextAttemptAt ? Date.parse(record.nextAttemptAt) - Date.now() : 0;
+          pushLater(card.key, Math.min(Math.max(0, due), CARD_DELIVERY_BACKOFF.maxDelayMs));
+        }
+        if (pending.items.length > 0) logger.info("resuming card updates", { cards: pending.items.length });
+        return;
+      } catch (error) {
+        logger.warn("could not read pending card updates; retrying", { error, attempt });
+        await new Promise((resolve) => pushTimer(resolve, backoffDelay(attempt, CARD_DELIVERY_BACKOFF)));
+      }
+    }
+  }
+
+  function pushTimer(resolve: (value: unknown) => void, ms: number): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      resolve(undefined);
+    }, ms);
+    timers.add(timer);
+  }
 
   return {
-    /** Starts following task events; resolves at once (the stream reconnects by itself). */
+    /** Starts following task events and resumes pending updates; resolves at once. */
     start(): void {
       if (subscription) return;
+      stopped = false;
+      void resumePending();
       subscription = followEventStream({
         open: (lastEventId, signal) => api.openEventStream(ctx, lastEventId, signal),
         onMessage: (message) => {
           if (message.event === "message" || message.event === "ping") return;
           const taskId = taskIdOf(message.data);
-          if (taskId) coalescer.push(taskId);
+          if (taskId) void onTaskEvent(taskId);
         },
         logger,
       });
     },
-    /** Asks for an update of one task's card now (e.g. right after its origin was stored). */
-    track(taskId: string): void {
-      coalescer.push(taskId);
+    /** Keeps this card current from now on and updates it (for everyone) soon. */
+    track(card: TrackedCard): void {
+      remember(card);
+      coalescer.push(card.key);
     },
-    /** True when no update of this task's card is waiting, scheduled or being sent. */
-    settled: (taskId: string): boolean => coalescer.isIdle(taskId),
-    /** Forgets a cached origin (e.g. the card moved to a newer message). */
-    forget(taskId: string): void {
-      origins.delete(taskId);
+    /** True when no update of any card of the task is waiting, scheduled or being sent. */
+    settled(taskId: string): boolean {
+      return [...(byTask.get(taskId)?.keys ?? [])].every((key) => coalescer.isIdle(key));
     },
     async stop(): Promise<void> {
+      stopped = true;
       coalescer.stop();
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       await subscription?.close();
       subscription = null;
     },

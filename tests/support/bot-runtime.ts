@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRuntime, type Runtime } from "../../compose";
 import { loadConfig } from "../../config";
-import { createLogger } from "../../platform/logger";
+import { createLogger, type Logger } from "../../platform/logger";
 import { type FakeConnector, startFakeConnector } from "./fake-connector";
 import { channelMessage, type TeamsUser } from "./teams-activities";
 
@@ -32,6 +32,8 @@ export interface BotRuntimeOptions {
   dataDir?: string;
   /** Reuse a fake connector; it is then left running on stop. */
   connector?: FakeConnector;
+  /** The process logger (default: silent). */
+  logger?: Logger;
 }
 
 /** The whole process (API, worker, bot) on a loopback port with a fake Bot Connector and short steps. */
@@ -54,7 +56,7 @@ export async function startBotRuntime(
     port: 0,
     host: "127.0.0.1",
   };
-  const runtime = await createRuntime(config, createLogger("silent"));
+  const runtime = await createRuntime(config, options.logger ?? createLogger("silent"));
   const port = await runtime.start();
   const url = `http://127.0.0.1:${port}`;
 

@@ -21,6 +21,15 @@ export interface FakeConnector {
   members: Map<string, { email?: string; userPrincipalName?: string; name?: string }>;
   /** The next `times` PUTs answer `status` (with Retry-After seconds when given) instead of 200. */
   failUpdates(times: number, status: number, retryAfterSeconds?: number): void;
+  /**
+   * Sustained throttling, as Teams does to a noisy bot: for `forMs` (default a minute) every call
+   * (send, update, roster lookup) answers 429 with `Retry-After: retryAfterSeconds` (default 3).
+   */
+  throttle(options?: { forMs?: number; retryAfterSeconds?: number }): void;
+  /** Ends a throttle window early. */
+  stopThrottling(): void;
+  /** True while a throttle window is open. */
+  throttling(): boolean;
   /** Successful PUTs of one message, in order. */
   updatesOf(activityId: string): ConnectorCall[];
   /** Resolves with the first recorded call matching `predicate` (waiting for it). */
@@ -35,6 +44,8 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   const waiters: Array<{ predicate: (c: ConnectorCall) => boolean; resolve: (c: ConnectorCall) => void }> =
     [];
   let failures: Array<{ status: number; retryAfter?: number }> = [];
+  let throttledUntil = 0;
+  let throttleRetryAfter = 3;
   let next = 0;
 
   const record = (call: ConnectorCall) => {
@@ -58,6 +69,23 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     if (!match?.[1]) return send(404, { error: { code: "NotFound", message: url.pathname } });
     const conversationId = decodeURIComponent(match[1]);
     const tail = match[3] ? decodeURIComponent(match[3]) : undefined;
+    if (Date.now() < throttledUntil) {
+      const method = (req.method ?? "GET") as ConnectorCall["method"];
+      record({
+        method,
+        conversationId,
+        activityId: tail,
+        resultId: undefined,
+        status: 429,
+        body,
+        at: Date.now(),
+      });
+      return send(
+        429,
+        { error: { code: "Throttled", message: "Too many requests" } },
+        { "retry-after": String(throttleRetryAfter) },
+      );
+    }
     if (match[2] === "members" && req.method === "GET") {
       const member = tail ? members.get(tail) : undefined;
       if (!member) return send(404, { error: { code: "MemberNotFound", message: "unknown member" } });
@@ -115,6 +143,14 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     failUpdates(times, status, retryAfterSeconds) {
       failures = Array.from({ length: times }, () => ({ status, retryAfter: retryAfterSeconds }));
     },
+    throttle(options = {}) {
+      throttledUntil = Date.now() + (options.forMs ?? 60_000);
+      throttleRetryAfter = options.retryAfterSeconds ?? 3;
+    },
+    stopThrottling() {
+      throttledUntil = 0;
+    },
+    throttling: () => Date.now() < throttledUntil,
     updatesOf(activityId) {
       return calls.filter((c) => c.method === "PUT" && c.activityId === activityId && c.status === 200);
     },

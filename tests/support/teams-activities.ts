@@ -94,3 +94,80 @@ export function cardActionInvoke(options: {
     },
   };
 }
+
+/** A personal (1:1) conversation of a user with the bot. */
+export function personalConversation(user: TeamsUser = ADELE) {
+  return { conversationType: "personal", tenantId: TENANT_ID, id: `a:1personal-${user.id.slice(3)}` };
+}
+
+/** What Teams sends when the bot is added: to a team (channel) or a personal chat. */
+export function botAddedActivity(options: {
+  serviceUrl: string;
+  conversationId: string;
+  scope: "team" | "personal";
+  /** Who joined; the bot by default. */
+  membersAdded?: Array<{ id: string }>;
+  user?: TeamsUser;
+}) {
+  const user = options.user ?? ADELE;
+  const team = options.scope === "team";
+  return {
+    type: "conversationUpdate",
+    id: `f:${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    serviceUrl: options.serviceUrl,
+    channelId: "msteams",
+    from: { ...user },
+    recipient: { ...BOT },
+    conversation: team
+      ? { isGroup: true, conversationType: "channel", tenantId: TENANT_ID, id: options.conversationId }
+      : { ...personalConversation(user), id: options.conversationId },
+    membersAdded: options.membersAdded ?? [{ id: BOT.id }],
+    channelData: team
+      ? {
+          eventType: "teamMemberAdded",
+          team: { id: options.conversationId, name: "Platform" },
+          tenant: { id: TENANT_ID },
+        }
+      : { tenant: { id: TENANT_ID } },
+  };
+}
+
+/** The installationUpdate Teams sends alongside conversationUpdate when the app is installed. */
+export function installationUpdate(options: {
+  serviceUrl: string;
+  conversationId: string;
+  action: "add" | "remove";
+}) {
+  return {
+    type: "installationUpdate",
+    id: `f:${randomUUID()}`,
+    action: options.action,
+    timestamp: new Date().toISOString(),
+    serviceUrl: options.serviceUrl,
+    channelId: "msteams",
+    from: { ...ADELE },
+    recipient: { ...BOT },
+    conversation: {
+      isGroup: true,
+      conversationType: "channel",
+      tenantId: TENANT_ID,
+      id: options.conversationId,
+    },
+    channelData: { tenant: { id: TENANT_ID }, source: { name: "message" } },
+  };
+}
+
+/** A legacy client's Action.Submit press: a message with the button's data as `value` and no text. */
+export function submitMessage(options: {
+  serviceUrl: string;
+  conversationId: string;
+  replyToId: string;
+  value: Record<string, unknown>;
+  user?: TeamsUser;
+  id?: string;
+}) {
+  const message = channelMessage({ ...options, text: "" });
+  const { text: _text, entities: _entities, ...rest } = message;
+  return { ...rest, replyToId: options.replyToId, value: options.value };
+}
