@@ -16,6 +16,8 @@ export interface OtlpReceiver {
   /** The base URL to put into OTEL_EXPORTER_OTLP_ENDPOINT. */
   url: string;
   spans: ReceivedSpan[];
+  /** Spans received (also counted when `keepSpans` is false). */
+  spanCount: number;
   /** How many metric export requests arrived (POST /v1/metrics). */
   metricExports: number;
   close(): Promise<void>;
@@ -43,9 +45,10 @@ const attrs = (list: KeyValue[] = []) => Object.fromEntries(list.map((a) => [a.k
  * POST /v1/traces and /v1/metrics, answered 200 with an empty export response, as a collector does.
  * Ids arrive as hex strings (the OTLP/JSON mapping).
  */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(options: { keepSpans?: boolean } = {}): Promise<OtlpReceiver> {
+  const keep = options.keepSpans ?? true;
   const spans: ReceivedSpan[] = [];
-  const receiver = { spans, metricExports: 0 } as Omit<OtlpReceiver, "url" | "close">;
+  const receiver = { spans, spanCount: 0, metricExports: 0 } as Omit<OtlpReceiver, "url" | "close">;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -62,6 +65,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           const resource = attrs((rs.resource as { attributes?: KeyValue[] } | undefined)?.attributes);
           for (const ss of (rs.scopeSpans ?? []) as Array<{ spans?: Array<Record<string, unknown>> }>) {
             for (const s of ss.spans ?? []) {
+              receiver.spanCount++;
+              if (!keep) continue;
               spans.push({
                 traceId: String(s.traceId),
                 spanId: String(s.spanId),
