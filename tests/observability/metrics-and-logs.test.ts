@@ -6,7 +6,9 @@ import { createRuntime, type Runtime } from "../../compose";
 import { loadConfig } from "../../config";
 import type { TaskDetail } from "../../contracts/tasks";
 import type { LogFields, Logger } from "../../platform/logger";
+import { type FakeConnector, startFakeConnector } from "../support/fake-connector";
 import { scrape } from "../support/prometheus";
+import { sendTaskCommand } from "../support/teams-command";
 
 // The whole process in demo mode (memory queue, SQLite): no service needed, so it runs in every `npm test`.
 
@@ -38,10 +40,12 @@ describe("GET /metrics, request logs and failure logs", () => {
   let runtime: Runtime;
   let url: string;
   let dataDir: string;
+  let connector: FakeConnector;
   const auth = { authorization: `Bearer ${TOKEN}` };
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "cloudops-metrics-"));
+    connector = await startFakeConnector();
     const config = loadConfig({
       DATA_DIR: dataDir,
       // Long enough that three queued restarts of one workload are still in line when the next scrape runs.
@@ -56,6 +60,7 @@ describe("GET /metrics, request logs and failure logs", () => {
 
   afterAll(async () => {
     await runtime?.stop();
+    await connector?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -207,6 +212,40 @@ describe("GET /metrics, request logs and failure logs", () => {
       after.count("cloudops_step_duration_seconds", { type: "deploy", step: "plan", status: "failed" }),
     ).toBe(
       before.count("cloudops_step_duration_seconds", { type: "deploy", step: "plan", status: "failed" }) + 1,
+    );
+  }, 60_000);
+
+  it("logs one line per bot turn without the message text, and counts turns and card updates", async () => {
+    const before = await scrape(url, auth);
+    const { activity, taskId } = await sendTaskCommand(
+      url,
+      connector,
+      "19:metrics@thread.tacv2",
+      "restart prod/worker",
+    );
+    const detail = await finished(taskId);
+    expect(detail.correlationId).toBe(activity.id);
+
+    const turn = entries.find((e) => e.msg === "bot turn" && e.fields.activityId === activity.id);
+    expect(turn?.level).toBe("info");
+    expect(turn?.fields).toMatchObject({ type: "message", status: 200, userId: activity.from.aadObjectId });
+    expect(JSON.stringify(turn)).not.toContain("restart prod/worker");
+
+    // The card is updated in place as the task runs; the count moves once the connector has answered.
+    const sent = { outcome: "sent" };
+    const deadline = Date.now() + 30_000;
+    let after = await scrape(url, auth);
+    while (
+      after.value("cloudops_card_updates_total", sent) <= before.value("cloudops_card_updates_total", sent)
+    ) {
+      if (Date.now() > deadline) throw new Error("no card update was counted");
+      await new Promise((r) => setTimeout(r, 100));
+      after = await scrape(url, auth);
+    }
+    expect(connector.calls.some((c) => c.method === "PUT")).toBe(true);
+    const turns = { kind: "message", outcome: "ok" };
+    expect(after.value("cloudops_bot_turns_total", turns)).toBe(
+      before.value("cloudops_bot_turns_total", turns) + 1,
     );
   }, 60_000);
 });

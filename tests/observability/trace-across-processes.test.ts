@@ -7,7 +7,6 @@ import { loadConfig } from "../../config";
 import type { TaskDetail } from "../../contracts/tasks";
 import { stepsOf } from "../../domain/model/task-types";
 import { createLogger } from "../../platform/logger";
-import { cardOf, taskIdOnCard } from "../support/bot-runtime";
 import { createTestDatabase, type TestDatabase } from "../support/databases";
 import { type FakeConnector, startFakeConnector } from "../support/fake-connector";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver";
@@ -15,7 +14,7 @@ import { type AppProcess, startAppProcess } from "../support/process";
 import { scrape } from "../support/prometheus";
 import { deleteRedisKeys } from "../support/redis-keys";
 import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
-import { channelMessage } from "../support/teams-activities";
+import { sendTaskCommand } from "../support/teams-command";
 import { startTraceCollector, type TraceCollector } from "../support/trace-collector";
 
 // Three processes' worth of CloudOps: an API runtime and a bot runtime in this process (spans to an
@@ -172,19 +171,12 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
   }, 120_000);
 
   it("follows a Teams message through the bot turn, the API and the worker to the card update", async () => {
-    const activity = channelMessage({
-      serviceUrl: connector.url,
-      conversationId: `19:obs-${uniqueSuffix()}@thread.tacv2`,
-      text: "restart prod/api",
-    });
-    const answer = await fetch(`${botUrl}/api/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(activity),
-    });
-    expect(answer.status).toBe(200);
-    const reply = await connector.waitFor((c) => c.method === "POST" && c.activityId === activity.id);
-    const taskId = taskIdOnCard(cardOf(reply.body));
+    const { activity, taskId } = await sendTaskCommand(
+      botUrl,
+      connector,
+      `19:obs-${uniqueSuffix()}@thread.tacv2`,
+      "restart prod/api",
+    );
     const detail = await finished(taskId);
     expect(detail.status).toBe("succeeded");
     expect(detail.correlationId).toBe(activity.id);
