@@ -7,6 +7,7 @@ import type { Dialect } from "../../db/client";
 import { newId } from "../../domain/model/ids";
 import { stepsOf, TASK_TYPE_NAMES, type TaskType } from "../../domain/model/task-types";
 import { createLogger } from "../../platform/logger";
+import { startTracing } from "../../platform/telemetry/tracing";
 import { createTestDatabase } from "../support/databases";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);
@@ -19,6 +20,14 @@ const config = loadConfig({
   LOG_LEVEL: "silent",
   DATABASE_URL: testDb.url,
   REDIS_PREFIX: `cloudops-bench-${process.pid}`,
+  // Set by the tracing comparison of api-bench.ts: spans go over OTLP to its local receiver.
+  OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+const tracing = await startTracing({
+  serviceName: "cloudops-bench",
+  role: "api",
+  version: "bench",
+  otlp: config.telemetry.otlpTraces,
 });
 config.port = 0;
 config.host = "127.0.0.1";
@@ -72,6 +81,7 @@ process.stdout.write(`READY ${port}\n`);
 
 const stop = async () => {
   await runtime.stop();
+  await tracing.shutdown();
   await testDb.destroy().catch(() => undefined);
   process.exit(0);
 };

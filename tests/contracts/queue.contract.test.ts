@@ -49,6 +49,21 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
     expect(recorder.maxOverlapPerEntity()).toBe(1);
   });
 
+  it("hands an item's traceparent to its delivery, so the worker's spans join the enqueuing trace", async () => {
+    const { queue } = await open();
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const seen: Array<string | undefined> = [];
+    await queue.start(async (delivery) => {
+      seen.push(delivery.traceparent);
+      return { kind: "done" };
+    });
+    await queue.enqueue({ entityId: "env/traced", taskId: "traced-1", traceparent });
+    await queue.enqueue({ entityId: "env/untraced", taskId: "untraced-1" });
+    await waitUntil(() => seen.length === 2, "both items ran");
+    expect(seen).toContain(traceparent);
+    expect(seen).toContain(undefined);
+  });
+
   it("runs different entities in parallel, at most maxConcurrentSessions at once", async () => {
     const { queue } = await open({ maxConcurrentSessions: 3 });
     const recorder = createRecorder(40);

@@ -77,6 +77,15 @@ export function logLine(line: Pick<LogLine, "seq" | "at" | "level" | "step" | "m
   return html`<li class="log log-${line.level}" data-seq="${line.seq}"><time datetime="${line.at}">${clock(line.at)}</time> <span class="log-level">${line.level}</span>${line.step ? html` <span class="log-step">[${line.step}]</span>` : ""} <span class="log-msg">${line.message}</span></li>`;
 }
 
+/** The task's trace: a link when TRACE_URL_TEMPLATE is set, else the bare trace id (nothing when untraced). */
+function traceFact(task: Pick<TaskDetail, "traceId" | "traceUrl">): SafeHtml | string {
+  if (!task.traceId) return "";
+  const id = task.traceUrl
+    ? html`<a class="mono" href="${task.traceUrl}" target="_blank" rel="noopener noreferrer">${task.traceId}</a>`
+    : html`<span class="mono">${task.traceId}</span>`;
+  return html`<div><dt>Trace</dt><dd>${id}</dd></div>`;
+}
+
 /** Task header facts: status, duration, entity, attempts, queue position, error with hint. */
 export function taskSummary(task: TaskDetail): SafeHtml {
   return html`<div id="task-summary" class="summary">
@@ -88,6 +97,8 @@ ${task.result?.cluster === "simulated" ? html`<div><dt>Cluster</dt><dd><span cla
 <div><dt>Attempts</dt><dd>${task.attempts} of ${task.maxAttempts}</dd></div>
 <div><dt>Requested by</dt><dd>${task.requestedBy} · ${task.source}</dd></div>
 ${task.queuePosition !== null && task.queuePosition !== undefined && task.status === "queued" ? html`<div><dt>Queue position</dt><dd>${task.queuePosition}</dd></div>` : ""}
+${task.correlationId ? html`<div><dt>Correlation id</dt><dd class="mono" title="The API request id or Teams activity id that created the task">${task.correlationId}</dd></div>` : ""}
+${traceFact(task)}
 </dl>
 ${task.error ? html`<div class="alert alert-error" role="alert"><strong>${task.error.code}</strong>: ${task.error.message}${task.error.hint ? html`<p class="hint">Hint: ${task.error.hint}</p>` : ""}</div>` : ""}
 </div>`;

@@ -38,6 +38,25 @@ describe("servicebus engine: sending", () => {
     expect(bus.pending(QUEUE)).toEqual({ "prod/api": ["tsk_1"], "azure-postgres/main": ["tsk_2"] });
   });
 
+  it("sends the item's traceparent as the message's traceparent application property and delivers it back", async () => {
+    const bus = newBus();
+    const queue = await track(fakeEngine(bus));
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await queue.enqueue({ taskId: "traced", entityId: "prod/api", traceparent });
+    await queue.enqueue({ taskId: "untraced", entityId: "prod/web" });
+    expect(bus.sent[0]).toMatchObject({ applicationProperties: { traceparent } });
+    expect(bus.sent[1]).not.toHaveProperty("applicationProperties");
+
+    const seen = new Map<string, string | undefined>();
+    await queue.start(async (delivery) => {
+      seen.set(delivery.taskId, delivery.traceparent);
+      return { kind: "done" };
+    });
+    await waitUntil(() => seen.size === 2, "both tasks ran");
+    expect(seen.get("traced")).toBe(traceparent);
+    expect(seen.get("untraced")).toBeUndefined();
+  });
+
   it("accepts sessions in peekLock mode with automatic lock renewal", async () => {
     const bus = newBus();
     const queue = await track(fakeEngine(bus, { maxAutoLockRenewalDurationInMs: 120_000 }));
