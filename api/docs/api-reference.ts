@@ -56,6 +56,8 @@ export function registerApiReference<E extends Env>(app: Hono<E>, openApiPath: s
     withDefaultFonts: false,
     servers: [{ url: "/", description: "This server (the address this page was opened on)" }],
     customCss: CONTRAST_CSS,
+    // The "Ask AI" agent talks to Scalar's cloud (proxy.scalar.com): off, the page makes no outside call.
+    agent: { disabled: true },
   };
   const page = `<!doctype html>
 <html lang="en">
