@@ -42,7 +42,7 @@ describe.skipIf(!chromiumPath && !inCi)("the live dashboard in a browser", { tim
   let stage = { projectId: "", envId: "" };
 
   beforeAll(async () => {
-    site = await startSiteRuntime({ DEMO_STEP_DELAY_MS: "150" });
+    site = await startSiteRuntime({ DEMO_STEP_DELAY_MS: "150", NOTIFY_ALLOWED_HOSTS: "127.0.0.1" });
     browser = await launchChromium();
     const shop = await site.runtime.stores.projects.byName("shop");
     const env = (await site.runtime.stores.environments.listByProject(shop?.id ?? "")).find(
@@ -324,6 +324,48 @@ describe.skipIf(!chromiumPath && !inCi)("the live dashboard in a browser", { tim
     expect(await page.locator("[data-stat=failed]").locator("xpath=../p/a").getAttribute("href")).toBe(
       "/dlq",
     );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("puts form errors on their field in plain words, offers notifyOn, and shows each route's real outcome", async () => {
+    const { context, errors } = await loopbackOnly(browser);
+    const page = await context.newPage();
+    await page.goto(`${site.url}/settings`);
+    const section = page.locator("section[data-project=shop]");
+    await section.locator("input[name=emailList]").fill("oncall@contoso.com, not-an-address");
+    await section.getByRole("button", { name: "Save" }).click();
+    const emails = page.locator("section[data-project=shop] input[name=emailList]");
+    await expect.poll(() => emails.getAttribute("aria-invalid")).toBe("true");
+    const describedBy = (await emails.getAttribute("aria-describedby")) ?? "";
+    expect(await page.locator(`[id="${describedBy}"]`).innerText()).toContain(
+      "“not-an-address” is not an email address.",
+    );
+    expect(await section.innerText()).not.toMatch(/emailList\.\d/);
+    expect(await emails.inputValue()).toBe("oncall@contoso.com, not-an-address");
+
+    // notifyOn: choose only failures, save, and see it kept after a reload.
+    await section.locator("input[name=emailList]").fill("oncall@contoso.com");
+    for (const box of await section.locator("input[name=notifyOn]").all()) await box.uncheck();
+    await section.getByRole("checkbox", { name: "A task fails" }).check();
+    // A webhook nobody answers: the test must say that route failed, not "sent" in green.
+    await section.locator("input[name=teamsWebhookUrl]").fill("http://127.0.0.1:9/closed");
+    await section.getByRole("button", { name: "Save" }).click();
+    await textOf(page.locator("section[data-project=shop] [aria-live]"), /Saved\./);
+    await page.reload();
+    const checked = await page
+      .locator("section[data-project=shop] input[name=notifyOn]:checked")
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    expect(checked).toEqual(["failed"]);
+    await page
+      .locator("section[data-project=shop]")
+      .getByRole("button", { name: "Send test notification" })
+      .click();
+    const result = page.locator("section[data-project=shop] [aria-live] .alert");
+    await textOf(result, /route.? failed/);
+    expect(await result.getAttribute("class")).toContain("alert-error");
+    await textOf(result, /teams → 127\.0\.0\.1[^:]*: failed/);
+    await screenshot(page, "settings-route-failed");
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -51,7 +51,7 @@ describe.each(SITE_MODES)("live layer (%s mode)", (mode) => {
     expect(response.headers.get("content-type")).toContain("text/event-stream");
     expect(response.headers.get("content-encoding")).toBeNull();
     const events: Event[] = [];
-    const timer = setTimeout(() => abort.abort(), 30_000);
+    const timer = setTimeout(() => abort.abort(), 60_000);
     void afterOpen();
     try {
       if (!response.body) return events;

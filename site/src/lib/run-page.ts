@@ -43,6 +43,7 @@ export function taskSummary(task: TaskDetail, names: Names, history: TaskHistory
   return html`<div id="task-summary" class="summary" data-status="${status}">
 <dl class="facts">
 <div><dt>Status</dt><dd>${statusChip(status)}</dd></div>
+<div><dt>Type</dt><dd class="mono">${task.type}</dd></div>
 ${task.result?.cluster === "simulated" ? html`<div><dt>Cluster</dt><dd><span class="chip chip-simulated" title="Demo: no real cluster was touched">simulated cluster</span></dd></div>` : ""}
 <div><dt>Duration</dt><dd>${durationBetween(task.startedAt, task.finishedAt)}</dd></div>
 <div><dt>Entity</dt><dd>${entityName(task.entityId, names)}</dd></div>
