@@ -56,6 +56,8 @@ describe.skipIf(!chromiumPath && !inCi)("production sign-in in a browser", { tim
     await screenshot(page, "signed-in-home");
 
     const form = await openDeployForm(page);
+    // A deploy to a prod environment asks first (issue 15): say yes.
+    page.once("dialog", (dialog) => void dialog.accept());
     await form.getByRole("button", { name: "Start" }).click();
     await page.waitForURL(/\/tasks\/tsk_/);
     const taskId = page.url().split("/").pop() ?? "";
@@ -83,6 +85,7 @@ describe.skipIf(!chromiumPath && !inCi)("production sign-in in a browser", { tim
     const start = form.getByRole("button", { name: "Start" });
     expect(await start.isDisabled()).toBe(true);
     await start.evaluate((button) => button.removeAttribute("disabled"));
+    page.once("dialog", (dialog) => void dialog.accept());
     await start.click();
     await expect
       .poll(() => page.locator("#quick-panel .alert-error").allInnerTexts(), { timeout: 15_000 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PrivatePostgres, startPrivatePostgres } from "../support/restartable-postgres";
 import { type PrivateRedis, startPrivateRedis } from "../support/private-redis";
 import { type AppProcess, startAppProcess } from "../support/process";
+import { type PrivatePostgres, startPrivatePostgres } from "../support/restartable-postgres";
 import { onPath, type ScaledOut, startScaledOut, waitFor } from "../support/scaled-out";
 
 const inCi = process.env.CI === "true";

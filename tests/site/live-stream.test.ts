@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSse, type SseMessage } from "../../contracts/sse-reader";
 import { SITE_MODES, type SiteUnderTest, startSiteInMode } from "../support/site-modes";
 
-// The task page's live stream: HTML fragments per event, a terminal `done`, and a reconnect that
-// resumes from Last-Event-ID without sending a log line twice. In demo mode and, signed in, with
-// DEMO_MODE=false.
-describe.each(SITE_MODES)("live task stream (%s mode)", (mode) => {
+// The dashboard's live layer over a real socket: /live/events (the one stream a browser shares across
+// tabs: task events as JSON with global ids, resumable from Last-Event-ID or ?after=) and the run
+// page's refresh /live/tasks/{id}?after= (sections as partials, log lines after `after` only). In demo
+// mode and, signed in, with DEMO_MODE=false.
+describe.each(SITE_MODES)("live layer (%s mode)", (mode) => {
   let site: SiteUnderTest;
   beforeAll(async () => {
     site = await startSiteInMode(mode, { DEMO_STEP_DELAY_MS: "150" });
@@ -27,96 +28,111 @@ describe.each(SITE_MODES)("live task stream (%s mode)", (mode) => {
     return ((await response.json()) as { taskId: string }).taskId;
   }
 
+  interface Event {
+    id: number;
+    taskId: string;
+    seq: number;
+    data: { kind: string; status?: string };
+  }
+
+  /** Reads /live/events until `until` says stop; starts the task (if any) once the stream is open. */
   async function collect(
-    url: string,
+    path: string,
     headers: Record<string, string>,
-    stopAfter?: number,
-  ): Promise<SseMessage[]> {
+    until: (events: Event[]) => boolean,
+    afterOpen: () => Promise<unknown> = async () => undefined,
+  ): Promise<Event[]> {
     const abort = new AbortController();
-    const response = await site.page(url, {
+    const response = await site.page(path, {
       headers: { accept: "text/event-stream", ...headers },
       signal: abort.signal,
     });
+    expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/event-stream");
-    const got: SseMessage[] = [];
-    if (!response.body) return got;
-    for await (const message of readSse(response.body)) {
-      got.push(message);
-      if (message.event === "done") break;
-      if (stopAfter !== undefined && got.filter((m) => m.data.includes('data-seq="')).length >= stopAfter)
-        break;
+    expect(response.headers.get("content-encoding")).toBeNull();
+    const events: Event[] = [];
+    const timer = setTimeout(() => abort.abort(), 60_000);
+    void afterOpen();
+    try {
+      if (!response.body) return events;
+      for await (const message of readSse(response.body) as AsyncIterable<SseMessage>) {
+        if (!message.data.startsWith("{")) continue;
+        const event = JSON.parse(message.data) as Event;
+        expect(String(event.id)).toBe(message.id);
+        events.push(event);
+        if (until(events)) break;
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
     }
-    abort.abort();
-    return got;
+    return events;
   }
 
-  const logSeqs = (messages: SseMessage[]) =>
-    messages.flatMap((m) => [...m.data.matchAll(/data-seq="(\d+)"/g)].map((x) => Number(x[1])));
+  const finished = (taskId: string) => (events: Event[]) =>
+    events.some((e) => e.taskId === taskId && e.data.kind === "status" && e.data.status === "succeeded");
 
-  it("sends fragments for the timeline and logs, then a done event once the task finishes", async () => {
-    const taskId = await startRestart();
-    const messages = await collect(`/live/tasks/${taskId}`, {});
-    expect(messages.at(-1)?.event).toBe("done");
-    const html = messages.map((m) => m.data).join("\n");
-    expect(html).toContain('<hx-partial hx-target="#timeline"');
-    expect(html).toContain('<hx-partial hx-target="#logs" hx-swap="beforeend">');
-    expect(html).toContain("chip-succeeded");
-    expect(html).not.toContain("<script");
-  });
-
-  it("resumes after a dropped connection from Last-Event-ID without repeating log lines", async () => {
-    const taskId = await startRestart();
-    const first = await collect(`/live/tasks/${taskId}`, {}, 1);
-    const lastId = [...first].reverse().find((m) => m.id)?.id;
-    expect(lastId).toBeTruthy();
-    const rest = await collect(`/live/tasks/${taskId}`, { "last-event-id": lastId ?? "" });
-    expect(rest.at(-1)?.event).toBe("done");
-    const seqs = [...logSeqs(first), ...logSeqs(rest)];
-    expect(seqs.length).toBeGreaterThan(1);
-    expect(new Set(seqs).size).toBe(seqs.length);
-  });
-
-  it("does not resend log lines the page already rendered (?after=)", async () => {
-    const taskId = await startRestart();
-    const all = await collect(`/live/tasks/${taskId}`, {});
-    const seqs = logSeqs(all);
-    const cut = seqs[0] ?? 0;
-    const later = await collect(`/live/tasks/${taskId}?after=${cut}`, {});
-    expect(logSeqs(later).every((s) => s > cut)).toBe(true);
-  });
-
-  it("keeps streaming a retried task past the failure of its earlier attempt", async () => {
-    const { stores, tasks } = site.runtime;
-    const shop = await stores.projects.byName("shop");
-    const stage = (await stores.environments.listByProject(shop?.id ?? "")).find((e) => e.name === "stage");
-    const { task } = await tasks.submit({
-      type: "deploy",
-      entityId: stage?.id ?? "",
-      projectId: stage?.projectId ?? null,
-      payload: {
-        projectId: stage?.projectId,
-        envId: stage?.id,
-        templateId: "web-app",
-        params: {},
-        failAt: "validate",
-        failTimes: 1,
-        failPermanently: true,
+  it("streams every task's events as JSON with their global ids", async () => {
+    let taskId = "";
+    const events = await collect(
+      "/live/events",
+      {},
+      (got) => !!taskId && finished(taskId)(got),
+      async () => {
+        taskId = await startRestart();
       },
-      requestedBy: "live-test",
-      source: "site",
-    });
+    );
+    const mine = events.filter((e) => e.taskId === taskId);
+    expect(mine.map((e) => e.data.kind)).toEqual(expect.arrayContaining(["status", "step", "log"]));
+    const ids = events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("resumes from Last-Event-ID or ?after= without losing or repeating an event", async () => {
+    let taskId = "";
+    const first = await collect(
+      "/live/events",
+      {},
+      (got) => got.filter((e) => e.taskId === taskId).length >= 2,
+      async () => {
+        taskId = await startRestart();
+      },
+    );
+    const lastId = first.at(-1)?.id ?? 0;
+    const byHeader = await collect("/live/events", { "last-event-id": String(lastId) }, finished(taskId));
+    const byQuery = await collect(`/live/events?after=${lastId}`, {}, finished(taskId));
+    for (const rest of [byHeader, byQuery]) {
+      expect(rest.every((e) => e.id > lastId)).toBe(true);
+      const seqs = [...first, ...rest].filter((e) => e.taskId === taskId).map((e) => e.seq);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(Math.max(...seqs)).toBe(seqs.length);
+    }
+  });
+
+  it("refreshes the run page as partials and sends only the log lines after ?after=", async () => {
+    const taskId = await startRestart();
     await expect
-      .poll(async () => (await stores.tasks.get(task.id))?.status, { timeout: 20_000 })
-      .toBe("failed");
-    const retried = await site.api(`/api/tasks/${task.id}/retry`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": `retry-${task.id}` },
-      body: "{}",
-    });
-    expect(retried.status).toBe(202);
-    const messages = await collect(`/live/tasks/${task.id}`, {});
-    expect(messages.at(-1)?.event).toBe("done");
-    const lastFragment = [...messages].reverse().find((m) => m.data.includes('hx-target="#task-summary"'));
-    expect(lastFragment?.data).toContain("chip-succeeded");
+      .poll(async () => (await site.page(`/live/tasks/${taskId}`)).headers.get("x-task-finished"), {
+        timeout: 30_000,
+      })
+      .toBe("1");
+    const all = await (await site.page(`/live/tasks/${taskId}`)).text();
+    for (const target of ["#task-summary", "#task-actions", "#timeline", "#attempts", "#activity", "#logs"]) {
+      expect(all).toContain(`data-target="${target}"`);
+    }
+    expect(all).toContain("chip-succeeded");
+    expect(all).not.toContain("<script");
+    const seqs = [...all.matchAll(/data-seq="(\d+)"/g)].map((m) => Number(m[1]));
+    expect(seqs.length).toBeGreaterThan(1);
+    const cut = seqs[Math.floor(seqs.length / 2)] ?? 0;
+    const later = await (await site.page(`/live/tasks/${taskId}?after=${cut}`)).text();
+    const laterSeqs = [...later.matchAll(/data-seq="(\d+)"/g)].map((m) => Number(m[1]));
+    expect(laterSeqs).toEqual(seqs.filter((s) => s > cut));
+  });
+
+  it("answers an unknown task's refresh with 404", async () => {
+    expect((await site.page("/live/tasks/tsk_01jd2x5k8m0000abcdefghjkmn")).status).toBe(404);
   });
 });

@@ -13,6 +13,8 @@ export interface Problem {
   detail: string;
   code: string;
   hint?: string;
+  /** Per-field messages of a validation problem (`emailList.0`, `teamsWebhookUrl`). */
+  errors?: Array<{ path: string; message: string }>;
 }
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; problem: Problem };
@@ -62,6 +64,7 @@ function toProblem(error: unknown): Problem {
       detail: error.detail ?? "",
       code: error.code,
       ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.errors?.length ? { errors: error.errors } : {}),
     };
   }
   // A programming error or an aborted call: say so without internals.

@@ -1,9 +1,8 @@
-import type { TaskLogLine as LogLine, TaskStep as Step, Task, TaskDetail } from "../../../contracts/tasks";
+import type { TaskLogLine as LogLine, TaskStep as Step, Task } from "../../../contracts/tasks";
 import { TERMINAL_STATUSES } from "../../../domain/model/task-status";
 import { html, type SafeHtml } from "./escape";
 import { ago, clock, durationBetween, exactTime } from "./format";
 import { type Names, taskTitle } from "./names";
-import type { Role } from "./site-locals";
 
 // HTML fragments shared by the server-rendered pages and the SSE endpoints, so a live update looks
 // exactly like a reload. Styles for these classes are global (src/styles/global.css).
@@ -77,52 +76,6 @@ export function logLine(line: Pick<LogLine, "seq" | "at" | "level" | "step" | "m
   return html`<li class="log log-${line.level}" data-seq="${line.seq}"><time datetime="${line.at}">${clock(line.at)}</time> <span class="log-level">${line.level}</span>${line.step ? html` <span class="log-step">[${line.step}]</span>` : ""} <span class="log-msg">${line.message}</span></li>`;
 }
 
-/** The task's trace: a link when TRACE_URL_TEMPLATE is set, else the bare trace id (nothing when untraced). */
-function traceFact(task: Pick<TaskDetail, "traceId" | "traceUrl">): SafeHtml | string {
-  if (!task.traceId) return "";
-  const id = task.traceUrl
-    ? html`<a class="mono" href="${task.traceUrl}" target="_blank" rel="noopener noreferrer">${task.traceId}</a>`
-    : html`<span class="mono">${task.traceId}</span>`;
-  return html`<div><dt>Trace</dt><dd>${id}</dd></div>`;
-}
-
-/** Task header facts: status, duration, entity, attempts, queue position, error with hint. */
-export function taskSummary(task: TaskDetail): SafeHtml {
-  return html`<div id="task-summary" class="summary">
-<dl class="facts">
-<div><dt>Status</dt><dd>${statusChip(task.status)}</dd></div>
-${task.result?.cluster === "simulated" ? html`<div><dt>Cluster</dt><dd><span class="chip chip-simulated" title="Demo: no real cluster was touched">simulated cluster</span></dd></div>` : ""}
-<div><dt>Duration</dt><dd>${durationBetween(task.startedAt, task.finishedAt)}</dd></div>
-<div><dt>Entity</dt><dd class="mono">${task.entityId}</dd></div>
-<div><dt>Attempts</dt><dd>${task.attempts} of ${task.maxAttempts}</dd></div>
-<div><dt>Requested by</dt><dd>${task.requestedBy} · ${task.source}</dd></div>
-${task.queuePosition !== null && task.queuePosition !== undefined && task.status === "queued" ? html`<div><dt>Queue position</dt><dd>${task.queuePosition}</dd></div>` : ""}
-${task.correlationId ? html`<div><dt>Correlation id</dt><dd class="mono" title="The API request id or Teams activity id that created the task">${task.correlationId}</dd></div>` : ""}
-${traceFact(task)}
-</dl>
-${task.error ? html`<div class="alert alert-error" role="alert"><strong>${task.error.code}</strong>: ${task.error.message}${task.error.hint ? html`<p class="hint">Hint: ${task.error.hint}</p>` : ""}</div>` : ""}
-</div>`;
-}
-
-/** Retry and Cancel, enabled by the task's state and the acting role (viewers only read). */
-export function taskActions(task: Task, role: Role, csrf: string, idempotencyKey: string): SafeHtml {
-  const mayAct = role !== "viewer";
-  const canRetry = mayAct && task.status === "failed";
-  const canCancel = mayAct && (task.status === "queued" || task.status === "running");
-  const why = mayAct ? "" : " (your role is viewer)";
-  return html`<div id="task-actions" class="actions">
-<form method="post" action="/tasks/${task.id}/retry" hx-post="/tasks/${task.id}/retry" hx-target="#action-result">
-<input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="idempotencyKey" value="${idempotencyKey}-retry">
-<button class="btn btn-primary" type="submit"${canRetry ? "" : " disabled"} title="${canRetry ? "Run the task again" : `Retry is for failed tasks${why}`}">Retry</button>
-</form>
-<form method="post" action="/tasks/${task.id}/cancel" hx-post="/tasks/${task.id}/cancel" hx-target="#action-result">
-<input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="idempotencyKey" value="${idempotencyKey}-cancel">
-<button class="btn btn-danger" type="submit"${canCancel ? "" : " disabled"} title="${canCancel ? "Stop the task" : `Cancel is for queued or running tasks${why}`}">Cancel</button>
-</form>
-<div id="action-result" aria-live="polite"></div>
-</div>`;
-}
-
 /** The readable form of an API problem, placed next to the form that caused it. */
 export function problemBox(problem: {
   title: string;
@@ -131,9 +84,4 @@ export function problemBox(problem: {
   code: string;
 }): SafeHtml {
   return html`<div class="alert alert-error" role="alert"><strong>${problem.title}</strong>${problem.detail ? html`<p>${problem.detail}</p>` : ""}${problem.hint ? html`<p class="hint">Hint: ${problem.hint}</p>` : ""}<p class="code">Code: ${problem.code}</p></div>`;
-}
-
-/** The notice that replaces live updates when a stream cannot be kept open. */
-export function refreshNotice(href: string): SafeHtml {
-  return html`<p class="stream-lost">Live updates stopped. <a href="${href}">Refresh the page</a> to see the latest state.</p>`;
 }

@@ -72,7 +72,8 @@ export function taskTitle(task: Pick<Task, "type" | "entityId" | "payload">, nam
     case "k8s.restart":
       return `Restart ${entity}`;
     case "sandbox.create":
-      return `Create sandbox ${entity}`;
+      // The sandbox environment may not exist yet when the task is shown: its requested name says it.
+      return `Create sandbox ${entity === task.entityId && str(task.payload.name) ? str(task.payload.name) : entity}`;
     case "sandbox.expire":
       return `Expire sandbox ${entity}`;
     default:

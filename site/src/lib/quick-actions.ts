@@ -25,6 +25,14 @@ const STEPS: Record<QuickAction, readonly string[]> = {
   sandbox: TASK_TYPES["sandbox.create"].steps,
 };
 
+const ATTEMPTS: Record<QuickAction, number> = {
+  deploy: TASK_TYPES.deploy.retry.maxAttempts,
+  backup: TASK_TYPES["db.backup"].retry.maxAttempts,
+  restore: TASK_TYPES["db.restore"].retry.maxAttempts,
+  restart: TASK_TYPES["k8s.restart"].retry.maxAttempts,
+  sandbox: TASK_TYPES["sandbox.create"].retry.maxAttempts,
+};
+
 export interface FormProblem {
   title: string;
   detail: string;
@@ -46,12 +54,11 @@ export function toApiCall(
       hint: "Every field without “optional” is required.",
     },
   });
+  // Exactly what the person chose: fail n times (each retried), or once for good (a dead letter).
   const failure: Record<string, unknown> = form.failAt
-    ? {
-        failAt: form.failAt,
-        failTimes: Number(form.failTimes || "1"),
-        failPermanently: form.failPermanently !== "false",
-      }
+    ? form.failMode === "permanent"
+      ? { failAt: form.failAt, failPermanently: true }
+      : { failAt: form.failAt, failTimes: Number(form.failTimes || "1") }
     : {};
   const seg = (v: string | undefined) => encodeURIComponent(v ?? "");
   switch (kind) {
@@ -112,8 +119,8 @@ interface FormState {
   canSubmit: boolean;
 }
 
-const option = (value: string, label: string, selected: string | undefined) =>
-  html`<option value="${value}"${value === selected ? " selected" : ""}>${label}</option>`;
+const option = (value: string, label: string, selected: string | undefined, confirm?: string) =>
+  html`<option value="${value}"${value === selected ? " selected" : ""}${confirm ? html` data-confirm="${confirm}"` : ""}>${label}</option>`;
 
 /** The small form behind a navbar quick action (also served as a full page without JavaScript). */
 export function quickActionForm(s: FormState): SafeHtml {
@@ -124,11 +131,15 @@ export function quickActionForm(s: FormState): SafeHtml {
 <input type="hidden" name="_csrf" value="${s.csrf}">
 <input type="hidden" name="idempotencyKey" value="${s.idempotencyKey}">
 ${fields}
-<details${v.failAt ? " open" : ""}><summary>Advanced: inject a failure (demo)</summary>
-<label>Fail at step <span class="muted">(optional)</span>
-<select name="failAt">${option("", "no failure", v.failAt)}${STEPS[s.kind].map((step) => option(step, step, v.failAt))}</select></label>
-<label>Times to fail <span class="muted">(then the task succeeds on retry)</span>
-<input name="failTimes" type="number" min="1" max="10" value="${v.failTimes || "1"}"></label>
+<details${v.failAt ? " open" : ""}><summary>Practise a failure (demo only)</summary>
+<p class="muted field-help">Make one step fail on purpose, to see retries and dead letters at work. A failed step is retried after a short wait; this task gets ${ATTEMPTS[s.kind]} attempts in all.</p>
+<label>Step that fails
+<select name="failAt">${option("", "none: run normally", v.failAt)}${STEPS[s.kind].map((step) => option(step, step, v.failAt))}</select></label>
+<label>How it fails
+<select name="failMode">${option("times", "a number of times, then it works", v.failMode)}${option("permanent", "for good: straight to Dead letters", v.failMode)}</select></label>
+<label>Number of failures <span class="muted">(with “a number of times”)</span>
+<input name="failTimes" type="number" min="1" max="10" value="${v.failTimes || "1"}" aria-describedby="fail-times-help"></label>
+<p id="fail-times-help" class="muted field-help">Up to ${ATTEMPTS[s.kind] - 1}: the task succeeds on a retry. ${ATTEMPTS[s.kind]} or more: it runs out of attempts and lands in Dead letters.</p>
 </details>
 <div id="quick-error">${s.problem ? problemBox(s.problem) : ""}</div>
 <div class="form-actions"><button class="btn btn-primary" type="submit"${s.canSubmit ? "" : " disabled"}>Start</button>
@@ -144,7 +155,7 @@ const engineSelect = (v: Record<string, string>) =>
 
 const FIELDS: Record<QuickAction, (projects: Project[], v: Record<string, string>) => SafeHtml> = {
   deploy: (projects, v) => html`<label>Target environment <select name="target" required>
-${projects.map((p) => html`<optgroup label="${p.name}">${p.environments.map((e) => option(`${p.id}|${e.id}`, `${p.name} / ${e.name} (${e.type})`, v.target))}</optgroup>`)}
+${projects.map((p) => html`<optgroup label="${p.name}">${p.environments.map((e) => option(`${p.id}|${e.id}`, `${p.name} / ${e.name} (${e.type})`, v.target, e.type === "prod" ? `Deploy to the prod environment ${p.name}/${e.name}? People use it now.` : undefined))}</optgroup>`)}
 </select></label>
 <label>Template <select name="templateId" required>${DEPLOY_TEMPLATES.map((t) => option(t, t, v.templateId))}</select></label>`,
   backup: (_p, v) => html`${engineSelect(v)}

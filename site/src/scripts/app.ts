@@ -1,15 +1,19 @@
 import "htmx.org";
-import "htmx.org/dist/ext/hx-sse.js";
-import { watchLiveRows } from "./live-rows";
+import { watchConfirmations } from "./confirm";
+import { watchLiveRegions } from "./live-regions";
 import { watchLogs } from "./log-buffer";
-import { watchStreams } from "./stream-status";
+import { watchMenu } from "./menu";
+import { tickRelativeTimes } from "./relative-times";
 import { tickTimeLeft } from "./time-left";
 
 // Progressive enhancement only: every page reads fine without this script.
+document.documentElement.classList.add("js");
+watchMenu(document);
+watchConfirmations(window);
 watchLogs(document);
-watchLiveRows(document);
-watchStreams(document);
+watchLiveRegions(document);
 tickTimeLeft(document);
+tickRelativeTimes(document);
 
 document.addEventListener("keydown", (event) => {
   // Escape closes an open quick-action form.

@@ -97,11 +97,24 @@ function renderCard(activityId: string, content: unknown): HTMLElement {
   try {
     card.parse(content as object);
     const rendered = card.render();
-    if (rendered) host.append(rendered);
+    if (rendered) {
+      nameFromVisibleText(rendered);
+      host.append(rendered);
+    }
   } catch {
     host.textContent = "This card could not be shown.";
   }
   return host;
+}
+
+// The renderer labels a clickable row with its action's title ("Open"), hiding the row's own text from
+// assistive tech (WCAG 2.5.3): where an element shows text, let that text be its name.
+function nameFromVisibleText(root: HTMLElement): void {
+  for (const el of root.querySelectorAll<HTMLElement>("[aria-label]")) {
+    const label = (el.getAttribute("aria-label") ?? "").toLowerCase();
+    const visible = (el.textContent ?? "").replace(/\s+/g, " ").trim();
+    if (visible && !label.includes(visible.toLowerCase())) el.removeAttribute("aria-label");
+  }
 }
 
 function bubbleFor(activity: Pick<Activity, "id" | "text" | "attachments">): HTMLElement {

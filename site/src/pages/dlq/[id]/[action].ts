@@ -24,7 +24,13 @@ export const POST: APIRoute = async ({ params, request, locals }) => {
   }
   const taskId = result.data.taskId ?? form.taskId;
   if (action === "retry" && taskId) return redirectAfterPost(request, `/tasks/${encodeURIComponent(taskId)}`);
+  // Skip from the run page: show the run page again (it now reads Skipped).
+  if (form.from === "task" && taskId)
+    return redirectAfterPost(request, `/tasks/${encodeURIComponent(taskId)}`);
   if (isHtmx(request))
-    return fragment(html`<tr><td colspan="7" class="muted" role="status">Skipped.</td></tr>`.value);
+    return fragment(
+      html`<tr class="resolved-row"><td colspan="7" class="muted" role="status">Skipped: the task stays failed and is no longer a dead letter.</td></tr>`
+        .value,
+    );
   return redirectAfterPost(request, "/dlq");
 };
