@@ -82,6 +82,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     bus,
     logger,
     onTerminal: (task, tx) => notifications.trigger.onTaskFinished(task, tx),
+    onApprovalRequested: (task, tx) => notifications.trigger.onApprovalRequested(task, tx),
     afterTerminal: () => notifications.dispatcher.kick(),
   });
   const tasks = createTaskService({ stores, queue, journal, logger });
@@ -104,6 +105,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
           sqlPackagePath: config.databases.sqlPackagePath,
           retentionDays: config.artifacts.retentionDays,
         },
+        approval: { ttlMs: config.approval.ttlMs },
         kubernetes: await createKubernetesClusters({
           ...config.kubernetes,
           demoMode: config.demoMode,

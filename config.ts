@@ -109,6 +109,7 @@ const envSchema = z.object({
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a container name (3-63 of a-z, 0-9, -)")
     .default("cloudops-artifacts"),
   ARTIFACT_RETENTION_DAYS: int(1, 36_500).default(30),
+  APPROVAL_TTL_MINUTES: int(1, 10_080).default(60),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -184,6 +185,8 @@ export interface Config {
     container: string;
     retentionDays: number;
   };
+  /** Two-person approval of production deploys and restores. */
+  approval: { ttlMs: number };
 }
 
 /** Thrown for a bad variable; the message is the one line printed before exiting with code 1. */
@@ -325,6 +328,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       container: e.AZURE_STORAGE_CONTAINER,
       retentionDays: e.ARTIFACT_RETENTION_DAYS,
     },
+    approval: { ttlMs: e.APPROVAL_TTL_MINUTES * 60_000 },
   };
 }
 

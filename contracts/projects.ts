@@ -38,10 +38,19 @@ export const EnvironmentSchema = z
     status: z.string().openapi({ example: "active" }),
     ttlMinutes: z.number().int().nullable(),
     expiresAt: z.string().nullable(),
+    requiresApproval: z.boolean().openapi({
+      description:
+        "Deploys and restores here wait for a second person's approval; always in effect for type prod",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("Environment");
+
+const requiresApproval = z.boolean().openapi({
+  description: "Two-person approval for deploys and restores (type prod always requires it)",
+  example: true,
+});
 
 const ttl = z.number().int().min(SANDBOX_TTL_MINUTES.min).max(SANDBOX_TTL_MINUTES.max);
 
@@ -50,13 +59,21 @@ export const CreateEnvironmentSchema = z
     name: dnsLabel("stage"),
     type: z.enum(ENVIRONMENT_TYPES).openapi({ example: "stage" }),
     ttlMinutes: ttl.optional().openapi({ description: "Sandboxes only: 5 to 10080 minutes" }),
+    requiresApproval: requiresApproval.optional(),
   })
   .refine((e) => e.type === "sandbox" || e.ttlMinutes === undefined, "only sandboxes have a ttlMinutes")
   .openapi("CreateEnvironment");
 
 export const UpdateEnvironmentSchema = z
-  .strictObject({ name: dnsLabel("stage").optional(), type: z.enum(ENVIRONMENT_TYPES).optional() })
-  .refine((e) => e.name !== undefined || e.type !== undefined, "change at least one field")
+  .strictObject({
+    name: dnsLabel("stage").optional(),
+    type: z.enum(ENVIRONMENT_TYPES).optional(),
+    requiresApproval: requiresApproval.optional(),
+  })
+  .refine(
+    (e) => e.name !== undefined || e.type !== undefined || e.requiresApproval !== undefined,
+    "change at least one field",
+  )
   .openapi("UpdateEnvironment");
 
 export const ProjectListSchema = z.object({ items: z.array(ProjectSchema) });
@@ -87,6 +104,7 @@ export const EXAMPLE_ENVIRONMENT: Environment = {
   status: "active",
   ttlMinutes: null,
   expiresAt: null,
+  requiresApproval: false,
   createdAt: "2026-01-05T10:00:00.000Z",
   updatedAt: "2026-01-05T10:00:00.000Z",
 };

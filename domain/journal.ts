@@ -22,6 +22,8 @@ export function createJournal(deps: {
   onTerminal?: (task: TaskRow, tx: Stores) => Promise<unknown>;
   /** Called after a terminal status committed (wakes the local outbox dispatcher). */
   afterTerminal?: () => void;
+  /** Like onTerminal, for the move to awaiting_approval (the approval request's notification rows). */
+  onApprovalRequested?: (task: TaskRow, tx: Stores) => Promise<unknown>;
 }) {
   const { stores, bus, logger } = deps;
 
@@ -52,11 +54,23 @@ export function createJournal(deps: {
       taskId: string,
       to: TaskStatus,
       patch: TaskPatch = {},
-      options: { within?: (tx: Stores) => Promise<unknown> } = {},
+      options: {
+        within?: (tx: Stores) => Promise<unknown>;
+        /** Only from these statuses (a subset of the legal sources). */
+        from?: readonly TaskStatus[];
+        /**
+         * Events recorded just before the status event, in the same transaction: they exist exactly
+         * when the move happened (an approval decision with its status), and readers that stop at a
+         * final status have seen them.
+         */
+        events?: readonly TaskEventData[];
+      } = {},
     ): Promise<TaskRow> {
-      const { task, event } = await stores.transaction(async (tx) => {
+      const { task, event, before } = await stores.transaction(async (tx) => {
         await options.within?.(tx);
-        const moved = await tx.tasks.transition(taskId, to, patch);
+        const moved = await tx.tasks.transition(taskId, to, patch, new Date(), options.from);
+        const before: TaskEvent[] = [];
+        for (const data of options.events ?? []) before.push(await tx.taskEvents.append(taskId, data));
         const appended = await tx.taskEvents.append(taskId, {
           kind: "status",
           status: to,
@@ -64,10 +78,12 @@ export function createJournal(deps: {
           error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
         });
         if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
-        return { task: { ...moved, eventSeq: appended.seq }, event: appended };
+        if (deps.onApprovalRequested && to === "awaiting_approval") await deps.onApprovalRequested(moved, tx);
+        return { task: { ...moved, eventSeq: appended.seq }, event: appended, before };
       });
+      for (const earlier of before) await publish(earlier);
       await publish(event);
-      if (isTerminal(to)) deps.afterTerminal?.();
+      if (isTerminal(to) || to === "awaiting_approval") deps.afterTerminal?.();
       return task;
     },
 

@@ -6,6 +6,7 @@ import { ABORT_REASON, type Delivery, type ProcessResult } from "../../domain/qu
 import { backoffDelay } from "../../platform/backoff";
 import type { Logger } from "../../platform/logger";
 import type { StepContext, TaskHandler } from "../handlers/handler";
+import { createApprovalGate } from "./approval-gate";
 import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
 
 /** A handler may checkpoint in a tight loop; the cancel flag is read from the database at most this often. */
@@ -18,6 +19,8 @@ export interface RunnerDeps<Deps> {
   handlerDeps: Deps;
   logger: Logger;
   random?: () => number;
+  /** Two-person approval (APPROVAL_TTL_MINUTES, and how often a parked task looks again). */
+  approval?: { ttlMs: number; recheckMs: number };
 }
 
 /**
@@ -28,6 +31,12 @@ export interface RunnerDeps<Deps> {
 export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
   const { stores, journal, logger } = deps;
   const random = deps.random ?? Math.random;
+  const gate = createApprovalGate({
+    stores,
+    journal,
+    ttlMs: deps.approval?.ttlMs ?? 60 * 60_000,
+    recheckMs: deps.approval?.recheckMs ?? 15_000,
+  });
 
   async function begin(delivery: Delivery): Promise<TaskRow | null> {
     const task = await stores.tasks.get(delivery.taskId);
@@ -76,6 +85,9 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
   }
 
   async function run(delivery: Delivery): Promise<ProcessResult> {
+    const parked = await stores.tasks.get(delivery.taskId);
+    const waiting = parked ? await gate.whileParked(parked) : null;
+    if (waiting) return waiting;
     const task = await begin(delivery);
     if (!task) return { kind: "done" };
     const handler = deps.handlers.get(task.type);
@@ -95,16 +107,23 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     let current: { index: number; name: string } | null = null;
     try {
       for (const [index, step] of handler.steps.entries()) {
-        if (steps[index]?.status === "succeeded") continue;
-        await stopIfCancelled(task.id, delivery.signal);
-        current = { index, name: step.name };
-        await journal.step(task.id, index, step.name, "running");
-        injectFailure(task, step.name);
-        await step.run(contextFor(task, index, step.name, state, delivery.signal));
-        await stopIfCancelled(task.id, delivery.signal);
-        await stores.tasks.update(task.id, { result: state });
-        await journal.step(task.id, index, step.name, "succeeded");
-        current = null;
+        if (steps[index]?.status !== "succeeded") {
+          await stopIfCancelled(task.id, delivery.signal);
+          current = { index, name: step.name };
+          await journal.step(task.id, index, step.name, "running");
+          injectFailure(task, step.name);
+          await step.run(contextFor(task, index, step.name, state, delivery.signal));
+          await stopIfCancelled(task.id, delivery.signal);
+          await stores.tasks.update(task.id, { result: state });
+          await journal.step(task.id, index, step.name, "succeeded");
+          current = null;
+        }
+        // The gate is asked after its step whether that step ran now or before the task parked.
+        if (handler.approval?.after === step.name) {
+          const ctx = contextFor(task, index, step.name, state, delivery.signal);
+          const parkedNow = await gate.check(task, await handler.approval.request(ctx), state);
+          if (parkedNow) return parkedNow;
+        }
       }
       await journal.status(task.id, "succeeded", { finishedAt: new Date(), result: state, error: null });
       return { kind: "done" };

@@ -21,6 +21,7 @@ export function toEnvironment(row: EnvironmentRow): Environment {
     status: row.status,
     ttlMinutes: row.ttlMinutes,
     expiresAt: iso(row.expiresAt),
+    requiresApproval: row.requiresApproval,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
