@@ -14,6 +14,7 @@ import {
   withRefreshUser,
 } from "./activity";
 import { type ApiClient, ApiProblem, type CallContext } from "./api-client";
+import { decideFromCard, decisionRefusal, isDecisionVerb } from "./approval-action";
 import { COMMANDS } from "./commands/catalog";
 import { parseCommand } from "./commands/parse";
 import { runCommand } from "./commands/run-command";
@@ -105,7 +106,7 @@ export function createTurnHandler(deps: TurnDeps) {
     if (verb === "help") {
       return answer(buildHelpCard(Object.values(COMMANDS), { publicUrl }));
     }
-    if (!["retry", "cancel", "refresh"].includes(verb) || !taskId) {
+    if (!["retry", "cancel", "refresh", "approve", "reject"].includes(verb) || !taskId) {
       return answer(
         buildErrorCard({
           title: "This button is not one CloudOps knows",
@@ -125,11 +126,14 @@ export function createTurnHandler(deps: TurnDeps) {
         : `teams:${activity.replyToId ?? ""}:${verb}:${taskId}`;
       try {
         if (verb === "retry") await api.retryTask({ actor, idempotencyKey: key }, taskId);
+        else if (isDecisionVerb(verb))
+          await decideFromCard(api, { actor, idempotencyKey: key }, verb, taskId, data);
         else await api.cancelTask({ actor, idempotencyKey: key }, taskId);
       } catch (error) {
         if (!(error instanceof ApiProblem) || error.status >= 500) return answer(problemCard(error));
-        notice =
-          error.status === 403
+        notice = isDecisionVerb(verb)
+          ? decisionRefusal(verb, error)
+          : error.status === 403
             ? `You can't ${verb} tasks: ${error.detail ?? error.title}`
             : (error.detail ?? error.title);
       }

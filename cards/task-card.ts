@@ -2,6 +2,7 @@ import type { TaskDetail } from "../contracts/tasks";
 import { isTerminal } from "../domain/model/task-status";
 import { STATUS_COLOR, STATUS_LABEL, STEP_COLOR, STEP_ICON, typeLabel } from "./colors";
 import { type CardJson, expandTemplate, loadTemplate } from "./expand";
+import { withPlanSection } from "./plan-section";
 import { between, clip } from "./text";
 
 const template = loadTemplate("task");
@@ -96,10 +97,10 @@ export function buildTaskCard(task: TaskDetail, options: TaskCardOptions): CardJ
       task.logs.length > logs.length ? `Last ${logs.length} of ${task.logs.length} log lines` : "Log",
     logs,
     canRetry: task.status === "failed",
-    canCancel: task.status === "queued" || task.status === "running",
+    canCancel: task.status === "queued" || task.status === "running" || task.status === "awaiting_approval",
     dashboardUrl: `${options.publicUrl}/tasks/${encodeURIComponent(task.id)}`,
   });
-  return setRefreshUsers(card, options.refreshUserIds ?? []);
+  return setRefreshUsers(withPlanSection(card, task), options.refreshUserIds ?? []);
 }
 
 /** Sets the users whose clients auto-refresh a task card (distinct, at most 60, first ones kept). */
