@@ -64,21 +64,33 @@ describe("the plan on a task card", () => {
     };
     const card = buildTaskCard(approved, { publicUrl: PUBLIC_URL, now: FIXED_NOW });
     expect(cardProblems(card)).toEqual([]);
-    expect(actionsOf(card).map((a) => a.verb).filter(Boolean)).toEqual([]);
-    expect(text(card)).toContain('Approved by bob@contoso.com at 2026-11-20 10:05 UTC: \\"Checked with the team\\"');
+    expect(
+      actionsOf(card)
+        .map((a) => a.verb)
+        .filter(Boolean),
+    ).toEqual([]);
+    expect(text(card)).toContain(
+      'Approved by bob@contoso.com at 2026-11-20 10:05 UTC: \\"Checked with the team\\"',
+    );
   });
 
   it("shows a deploy's plan and checksum without an approval, and nothing for tasks without a plan", () => {
     const planned: TaskDetail = {
       ...runningTask,
       type: "deploy",
-      result: { planSha256: SHA, plan: { add: 2, change: 0, unchanged: 0 }, planLines: ["+ Service a/b: new"] },
+      result: {
+        planSha256: SHA,
+        plan: { add: 2, change: 0, unchanged: 0 },
+        planLines: ["+ Service a/b: new"],
+      },
     };
     const card = buildTaskCard(planned, { publicUrl: PUBLIC_URL, now: FIXED_NOW });
     expect(cardProblems(card)).toEqual([]);
     expect(text(card)).toContain("2 to add, 0 to change, 0 unchanged");
     expect(text(card)).toContain("+ Service a/b: new");
     expect(actionsOf(card).some((a) => a.verb === "approve")).toBe(false);
-    expect(text(buildTaskCard(runningTask, { publicUrl: PUBLIC_URL, now: FIXED_NOW }))).not.toContain("sha256");
+    expect(text(buildTaskCard(runningTask, { publicUrl: PUBLIC_URL, now: FIXED_NOW }))).not.toContain(
+      "sha256",
+    );
   });
 });
