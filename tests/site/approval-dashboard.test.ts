@@ -75,6 +75,15 @@ describe("approval on the task page", () => {
     const waiting = await waitForStatus(taskId, ["awaiting_approval"]);
     const sha = waiting.approval?.planSha256 ?? "";
 
+    // The home page says which lane stands still and why.
+    const home = await (await olga.request(`${prod.url}/`)).text();
+    expect(home).toContain('id="approvals"');
+    expect(home).toMatch(
+      new RegExp(
+        `${taskId}</a> on <span class="mono">${envId}</span>: awaiting approval, requested by olga@contoso.test`,
+      ),
+    );
+
     const olgaPage = await (await olga.request(`${prod.url}/tasks/${taskId}`)).text();
     expect(olgaPage).toContain('id="plan"');
     expect(olgaPage).toContain(`sha256 ${sha}`);
@@ -123,6 +132,7 @@ describe("approval on the task page", () => {
     expect(after).toContain("Approved by alice@contoso.test");
     expect(after).toContain("Reviewed the diff");
     expect(after).not.toContain(`action="/tasks/${taskId}/approve"`);
+    expect(await (await olga.request(`${prod.url}/`)).text()).not.toContain('id="approvals"');
     const audit = await prod.site.runtime.stores.audit.recent(50);
     expect(audit).toEqual(
       expect.arrayContaining([
