@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSse } from "../../contracts/sse-reader";
 import { type ProductionSite, startProductionSite } from "../support/production-site";
 import { type Agent, createAgent } from "../support/sign-in-agent";
 
@@ -145,6 +146,36 @@ describe("approval on the task page", () => {
         expect.objectContaining({ action: "task.approve", actor: "olga@contoso.test", outcome: "denied" }),
       ]),
     );
+  }, 120_000);
+
+  it("fills the plan section in live when the task starts waiting, with the buttons", async () => {
+    const olga = await signedIn("olga");
+    const alice = await signedIn("alice");
+    const taskId = await deployAs(olga, "olga-approval-live");
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 30_000);
+    const response = await alice.request(`${prod.url}/live/tasks/${taskId}`, {
+      headers: { accept: "text/event-stream" },
+      signal: abort.signal,
+    });
+    let partial = "";
+    try {
+      for await (const message of readSse(response.body as ReadableStream<Uint8Array>)) {
+        if (message.data.includes('hx-target="#plan-slot"') && message.data.includes("/approve")) {
+          partial = message.data;
+          break;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+    const task = await prod.site.runtime.stores.tasks.get(taskId);
+    expect(partial).toContain(`sha256 ${task?.approval?.planSha256}`);
+    expect(partial).toMatch(
+      /<button class="btn btn-primary" type="submit" title="Run exactly this plan">Approve<\/button>/,
+    );
+    await prod.site.runtime.tasks.reject(taskId, { id: "alice@contoso.test" });
   }, 120_000);
 
   it("rejects from the page with a comment", async () => {

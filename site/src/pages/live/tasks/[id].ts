@@ -11,13 +11,14 @@ import {
   taskSummary,
 } from "../../../lib/fragments";
 import { relayStream } from "../../../lib/live-stream";
+import { planSlotPartial } from "../../../lib/plan-slot";
 
 // Live task page: each API event becomes <hx-partial> fragments for the timeline, logs, summary and
 // buttons. Log lines at or below `after` (already rendered) are never sent again.
 export const GET: APIRoute = ({ params, request, locals, url }) => {
   const id = params.id ?? "";
   const after = /^\d+$/.test(url.searchParams.get("after") ?? "") ? Number(url.searchParams.get("after")) : 0;
-  const { api, role, csrfToken } = locals;
+  const { api, role, csrfToken, user } = locals;
 
   // The task as it is now: fragments plus whether it has really finished. Replayed events can be from an
   // earlier attempt (a failed status before a retry), so `done` follows the current status only.
@@ -66,6 +67,10 @@ export const GET: APIRoute = ({ params, request, locals, url }) => {
       }
       const now = await snapshot();
       if (now.html) send({ id: message.id, data: now.html });
+      if (event.data.kind === "status" || event.data.kind === "approval") {
+        const plan = await planSlotPartial(api, id, { user, role, csrf: csrfToken });
+        if (plan) send({ id: message.id, data: plan });
+      }
       if (event.data.kind === "status" && isFinished(event.data.status) && now.finished) {
         send({ event: "done", data: "end" });
         return "end";
