@@ -100,6 +100,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     logger,
     instruments,
     onTerminal: (task, tx) => notifications.trigger.onTaskFinished(task, tx),
+    onApprovalRequested: (task, tx) => notifications.trigger.onApprovalRequested(task, tx),
     afterTerminal: () => notifications.dispatcher.kick(),
   });
   const tasks = createTaskService({ stores, queue, journal, logger, instruments });
@@ -123,6 +124,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
           sqlPackagePath: config.databases.sqlPackagePath,
           retentionDays: config.artifacts.retentionDays,
         },
+        approval: { ttlMs: config.approval.ttlMs },
         kubernetes: await createKubernetesClusters({
           ...config.kubernetes,
           demoMode: config.demoMode,

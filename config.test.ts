@@ -132,6 +132,14 @@ describe("configuration", () => {
     expect(loadConfig({}).databases).toMatchObject({ instances: [], operationTimeoutMs: 3_600_000 });
   });
 
+  it("reads APPROVAL_TTL_MINUTES (default 60) and refuses a value outside 1..10080", () => {
+    expect(loadConfig({}).approval.ttlMs).toBe(3_600_000);
+    expect(loadConfig({ APPROVAL_TTL_MINUTES: "15" }).approval.ttlMs).toBe(900_000);
+    for (const bad of ["0", "10081", "soon"]) {
+      expect(() => loadConfig({ APPROVAL_TTL_MINUTES: bad })).toThrow(/APPROVAL_TTL_MINUTES/);
+    }
+  });
+
   it("names DB_INSTANCES in its errors without ever echoing the value (it holds passwords)", () => {
     for (const raw of [
       '{"Orders":{"url":"postgres://u:hunter2@h/db"}}',

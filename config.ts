@@ -128,6 +128,7 @@ const envSchema = z.object({
     (v) => v === undefined || v.includes("{traceId}"),
     "must contain {traceId}",
   ),
+  APPROVAL_TTL_MINUTES: int(1, 10_080).default(60),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -219,6 +220,8 @@ export interface Config {
     /** Link from the task page to the trace; `{traceId}` is replaced. */
     traceUrlTemplate: string | undefined;
   };
+  /** Two-person approval of production deploys and restores. */
+  approval: { ttlMs: number };
 }
 
 /** Thrown for a bad variable; the message is the one line printed before exiting with code 1. */
@@ -374,6 +377,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metricsToken: e.METRICS_TOKEN,
       traceUrlTemplate: e.TRACE_URL_TEMPLATE,
     },
+    approval: { ttlMs: e.APPROVAL_TTL_MINUTES * 60_000 },
   };
 }
 

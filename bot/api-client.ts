@@ -83,6 +83,10 @@ export function createApiClient(options: ApiClientOptions) {
     listTasks: (ctx: CallContext, limit: number) => as(ctx).listTasks({ limit }),
     retryTask: (ctx: CallContext, id: string) => as(ctx).retryTask(id, {}, key(ctx)),
     cancelTask: (ctx: CallContext, id: string) => as(ctx).cancelTask(id, key(ctx)),
+    approveTask: (ctx: CallContext, id: string, body: { planSha256?: string; comment?: string }) =>
+      as(ctx).approveTask(id, body, key(ctx)),
+    rejectTask: (ctx: CallContext, id: string, body: { comment?: string }) =>
+      as(ctx).rejectTask(id, body, key(ctx)),
     setOrigin: (ctx: CallContext, id: string, conversationRef: ConversationRef, cardActivityId: string) =>
       as(ctx).setTaskOrigin(id, { conversationRef: { ...conversationRef }, cardActivityId }, key(ctx)),
     getOrigin: (ctx: CallContext, id: string) => as(ctx).getTaskOrigin(id),

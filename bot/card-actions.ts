@@ -4,6 +4,7 @@ import { FALLBACK_VERB_FIELD } from "../cards/fallback";
 import { buildHelpCard } from "../cards/help-card";
 import type { IncomingActivity } from "./activity";
 import { type ApiClient, ApiProblem } from "./api-client";
+import { decideFromCard, decisionRefusal, isDecisionVerb } from "./approval-action";
 import { COMMANDS } from "./commands/catalog";
 import type { Actor } from "./identity";
 import { problemCard } from "./replies";
@@ -13,6 +14,8 @@ import type { TaskCards } from "./task-cards";
 export interface CardAction {
   verb: string;
   taskId: string;
+  /** The button's data and the card's inputs (an approval's plan checksum and comment). */
+  data: Record<string, unknown>;
 }
 
 /** What a press came to: the card to show, and whether it changed the task (then everyone sees it). */
@@ -24,7 +27,7 @@ export interface ActionOutcome {
   notice?: string;
 }
 
-const TASK_VERBS = new Set(["retry", "cancel", "refresh"]);
+const TASK_VERBS = new Set(["retry", "cancel", "refresh", "approve", "reject"]);
 
 /** The action of an Action.Execute invoke (`value.action.{verb,data}`). */
 export function invokeAction(activity: IncomingActivity): CardAction {
@@ -33,6 +36,7 @@ export function invokeAction(activity: IncomingActivity): CardAction {
   return {
     verb: typeof value.action?.verb === "string" ? value.action.verb : "",
     taskId: typeof data.taskId === "string" ? data.taskId : "",
+    data,
   };
 }
 
@@ -45,7 +49,7 @@ export function submitAction(activity: IncomingActivity, text: string): CardActi
   const value = activity.value as Record<string, unknown>;
   const verb = value[FALLBACK_VERB_FIELD];
   if (typeof verb !== "string") return null;
-  return { verb, taskId: typeof value.taskId === "string" ? value.taskId : "" };
+  return { verb, taskId: typeof value.taskId === "string" ? value.taskId : "", data: value };
 }
 
 /** Performs a press for `actor` through the API and shapes the card that answers it. Never throws. */
@@ -81,12 +85,15 @@ export async function performAction(
     const key = activity.id ? `teams:${activity.id}` : `teams:${activity.replyToId ?? ""}:${verb}:${taskId}`;
     try {
       if (verb === "retry") await deps.api.retryTask({ actor, idempotencyKey: key }, taskId);
+      else if (isDecisionVerb(verb))
+        await decideFromCard(deps.api, { actor, idempotencyKey: key }, verb, taskId, action.data);
       else await deps.api.cancelTask({ actor, idempotencyKey: key }, taskId);
     } catch (error) {
       if (!(error instanceof ApiProblem) || error.status >= 500)
         return { card: problemCard(error), acted: false };
-      notice =
-        error.status === 403
+      notice = isDecisionVerb(verb)
+        ? decisionRefusal(verb, error)
+        : error.status === 403
           ? `You can't ${verb} tasks: ${error.detail ?? error.title}`
           : (error.detail ?? error.title);
     }

@@ -7,6 +7,7 @@ export type CardColor = "Default" | "Accent" | "Good" | "Warning" | "Attention";
 export const STATUS_COLOR: Record<TaskStatus, CardColor> = {
   queued: "Warning",
   running: "Accent",
+  awaiting_approval: "Warning",
   succeeded: "Good",
   failed: "Attention",
   cancelled: "Default",
@@ -15,6 +16,7 @@ export const STATUS_COLOR: Record<TaskStatus, CardColor> = {
 export const STATUS_LABEL: Record<TaskStatus, string> = {
   queued: "Queued",
   running: "Running",
+  awaiting_approval: "Awaiting approval",
   succeeded: "Succeeded",
   failed: "Failed",
   cancelled: "Cancelled",

@@ -47,7 +47,8 @@ const expand = (view: CardView): AdaptiveCardJson => template.expand({ $root: vi
 
 function colorOf(item: NotificationItem): CardColor {
   if (item.status === "failed") return "Attention";
-  if (item.status === "cancelled" || isSandboxExpiry(item)) return "Warning";
+  if (item.status === "cancelled" || item.status === "awaiting_approval" || isSandboxExpiry(item))
+    return "Warning";
   return "Good";
 }
 
@@ -81,8 +82,12 @@ function build(
       { title: "Type", value: first.taskType },
       { title: "Status", value: statusLabel(first) },
       { title: "Duration", value: formatDuration(first) },
-      { title: "Finished", value: formatTime(first.finishedAt) },
+      {
+        title: first.status === "awaiting_approval" ? "Requested" : "Finished",
+        value: formatTime(first.finishedAt),
+      },
     ];
+    if (first.detail) facts.push({ title: "Plan", value: clip(first.detail) });
     if (first.error) facts.push({ title: "Error", value: clip(first.error) });
     return expand({
       headline: clip(headline(first)),

@@ -2,7 +2,7 @@
  * What a notification says, as plain text: shared by the Teams card and the email so both read the
  * same. Pure functions of a notification item (a JSON-safe summary of one finished task).
  */
-export type FinishedStatus = "succeeded" | "failed" | "cancelled";
+export type FinishedStatus = "succeeded" | "failed" | "cancelled" | "awaiting_approval";
 
 export interface NotificationItem {
   taskId: string;
@@ -15,6 +15,8 @@ export interface NotificationItem {
   startedAt: string | null;
   finishedAt: string;
   error: string | null;
+  /** An approval request: the plan's summary and checksum, and until when it may be approved. */
+  detail?: string | null;
 }
 
 const TASK_LABELS: Record<string, string> = {
@@ -34,13 +36,16 @@ export const isSandboxExpiry = (item: NotificationItem): boolean =>
 /** "Deployment to shop/prod failed", "Sandbox shop/pr-7 expired". */
 export function headline(item: NotificationItem): string {
   if (isSandboxExpiry(item)) return `Sandbox ${item.entityLabel} expired`;
-  const preposition = item.taskType === "deploy" ? "to" : "of";
+  const preposition = item.taskType === "deploy" ? "to" : item.taskType === "db.restore" ? "into" : "of";
+  if (item.status === "awaiting_approval")
+    return `${taskLabel(item.taskType)} ${preposition} ${item.entityLabel} needs approval`;
   return `${taskLabel(item.taskType)} ${preposition} ${item.entityLabel} ${item.status}`;
 }
 
 /** "Expired" for a sandbox expiry, else the capitalised status. */
 export function statusLabel(item: NotificationItem): string {
   if (isSandboxExpiry(item)) return "Expired";
+  if (item.status === "awaiting_approval") return "Awaiting approval";
   return item.status.charAt(0).toUpperCase() + item.status.slice(1);
 }
 

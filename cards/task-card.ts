@@ -4,6 +4,7 @@ import { BOT_CARD_MAX_BYTES, fitCard } from "./budget";
 import { STATUS_COLOR, STATUS_LABEL, STEP_COLOR, STEP_ICON, typeLabel } from "./colors";
 import { type CardJson, expandTemplate, loadTemplate } from "./expand";
 import { withSubmitFallbacks } from "./fallback";
+import { withPlanSection } from "./plan-section";
 import { between, clip } from "./text";
 
 const template = loadTemplate("task");
@@ -139,10 +140,10 @@ function build(task: TaskDetail, options: TaskCardOptions, L: Limits, now: Date)
           ? "More on the dashboard"
           : "",
     canRetry: task.status === "failed",
-    canCancel: task.status === "queued" || task.status === "running",
+    canCancel: task.status === "queued" || task.status === "running" || task.status === "awaiting_approval",
     dashboardUrl: `${options.publicUrl}/tasks/${encodeURIComponent(task.id)}`,
   });
-  return withSubmitFallbacks(setRefreshUsers(card, options.refreshUserIds ?? []));
+  return withSubmitFallbacks(setRefreshUsers(withPlanSection(card, task), options.refreshUserIds ?? []));
 }
 
 /** Sets the users whose clients auto-refresh a task card (distinct, at most 60, first ones kept). */

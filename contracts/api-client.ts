@@ -21,6 +21,7 @@ import type {
   TestNotificationResult,
 } from "./notifications";
 import type { Health, QueueState } from "./operations";
+import type { TaskPlan } from "./plans";
 import type { Problem } from "./problem";
 import type {
   CreateEnvironment,
@@ -34,9 +35,12 @@ import type {
 } from "./projects";
 import type { SandboxRequest } from "./sandboxes";
 import type {
+  ApproveTaskRequest,
+  RejectTaskRequest,
   RetryTaskRequest,
   SetTaskOrigin,
   TaskCancelled,
+  TaskDecision,
   TaskDetail,
   TaskHistory,
   TaskListQuery,
@@ -193,6 +197,12 @@ export function createApiClient(options: ApiClientOptions) {
       request<TaskAccepted>("POST", `/api/tasks/${enc(id)}/retry`, { body, ...call }),
     cancelTask: (id: string, call?: CallOptions) =>
       request<TaskCancelled>("POST", `/api/tasks/${enc(id)}/cancel`, { body: {}, ...call }),
+    approveTask: (id: string, body: ApproveTaskRequest = {}, call?: CallOptions) =>
+      request<TaskDecision>("POST", `/api/tasks/${enc(id)}/approve`, { body, ...call }),
+    rejectTask: (id: string, body: RejectTaskRequest = {}, call?: CallOptions) =>
+      request<TaskDecision>("POST", `/api/tasks/${enc(id)}/reject`, { body, ...call }),
+    getTaskPlan: (id: string, call?: CallOptions) =>
+      request<TaskPlan>("GET", `/api/tasks/${enc(id)}/plan`, call),
     getTaskOrigin: (id: string, call?: CallOptions) =>
       request<TaskOriginRecord>("GET", `/api/tasks/${enc(id)}/origin`, call),
     setTaskOrigin: (id: string, body: SetTaskOrigin, call?: CallOptions) =>

@@ -31,6 +31,19 @@ export const QueueSchema = z
         depth: z.number().int(),
         runningTaskId: z.string().nullable(),
         pendingTaskIds: z.array(z.string()),
+        blockedBy: z
+          .object({
+            taskId: z.string(),
+            reason: z.literal("awaiting approval"),
+            requestedBy: z.string(),
+            expiresAt: z.string(),
+          })
+          .nullable()
+          .optional()
+          .openapi({
+            description:
+              "Why the entity's lane does not move: its head task waits for a second person's approval",
+          }),
       }),
     ),
     tasksByStatus: z.record(z.enum(TASK_STATUSES), z.number().int()),

@@ -63,10 +63,19 @@ export const EnvironmentSchema = z
         "Kubernetes namespace deployments of this environment go to; null means <project>-<environment>",
       example: "shop-prod",
     }),
+    requiresApproval: z.boolean().openapi({
+      description:
+        "Deploys and restores here wait for a second person's approval; always in effect for type prod",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("Environment");
+
+const requiresApproval = z.boolean().openapi({
+  description: "Two-person approval for deploys and restores (type prod always requires it)",
+  example: true,
+});
 
 const ttl = z.number().int().min(SANDBOX_TTL_MINUTES.min).max(SANDBOX_TTL_MINUTES.max);
 const namespace = dnsLabel("shop-prod").openapi({
@@ -79,6 +88,7 @@ export const CreateEnvironmentSchema = z
     type: z.enum(ENVIRONMENT_TYPES).openapi({ example: "stage" }),
     ttlMinutes: ttl.optional().openapi({ description: "Sandboxes only: 5 to 10080 minutes" }),
     namespace: namespace.optional(),
+    requiresApproval: requiresApproval.optional(),
   })
   .refine((e) => e.type === "sandbox" || e.ttlMinutes === undefined, "only sandboxes have a ttlMinutes")
   .openapi("CreateEnvironment");
@@ -91,9 +101,14 @@ export const UpdateEnvironmentSchema = z
       .nullable()
       .optional()
       .openapi({ description: "Kubernetes namespace; null goes back to <project>-<environment>" }),
+    requiresApproval: requiresApproval.optional(),
   })
   .refine(
-    (e) => e.name !== undefined || e.type !== undefined || e.namespace !== undefined,
+    (e) =>
+      e.name !== undefined ||
+      e.type !== undefined ||
+      e.namespace !== undefined ||
+      e.requiresApproval !== undefined,
     "change at least one field",
   )
   .openapi("UpdateEnvironment");
@@ -128,6 +143,7 @@ export const EXAMPLE_ENVIRONMENT: Environment = {
   ttlMinutes: null,
   expiresAt: null,
   namespace: null,
+  requiresApproval: false,
   createdAt: "2026-01-05T10:00:00.000Z",
   updatedAt: "2026-01-05T10:00:00.000Z",
 };

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { APPROVAL_DECISIONS, MAX_APPROVAL_COMMENT } from "../domain/model/approval";
 import { MAX_LOG_LINES_PER_TASK, MAX_PAGE_SIZE } from "../domain/model/limits";
 import { TASK_STATUSES } from "../domain/model/task-status";
 import { STEP_STATUSES, TASK_SOURCES, TASK_TYPE_NAMES } from "../domain/model/task-types";
@@ -9,6 +10,32 @@ export const TaskIdParams = z.object({ id: idSchema("task", TASK_ID_EXAMPLE) });
 const TaskErrorSchema = z
   .object({ code: z.string(), message: z.string(), hint: z.string().optional() })
   .openapi("TaskError");
+
+export const ApprovalSchema = z
+  .object({
+    planSha256: z.string().openapi({ example: "9f2c…", description: "The plan this approval binds to" }),
+    summary: z.string().openapi({ example: "1 to add, 1 to change, 0 unchanged" }),
+    lines: z.array(z.string()).openapi({ description: "The plan in brief, one line per object (capped)" }),
+    requestedAt: z.string(),
+    expiresAt: z.string().openapi({ description: "Undecided after this, the task is cancelled as expired" }),
+    decision: z.enum(APPROVAL_DECISIONS).nullable(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    comment: z.string().nullable(),
+  })
+  .openapi("TaskApproval");
+
+export const EXAMPLE_APPROVAL: z.infer<typeof ApprovalSchema> = {
+  planSha256: "4f1d2c0b9a8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a392817060f1e",
+  summary: "0 to add, 1 to change, 1 unchanged",
+  lines: ["~ Deployment shop-prod/shop: spec.replicas 2 -> 3", "= Service shop-prod/shop: no changes"],
+  requestedAt: "2026-01-05T10:00:00.000Z",
+  expiresAt: "2026-01-05T11:00:00.000Z",
+  decision: "approved",
+  decidedBy: "bob@contoso.com",
+  decidedAt: "2026-01-05T10:04:00.000Z",
+  comment: "Checked with the team",
+};
 
 export const TaskSchema = z
   .object({
@@ -22,6 +49,12 @@ export const TaskSchema = z
     payload: z.record(z.string(), z.unknown()),
     result: z.record(z.string(), z.unknown()).nullable(),
     error: TaskErrorSchema.nullable(),
+    // Optional in the type only so fixtures written before approvals existed still compile; the API
+    // always sends it.
+    approval: ApprovalSchema.nullable().optional().openapi({
+      description:
+        "Two-person approval of the plan (production deploys and restores); null when none was needed",
+    }),
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
     cancelRequested: z.boolean(),
@@ -116,6 +149,40 @@ export const RetryTaskRequestSchema = z
   })
   .openapi("RetryTaskRequest");
 
+const approvalComment = z
+  .string()
+  .trim()
+  .max(MAX_APPROVAL_COMMENT)
+  .optional()
+  .openapi({ description: "Why; shown on the task, in its events and in the audit log" });
+
+export const ApproveTaskRequestSchema = z
+  .strictObject({
+    planSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "must be a sha256 in hex")
+      .optional()
+      .openapi({
+        description:
+          "The plan checksum the approver saw; refused with plan_changed when the task holds another",
+      }),
+    comment: approvalComment,
+  })
+  .openapi("ApproveTaskRequest");
+
+export const RejectTaskRequestSchema = z
+  .strictObject({ comment: approvalComment })
+  .openapi("RejectTaskRequest");
+
+export const TaskDecisionSchema = z
+  .object({
+    taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }),
+    decision: z.enum(["approved", "rejected"]),
+    status: z.enum(TASK_STATUSES).openapi({ description: "queued (approved: it runs next) or cancelled" }),
+    approval: ApprovalSchema,
+  })
+  .openapi("TaskDecision");
+
 export const TaskCancelledSchema = z
   .object({
     taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }),
@@ -204,6 +271,10 @@ export type TaskLogsQuery = Partial<z.output<typeof TaskLogsQuery>>;
 export type TaskLogs = z.infer<typeof TaskLogsSchema>;
 export type RetryTaskRequest = z.infer<typeof RetryTaskRequestSchema>;
 export type TaskCancelled = z.infer<typeof TaskCancelledSchema>;
+export type TaskApproval = z.infer<typeof ApprovalSchema>;
+export type ApproveTaskRequest = z.infer<typeof ApproveTaskRequestSchema>;
+export type RejectTaskRequest = z.infer<typeof RejectTaskRequestSchema>;
+export type TaskDecision = z.infer<typeof TaskDecisionSchema>;
 export type TaskOriginRecord = z.infer<typeof TaskOriginRecordSchema>;
 export type SetTaskOrigin = z.infer<typeof SetTaskOriginSchema>;
 export type TaskOriginSet = z.infer<typeof TaskOriginSetSchema>;

@@ -1,5 +1,6 @@
 import type { Stores } from "../db/stores/index";
 import { type DbInstance, type PublicDbInstance, publicView } from "../platform/db-instances";
+import { environmentNeedsApproval } from "./model/approval";
 
 export type InstanceLookup =
   | { kind: "real"; instance: DbInstance }
@@ -28,6 +29,18 @@ export function createDbInstanceCatalog(options: { instances: DbInstance[]; demo
 }
 
 export type DbInstanceCatalog = ReturnType<typeof createDbInstanceCatalog>;
+
+/**
+ * Whether changes to an instance tied to `project/environment` need two-person approval: the
+ * environment is prod or asks for it (an unknown environment named prod counts as prod).
+ */
+export async function environmentRequiresApproval(stores: Stores, ref: string | undefined): Promise<boolean> {
+  if (!ref) return false;
+  const [projectName = "", envName = ""] = ref.split("/");
+  const project = await stores.projects.resolve(projectName);
+  const env = project ? await stores.environments.byName(project.id, envName) : null;
+  return env ? environmentNeedsApproval(env) : envName === "prod";
+}
 
 /** Whether `project/environment` names a production environment (its type, else its name). */
 export async function isProdEnvironment(stores: Stores, ref: string | undefined): Promise<boolean> {

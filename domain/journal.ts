@@ -25,6 +25,8 @@ export function createJournal(deps: {
   onTerminal?: (task: TaskRow, tx: Stores) => Promise<unknown>;
   /** Called after a terminal status committed (wakes the local outbox dispatcher). */
   afterTerminal?: () => void;
+  /** Like onTerminal, for the move to awaiting_approval (the approval request's notification rows). */
+  onApprovalRequested?: (task: TaskRow, tx: Stores) => Promise<unknown>;
 }) {
   const { stores, bus, logger } = deps;
   const instruments = deps.instruments ?? noopInstruments;
@@ -62,14 +64,16 @@ export function createJournal(deps: {
     taskId: string,
     to: TaskStatus,
     patch: TaskPatch = {},
-    options: { within?: (tx: Stores) => Promise<unknown>; lease?: string | null } = {},
+    options: StatusOptions & { lease?: string | null } = {},
   ): Promise<TaskRow> {
-    const { task, event } = await stores.transaction(async (tx) => {
+    const { task, event, before } = await stores.transaction(async (tx) => {
       if (options.lease) await tx.tasks.fence(taskId, options.lease);
       await options.within?.(tx);
       // A finished task holds no lease: nothing may write for it any more.
       const final = isTerminal(to) ? { leaseToken: null, leaseExpiresAt: null } : {};
-      const moved = await tx.tasks.transition(taskId, to, { ...patch, ...final });
+      const moved = await tx.tasks.transition(taskId, to, { ...patch, ...final }, new Date(), options.from);
+      const before: TaskEvent[] = [];
+      for (const data of options.events ?? []) before.push(await tx.taskEvents.append(taskId, data));
       const appended = await tx.taskEvents.append(taskId, {
         kind: "status",
         status: to,
@@ -77,13 +81,13 @@ export function createJournal(deps: {
         error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
       });
       if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
-      return { task: { ...moved, eventSeq: appended.seq }, event: appended };
+      if (deps.onApprovalRequested && to === "awaiting_approval") await deps.onApprovalRequested(moved, tx);
+      return { task: { ...moved, eventSeq: appended.seq }, event: appended, before };
     });
+    for (const earlier of before) await publish(earlier);
     await publish(event);
-    if (isTerminal(to)) {
-      countFinished(task, to);
-      deps.afterTerminal?.();
-    }
+    if (isTerminal(to)) countFinished(task, to);
+    if (isTerminal(to) || to === "awaiting_approval") deps.afterTerminal?.();
     return task;
   }
 
@@ -159,11 +163,8 @@ export function createJournal(deps: {
   function fenced(taskId: string, lease: string) {
     return {
       lease,
-      status: (
-        to: TaskStatus,
-        patch: TaskPatch = {},
-        options: { within?: (tx: Stores) => Promise<unknown> } = {},
-      ) => status(taskId, to, patch, { ...options, lease }),
+      status: (to: TaskStatus, patch: TaskPatch = {}, options: StatusOptions = {}) =>
+        status(taskId, to, patch, { ...options, lease }),
       step: (
         index: number,
         name: string,
@@ -193,12 +194,8 @@ export function createJournal(deps: {
      * outbox rows of a terminal status and whatever `within` writes (a dead letter, a step reset): a
      * reader never sees the new status without its event, nor the event without the status.
      */
-    status: (
-      taskId: string,
-      to: TaskStatus,
-      patch: TaskPatch = {},
-      options: { within?: (tx: Stores) => Promise<unknown> } = {},
-    ) => status(taskId, to, patch, options),
+    status: (taskId: string, to: TaskStatus, patch: TaskPatch = {}, options: StatusOptions = {}) =>
+      status(taskId, to, patch, options),
     /** Records a step's state and its event in one transaction. */
     step: (
       taskId: string,
@@ -213,6 +210,18 @@ export function createJournal(deps: {
       log(taskId, message, level, stepName),
     fenced,
   };
+}
+
+interface StatusOptions {
+  within?: (tx: Stores) => Promise<unknown>;
+  /** Only from these statuses (a subset of the legal sources). */
+  from?: readonly TaskStatus[];
+  /**
+   * Events recorded just before the status event, in the same transaction: they exist exactly when
+   * the move happened (an approval decision with its status), and readers that stop at a final status
+   * have seen them.
+   */
+  events?: readonly TaskEventData[];
 }
 
 type StepState = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";

@@ -7,6 +7,7 @@ import { DependencyUnavailableError } from "../platform/dependency";
 import type { Logger } from "../platform/logger";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
 import { currentTraceparent, SpanKind, withSpan } from "../platform/telemetry/spans";
+import { createApprovalService } from "./approvals";
 import type { Journal } from "./journal";
 import { IllegalTransitionError, taskStateSentence } from "./model/task-status";
 import { defaultRetryPolicies, type TaskType } from "./model/task-types";
@@ -37,6 +38,7 @@ export function createTaskService(deps: TaskServiceDeps) {
   const instruments = deps.instruments ?? noopInstruments;
   const policies = deps.policies ?? defaultRetryPolicies();
   const attemptsFor = (type: string) => policies.get(type)?.maxAttempts ?? 3;
+  const approvals = createApprovalService({ stores, queue, journal });
 
   async function publish(task: TaskRow): Promise<void> {
     try {
@@ -145,13 +147,26 @@ export function createTaskService(deps: TaskServiceDeps) {
         },
       );
     },
-    /** Cancels a queued task at once, or asks a running one to stop at its next checkpoint. */
+
+    /**
+     * Cancels a queued task (or one awaiting approval) at once, or asks a running one to stop at its
+     * next checkpoint.
+     */
     async cancel(taskId: string): Promise<{ task: TaskRow; outcome: "cancelled" | "cancelling" }> {
       const task = await mustGet(taskId);
-      if (task.status === "queued") {
+      if (task.status === "queued" || task.status === "awaiting_approval") {
         try {
-          const cancelled = await journal.status(taskId, "cancelled", { finishedAt: new Date() });
-          await queue.remove(taskId).catch(() => false);
+          const cancelled = await journal.status(
+            taskId,
+            "cancelled",
+            { finishedAt: new Date() },
+            { from: [task.status] },
+          );
+          // A parked task is the head of its lane waiting for a "retry": taking it out (or, where the
+          // engine cannot, waking it so the runner sees it cancelled) lets the lane move on now.
+          const removed = await queue.remove(taskId).catch(() => false);
+          if (!removed && task.status === "awaiting_approval")
+            await queue.abort(taskId).catch(() => undefined);
           return { task: cancelled, outcome: "cancelled" };
         } catch (error) {
           if (!(error instanceof IllegalTransitionError)) throw error;
@@ -171,7 +186,7 @@ export function createTaskService(deps: TaskServiceDeps) {
       const now = await mustGet(taskId);
       throw new ConflictError(
         "task_not_cancellable",
-        `${taskStateSentence(now.status)}; only queued or running tasks can be cancelled`,
+        `${taskStateSentence(now.status)}; only queued, running or awaiting-approval tasks can be cancelled`,
       );
     },
 
@@ -240,6 +255,11 @@ export function createTaskService(deps: TaskServiceDeps) {
     async skipDeadLetter(id: string, by: string): Promise<DeadLetterRow> {
       return stores.deadLetters.resolve(id, "skipped", by);
     },
+
+    /** A second person approves the plan the task waits on (see domain/approvals.ts). */
+    approve: approvals.approve,
+    /** A second person rejects it: the task is cancelled and nothing is applied. */
+    reject: approvals.reject,
 
     async positionOf(taskId: string): Promise<number | null> {
       return queue.positionOf(taskId);

@@ -18,6 +18,7 @@ import { tracedAdapters } from "./adapters/traced";
 import type { HandlerDeps } from "./handlers/deps";
 import type { TaskHandler } from "./handlers/handler";
 import { builtInHandlers, handlerRegistry } from "./handlers/index";
+import { createApprovalExpiry } from "./runner/approval-expiry";
 import { createBackupRetention } from "./runner/backup-retention";
 import { createExpiryScheduler } from "./runner/expiry-scheduler";
 import { createReconciler } from "./runner/reconciler";
@@ -53,6 +54,8 @@ export interface WorkerDeps {
   leaseMs?: number;
   /** Step and attempt metrics (default: none recorded). */
   instruments?: Instruments;
+  /** Two-person approval: how long a request stays open (APPROVAL_TTL_MINUTES) and how often parked tasks look again. */
+  approval?: { ttlMs: number; recheckMs?: number; expiryIntervalMs?: number };
 }
 
 /**
@@ -78,6 +81,10 @@ export function createWorker(deps: WorkerDeps) {
     stepDelayMs: deps.stepDelayMs,
     ...deps.handlerDeps,
   });
+  const approval = {
+    ttlMs: deps.approval?.ttlMs ?? 60 * 60_000,
+    recheckMs: deps.approval?.recheckMs ?? 15_000,
+  };
   const runner = createTaskRunner({
     stores,
     journal,
@@ -86,6 +93,14 @@ export function createWorker(deps: WorkerDeps) {
     logger,
     leaseMs: deps.leaseMs,
     instruments: deps.instruments,
+    approval,
+  });
+  const approvalExpiry = createApprovalExpiry({
+    stores,
+    journal,
+    queue,
+    logger,
+    intervalMs: deps.approval?.expiryIntervalMs,
   });
   const reconciler = createReconciler({ stores, queue, logger, intervalMs: deps.reconcileIntervalMs });
   const expiry = createExpiryScheduler({
@@ -107,6 +122,7 @@ export function createWorker(deps: WorkerDeps) {
     reconciler,
     expiry,
     retention,
+    approvalExpiry,
     /** Starts consuming: re-publishes unfinished work first, then runs tasks. */
     async start(): Promise<void> {
       await reconciler.reconcileAll();
@@ -122,13 +138,14 @@ export function createWorker(deps: WorkerDeps) {
       reconciler.start();
       expiry.start();
       retention.start();
+      approvalExpiry.start();
       consuming = true;
       logger.info("worker started", { queue: queue.kind });
     },
     /** Stops taking work; running steps get `graceMs`, then hand their task back to the queue. */
     async stop(graceMs: number): Promise<void> {
       retention.stop();
-      await Promise.all([expiry.stop(), reconciler.stop()]);
+      await Promise.all([expiry.stop(), reconciler.stop(), approvalExpiry.stop()]);
       if (consuming) await queue.stop(graceMs);
       consuming = false;
     },

@@ -13,6 +13,8 @@ export interface EnvironmentInput {
   id?: string;
   /** Kubernetes namespace; unset means `<project>-<environment>`. */
   namespace?: string | null;
+  /** Two-person approval for deploys and restores (type prod needs it regardless). */
+  requiresApproval?: boolean;
 }
 
 export function createEnvironmentsStore(database: Database) {
@@ -62,6 +64,7 @@ export function createEnvironmentsStore(database: Database) {
           ttlMinutes: input.ttlMinutes ?? null,
           expiresAt: input.expiresAt ?? null,
           namespace: input.namespace ?? null,
+          requiresApproval: input.requiresApproval ?? false,
           createdAt: now,
           updatedAt: now,
         })
@@ -80,7 +83,10 @@ export function createEnvironmentsStore(database: Database) {
     async update(
       id: string,
       patch: Partial<
-        Pick<EnvironmentRow, "name" | "type" | "ttlMinutes" | "expiresAt" | "status" | "namespace">
+        Pick<
+          EnvironmentRow,
+          "name" | "type" | "ttlMinutes" | "expiresAt" | "status" | "namespace" | "requiresApproval"
+        >
       >,
       now = new Date(),
     ): Promise<EnvironmentRow> {

@@ -55,6 +55,7 @@ export type TaskPatch = Partial<
     | "leaseToken"
     | "leaseExpiresAt"
     | "traceContext"
+    | "approval"
   >
 >;
 
@@ -205,6 +206,7 @@ export function createTasksStore(database: Database) {
       const counts: Record<TaskStatus, number> = {
         queued: 0,
         running: 0,
+        awaiting_approval: 0,
         succeeded: 0,
         failed: 0,
         cancelled: 0,
@@ -218,11 +220,19 @@ export function createTasksStore(database: Database) {
      * UPDATE), so two processes racing on one task cannot both win. Throws IllegalTransitionError
      * with the status the task really had when the move is not legal.
      */
-    async transition(id: string, to: TaskStatus, patch: TaskPatch = {}, now = new Date()): Promise<TaskRow> {
+    async transition(
+      id: string,
+      to: TaskStatus,
+      patch: TaskPatch = {},
+      now = new Date(),
+      /** Narrows the legal sources (e.g. only awaiting_approval -> queued for an approval). */
+      from?: readonly TaskStatus[],
+    ): Promise<TaskRow> {
+      const sources = from ? sourcesOf(to).filter((s) => from.includes(s)) : sourcesOf(to);
       const rows = await db
         .update(tasks)
         .set({ ...patch, status: to, updatedAt: now })
-        .where(and(eq(tasks.id, id), inArray(tasks.status, sourcesOf(to))))
+        .where(and(eq(tasks.id, id), inArray(tasks.status, sources)))
         .returning();
       const row = rows[0];
       if (row) return row;

@@ -1,3 +1,4 @@
+import type { ApprovalDecision } from "./approval";
 import type { TaskStatus } from "./task-status";
 import type { StepStatus } from "./task-types";
 
@@ -18,7 +19,18 @@ export type TaskEventData =
       message?: string | null;
     }
   | { kind: "progress"; index: number; name: string; percent: number; message?: string | null }
-  | { kind: "log"; level: LogLevel; step?: string | null; message: string };
+  | { kind: "log"; level: LogLevel; step?: string | null; message: string }
+  | {
+      kind: "approval";
+      /** requested: the task waits; approved/rejected: someone decided; expired: nobody did in time. */
+      decision: "requested" | ApprovalDecision;
+      planSha256: string;
+      /** Who decided (null for requested and expired). */
+      by: string | null;
+      comment: string | null;
+      /** requested only: when the request lapses. */
+      expiresAt?: string;
+    };
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type TaskEventKind = TaskEventData["kind"];

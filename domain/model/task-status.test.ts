@@ -16,6 +16,9 @@ const legal: Array<[TaskStatus, TaskStatus]> = [
   ["running", "failed"],
   ["running", "cancelled"],
   ["failed", "queued"],
+  ["running", "awaiting_approval"],
+  ["awaiting_approval", "queued"],
+  ["awaiting_approval", "cancelled"],
 ];
 
 const isLegal = (from: TaskStatus, to: TaskStatus) => legal.some(([f, t]) => f === from && t === to);
@@ -40,14 +43,15 @@ describe("task status transitions", () => {
     }
   });
 
-  it("covers all 25 ordered pairs exactly once", () => {
-    expect(allPairs).toHaveLength(25);
-    expect(allPairs.filter(([f, t]) => isLegal(f, t))).toHaveLength(6);
+  it("covers all 36 ordered pairs exactly once", () => {
+    expect(allPairs).toHaveLength(36);
+    expect(allPairs.filter(([f, t]) => isLegal(f, t))).toHaveLength(9);
   });
 
   it("names the statuses a move may start from", () => {
-    expect(sourcesOf("cancelled").sort()).toEqual(["queued", "running"]);
-    expect(sourcesOf("queued")).toEqual(["failed"]);
+    expect(sourcesOf("cancelled").sort()).toEqual(["awaiting_approval", "queued", "running"]);
+    expect(sourcesOf("queued").sort()).toEqual(["awaiting_approval", "failed"]);
+    expect(sourcesOf("awaiting_approval")).toEqual(["running"]);
   });
 
   it("treats succeeded, failed and cancelled as terminal", () => {

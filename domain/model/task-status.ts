@@ -1,11 +1,21 @@
-export const TASK_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export const TASK_STATUSES = [
+  "queued",
+  "running",
+  "awaiting_approval",
+  "succeeded",
+  "failed",
+  "cancelled",
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ["succeeded", "failed", "cancelled"];
 
 const LEGAL_MOVES: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   queued: ["running", "cancelled"],
-  running: ["succeeded", "failed", "cancelled"],
+  // A production deploy or restore stops after its plan until a second person decides.
+  running: ["succeeded", "failed", "cancelled", "awaiting_approval"],
+  // Approved: back in its lane's head to run the rest; rejected, expired or cancelled: done.
+  awaiting_approval: ["queued", "cancelled"],
   failed: ["queued"],
   succeeded: [],
   cancelled: [],

@@ -18,6 +18,13 @@ describe("failure injection through the API", () => {
     });
     expect(res.status).toBe(202);
     const { taskId } = (await res.json()) as { taskId: string };
+    // A prod environment: a second operator approves the plan; the approval holds for apply's retries.
+    await api.t.waitForStatus(taskId, ["awaiting_approval"]);
+    const approved = await api.as("operator", "second-operator")(`/api/tasks/${taskId}/approve`, {
+      method: "POST",
+      body: {},
+    });
+    expect(approved.status).toBe(202);
     const failed = await api.t.waitForStatus(taskId, ["failed", "succeeded"]);
     expect(failed).toMatchObject({ status: "failed", attempts: 3, error: { code: "injected_failure" } });
     const steps = await api.t.stores.tasks.steps(taskId);

@@ -15,6 +15,9 @@ export const REQUIRED_ROLE: Record<string, Role | "public" | "bot"> = {
   streamAllTaskEvents: "viewer",
   retryTask: "operator",
   cancelTask: "operator",
+  approveTask: "operator",
+  rejectTask: "operator",
+  getTaskPlan: "viewer",
   setTaskOrigin: "operator",
   getTaskOrigin: "bot",
   createDeployment: "operator",
@@ -144,6 +147,9 @@ export function sampleBody(operationId: string, ids: SampleIds, n = 0): unknown 
       };
     case "sendTestNotification":
       return { projectId: ids.projectId };
+    case "approveTask":
+    case "rejectTask":
+      return { comment: `decided by a test ${n}` };
     case "estimateCost":
       return { resources: [{ cpu: 2, memoryGb: 4, storageGb: 10 }] };
     default:

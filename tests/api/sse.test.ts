@@ -31,7 +31,8 @@ describe.each(backends)("task event streams over a real socket (%s)", (_name, en
       env: { RATE_LIMIT_PER_MINUTE: "1000" },
       sse: { heartbeatMs: 100 },
     });
-    const { project, env } = await seedProject(api);
+    // A stage environment: these deploys run to the end without waiting for approval.
+    const { project, env } = await seedProject(api, "shop", "stage");
     body = { projectId: project.id, envId: env.id, templateId: "web-app", params: {} };
     server = await listen(api.app.fetch);
   });

@@ -30,6 +30,10 @@ describe("the five operations in demo form", () => {
       templateId: "web-app",
       params: { replicas: 2 },
     });
+    // A prod environment: the plan waits for a second person's approval before apply.
+    const waiting = await t.waitForStatus(task.id, ["awaiting_approval"]);
+    expect(waiting.approval?.planSha256).toBe(waiting.result?.planSha256);
+    await t.engine.tasks.approve(task.id, { id: "second-operator" });
     const done = await t.waitForStatus(task.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
     const steps = await t.stores.tasks.steps(task.id);

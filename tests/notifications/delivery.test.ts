@@ -32,8 +32,15 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
   // The engine's finished-task hook per task, so a test can wait until its outbox rows are written
   // (the status is visible in the database a moment before the hook runs).
   const hooks = new Map<string, Promise<unknown>>();
+  let askForApprovals = false;
+  /** Waits for the task's end; a production deploy waiting for approval is approved by a second person. */
+  const settled = async (taskId: string) => {
+    const first = await t.waitForStatus(taskId, ["succeeded", "failed", "cancelled", "awaiting_approval"]);
+    if (first.status === "awaiting_approval") await t.engine.tasks.approve(taskId, { id: "bob@contoso.com" });
+    return t.waitForStatus(taskId, ["succeeded", "failed", "cancelled"]);
+  };
   const finished = async (taskId: string) => {
-    const task = await t.waitForStatus(taskId, ["succeeded", "failed", "cancelled"]);
+    const task = await settled(taskId);
     for (let i = 0; i < 500 && !hooks.has(taskId); i++) await new Promise((r) => setTimeout(r, 10));
     await hooks.get(taskId);
     return task;
@@ -48,6 +55,9 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
           hooks.set(task.id, written);
           return written;
         },
+        // Only the approval test writes approval requests, so the others count finished-task rows alone.
+        onApprovalRequested: (task, tx) =>
+          askForApprovals ? notifications.trigger.onApprovalRequested(task, tx) : Promise.resolve(0),
       },
     });
     await t.engine.startWorker();
@@ -57,6 +67,7 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
   beforeEach(async () => {
     // Each test starts from an empty outbox; rows of earlier tests would share their windows.
     await t.testDb.database.db.delete(t.testDb.database.schema.notificationOutbox);
+    askForApprovals = false;
     clock = manualClock();
     endpoints = fakeEndpoints(server);
     notifications = notificationsFor(t.stores, clock);
@@ -189,6 +200,27 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
     );
   });
 
+  it("asks the project's routes for an approval when a production deploy waits for one, whatever notifyOn says", async () => {
+    await t.stores.notificationSettings.put(projectId, {
+      teamsWebhookUrl: WEBHOOK,
+      emailList: ["ops@contoso.com"],
+      notifyOn: ["cancelled"],
+    });
+    askForApprovals = true;
+    const { task } = await deploy(prodId);
+    const waiting = await t.waitForStatus(task.id, ["awaiting_approval"]);
+    const rows = await t.stores.notificationOutbox.list({ taskId: task.id });
+    expect(rows.map((r) => r.channel).sort()).toEqual(["email", "teams"]);
+    expect(await notifications.dispatcher.tick()).toBe(2);
+    const [card] = endpoints.cards();
+    expect(headlineOf(card)).toMatch(/^Deployment to shop-\w+\/prod needs approval$/);
+    expect(JSON.stringify(card)).toContain(waiting.approval?.planSha256.slice(0, 12) ?? "missing");
+    expect(JSON.stringify(card)).toContain(`${PUBLIC_URL}/tasks/${task.id}`);
+    const email = endpoints.emails[0] as { subject: string };
+    expect(email.subject).toMatch(/needs approval/);
+    await t.engine.tasks.reject(task.id, { id: "bob@contoso.com" }, { comment: "not now" });
+  });
+
   it("follows the project's own choice of outcomes", async () => {
     await t.stores.notificationSettings.put(projectId, {
       teamsWebhookUrl: WEBHOOK,
@@ -304,7 +336,7 @@ describe.each(dialectsUnderTest())("notification delivery on %s", (dialect) => {
       return write(task, tx);
     };
     const { task } = await deploy(prodId, { failAt: "apply", failPermanently: true });
-    expect((await t.waitForStatus(task.id, ["succeeded", "failed"])).status).toBe("failed");
+    expect((await settled(task.id)).status).toBe("failed");
     expect(refused).toBe(1);
     const rows = await t.stores.notificationOutbox.list({ taskId: task.id });
     expect(rows.map((r) => r.channel).sort()).toEqual(["email", "teams"]);

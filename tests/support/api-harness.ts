@@ -111,9 +111,12 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   };
 }
 
-/** A project with one environment, the usual target of a deployment. */
-export async function seedProject(api: TestApi, name = "shop") {
+/**
+ * A project with one environment, the usual target of a deployment: prod by default (its deploys
+ * wait for approval), or another type for suites about something else.
+ */
+export async function seedProject(api: TestApi, name = "shop", type: "prod" | "stage" = "prod") {
   const project = await api.t.stores.projects.create({ name });
-  const env = await api.t.stores.environments.create(project.id, { name: "prod", type: "prod" });
+  const env = await api.t.stores.environments.create(project.id, { name: type, type });
   return { project, env };
 }

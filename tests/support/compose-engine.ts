@@ -15,6 +15,8 @@ export type EngineDeps = Omit<WorkerDeps, "journal" | "tasks"> & {
   onTaskFinished?: (task: TaskRow, tx: Stores) => Promise<unknown>;
   /** Called once that transaction committed. */
   afterTaskFinished?: () => void;
+  /** Called in the transaction that parks a task in awaiting_approval (compose wires the outbox). */
+  onApprovalRequested?: (task: TaskRow, tx: Stores) => Promise<unknown>;
 };
 
 /**
@@ -30,6 +32,7 @@ export function composeEngine(deps: EngineDeps) {
     logger,
     onTerminal: deps.onTaskFinished,
     afterTerminal: deps.afterTaskFinished,
+    onApprovalRequested: deps.onApprovalRequested,
   });
   const policies = retryPolicies(handlerRegistry(deps.handlers ?? builtInHandlers));
   const tasks = createTaskService({ stores, queue, journal, policies, logger });
@@ -41,6 +44,7 @@ export function composeEngine(deps: EngineDeps) {
     handlers: worker.handlers,
     reconciler: worker.reconciler,
     expiry: worker.expiry,
+    approvalExpiry: worker.approvalExpiry,
     startWorker: () => worker.start(),
     stop: (graceMs: number) => worker.stop(graceMs),
   };

@@ -50,6 +50,8 @@ export interface TestEngineOptions {
       | "onTaskFinished"
       | "databases"
       | "artifactStore"
+      | "approval"
+      | "onApprovalRequested"
     >
   >;
 }

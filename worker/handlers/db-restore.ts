@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { environmentRequiresApproval } from "../../domain/db-instance-catalog";
 import { type DbEngine, TASK_TYPES } from "../../domain/model/task-types";
 import { digestOf } from "../../platform/artifacts/artifact-store";
 import { PermanentError } from "../runner/errors";
@@ -7,10 +9,44 @@ import type { TaskHandler } from "./handler";
 
 const MAX_TABLES_LOGGED = 50;
 
+/** The restore plan whose sha256 an approval binds to (ids and checksums only, never a URL). */
+function restorePlan(
+  artifact: { id: string; sha256: string; size: number },
+  engine: string,
+  instanceId: string,
+) {
+  return {
+    action: "restore",
+    artifactId: artifact.id,
+    sha256: artifact.sha256,
+    size: artifact.size,
+    engine,
+    instanceId,
+  };
+}
+
 /** Restore from a backup artifact: verify it (exists, same engine, sha256), stream it in, count what landed. */
 export const dbRestoreHandler: TaskHandler<HandlerDeps> = {
   type: "db.restore",
   retry: TASK_TYPES["db.restore"].retry,
+  approval: {
+    after: "validate artifact",
+    async request(ctx) {
+      const engine = str(ctx.payload, "engine");
+      const found = ctx.deps.instances.lookup(
+        engine,
+        str(ctx.payload, "target") || str(ctx.payload, "instanceId"),
+      );
+      if (found.kind !== "real") return null;
+      if (!(await environmentRequiresApproval(ctx.deps.stores, found.instance.environment))) return null;
+      const lines = Array.isArray(ctx.state.planLines) ? ctx.state.planLines.map(String) : [];
+      return {
+        planSha256: String(ctx.state.planSha256),
+        summary: `restore ${str(ctx.payload, "artifactId")} into ${found.instance.id} (${found.instance.environment})`,
+        lines,
+      };
+    },
+  },
   steps: [
     {
       name: "validate artifact",
@@ -46,6 +82,14 @@ export const dbRestoreHandler: TaskHandler<HandlerDeps> = {
         }
         ctx.state.artifactPath = artifact.path;
         ctx.state.artifactTool = typeof artifact.meta?.tool === "string" ? artifact.meta.tool : null;
+        ctx.state.artifactSha256 = artifact.sha256;
+        // What a second person approves for a production restore: this backup, byte for byte, into this instance.
+        const plan = restorePlan(artifact, engine, target.instance.id);
+        ctx.state.planSha256 = createHash("sha256").update(JSON.stringify(plan)).digest("hex");
+        ctx.state.planLines = [
+          `Restore backup ${artifact.id} (${artifact.size} bytes, sha256 ${artifact.sha256}) into ${engine} instance ${target.instance.id}`,
+          `Replaces the instance's objects that the backup holds (pg_restore --clean); nothing else changes`,
+        ];
         await target.log(`Artifact ${artifact.id} verified (${artifact.size} bytes, sha256 ok)`);
         if (target.simulated) await simulate(ctx, 1, "Simulated validation");
       },
@@ -56,6 +100,17 @@ export const dbRestoreHandler: TaskHandler<HandlerDeps> = {
         const engine = str(ctx.payload, "engine") as DbEngine;
         const target = targetOf(ctx, engine, str(ctx.payload, "target") || str(ctx.payload, "instanceId"));
         const key = String(ctx.state.artifactPath);
+        if (ctx.task.approval) {
+          // Approved: import only the bytes that were approved (the file could have changed while it waited).
+          const now = await digestOf(await ctx.deps.storage.get(key, { signal: ctx.signal }));
+          if (now.sha256 !== ctx.state.artifactSha256) {
+            throw new PermanentError(
+              "plan_checksum_mismatch",
+              "The backup file changed after its restore was approved",
+              "Restore again for a new check and approval",
+            );
+          }
+        }
         await target.log(`Importing into ${target.instance.id}`);
         const started = Date.now();
         await withOperationLimits(ctx, target, (op) =>

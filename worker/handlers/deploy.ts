@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { environmentNeedsApproval, MAX_APPROVAL_LINES } from "../../domain/model/approval";
 import { DEPLOY_PARAMS_HINT } from "../../domain/model/deploy-params";
 import { DEPLOY_TEMPLATES, type DeployTemplate, isDeployTemplate } from "../../domain/model/deploy-templates";
 import { TASK_TYPES } from "../../domain/model/task-types";
@@ -95,6 +96,19 @@ async function namespaceExists(ctx: Ctx, t: Target): Promise<boolean> {
 export const deployHandler: TaskHandler<HandlerDeps> = {
   type: "deploy",
   retry: TASK_TYPES.deploy.retry,
+  approval: {
+    after: "plan",
+    async request(ctx) {
+      const env = await ctx.deps.stores.environments.get(str(ctx.payload, "envId"));
+      if (!env || !environmentNeedsApproval(env)) return null;
+      const plan = (ctx.state.plan ?? {}) as { add?: number; change?: number; unchanged?: number };
+      return {
+        planSha256: String(ctx.state.planSha256),
+        summary: `${plan.add ?? 0} to add, ${plan.change ?? 0} to change, ${plan.unchanged ?? 0} unchanged`,
+        lines: Array.isArray(ctx.state.planLines) ? ctx.state.planLines.map(String) : [],
+      };
+    },
+  },
   steps: [
     {
       name: "validate",
@@ -165,8 +179,11 @@ export const deployHandler: TaskHandler<HandlerDeps> = {
           engine: null,
           instanceId: null,
         });
-        if (!exists) await ctx.log(`+ Namespace ${t.namespace}: new`);
-        for (const d of diff) await ctx.log(describeDiff(d));
+        const lines = [
+          ...(exists ? [] : [`+ Namespace ${t.namespace}: new`]),
+          ...diff.map((d) => describeDiff(d)),
+        ];
+        for (const line of lines) await ctx.log(line);
         const count = (action: string) => diff.filter((d) => d.action === action).length;
         const summary = {
           add: count("create") + (exists ? 0 : 1),
@@ -177,6 +194,7 @@ export const deployHandler: TaskHandler<HandlerDeps> = {
         ctx.state.planPath = file.key;
         ctx.state.planSha256 = file.sha256;
         ctx.state.plan = summary;
+        ctx.state.planLines = lines.slice(0, MAX_APPROVAL_LINES);
         await ctx.log(
           `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.unchanged} unchanged (sha256 ${file.sha256})`,
         );
@@ -185,6 +203,8 @@ export const deployHandler: TaskHandler<HandlerDeps> = {
     {
       name: "apply",
       async run(ctx) {
+        // apply runs only the plan that was approved: the runner's gate compared the approval with
+        // state.planSha256, and the file read below must still hash to it.
         const cluster = await clusterFor(ctx, str(ctx.payload, "envId"));
         const bytes = await getBuffer(ctx.deps.storage, String(ctx.state.planPath), { signal: ctx.signal });
         const sha256 = createHash("sha256").update(bytes).digest("hex");

@@ -28,9 +28,28 @@ export interface StepDefinition<Deps> {
   run(ctx: StepContext<Deps>): Promise<void>;
 }
 
+/** What a second person approves: the plan's checksum and what it does, in brief. */
+export interface ApprovalRequest {
+  planSha256: string;
+  summary: string;
+  lines: string[];
+}
+
+/**
+ * Two-person approval: after the step `after` succeeded (this delivery or an earlier one) the runner
+ * asks `request`; a non-null answer parks the task in awaiting_approval until someone approves that
+ * exact plan checksum. The steps after `after` run only the plan that was approved.
+ */
+export interface ApprovalGate<Deps> {
+  after: string;
+  /** The plan to approve, or null when this target needs no approval. */
+  request(ctx: StepContext<Deps>): Promise<ApprovalRequest | null>;
+}
+
 /** One task type: its named steps (same names and order as db/model/task-types.ts) and retry policy. */
 export interface TaskHandler<Deps> {
   type: TaskType;
   retry: RetryPolicy;
   steps: StepDefinition<Deps>[];
+  approval?: ApprovalGate<Deps>;
 }

@@ -5,12 +5,13 @@ import type { Route } from "./routes";
 const itemSchema = z.object({
   taskId: z.string(),
   taskType: z.string(),
-  status: z.enum(["succeeded", "failed", "cancelled"]),
+  status: z.enum(["succeeded", "failed", "cancelled", "awaiting_approval"]),
   entityLabel: z.string(),
   requestedBy: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string(),
   error: z.string().nullable(),
+  detail: z.string().nullable().optional(),
 });
 
 const payloadSchema = z.object({

@@ -22,9 +22,10 @@ export function createReconciler(deps: {
 
   async function pass(before: Date): Promise<number> {
     let republished = 0;
-    const stale = await deps.stores.tasks.listStale(["running", "queued"], before);
-    // Running tasks first: each was at the head of its entity when its worker died.
-    stale.sort((a, b) => (a.status === b.status ? 0 : a.status === "running" ? -1 : 1));
+    const stale = await deps.stores.tasks.listStale(["running", "awaiting_approval", "queued"], before);
+    // Running and parked tasks first: each was at the head of its entity when its worker died.
+    const headFirst = (status: string) => (status === "queued" ? 1 : 0);
+    stale.sort((a, b) => headFirst(a.status) - headFirst(b.status));
     for (const task of stale) {
       if (await deps.queue.has(task.id)) continue;
       await deps.queue.enqueue({

@@ -16,6 +16,7 @@ import {
   withSpan,
 } from "../../platform/telemetry/spans";
 import type { StepContext, TaskHandler } from "../handlers/handler";
+import { createApprovalGate } from "./approval-gate";
 import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
 
 /** A handler may checkpoint in a tight loop; the cancel flag is read from the database at most this often. */
@@ -38,6 +39,8 @@ export interface RunnerDeps<Deps> {
   random?: () => number;
   leaseMs?: number;
   instruments?: Instruments;
+  /** Two-person approval (APPROVAL_TTL_MINUTES, and how often a parked task looks again). */
+  approval?: { ttlMs: number; recheckMs: number };
 }
 
 type Begun = { task: TaskRow; journal: FencedJournal } | { busyMs: number } | null;
@@ -53,6 +56,12 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
   const random = deps.random ?? Math.random;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const instruments = deps.instruments ?? noopInstruments;
+  const gate = createApprovalGate({
+    stores,
+    journal,
+    ttlMs: deps.approval?.ttlMs ?? 60 * 60_000,
+    recheckMs: deps.approval?.recheckMs ?? 15_000,
+  });
 
   /** The fields every log line about a task attempt carries (never its payload: it may hold secrets). */
   function attemptFields(task: TaskRow, error: unknown) {
@@ -187,7 +196,11 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
   async function runDelivery(delivery: Delivery, row: TaskRow | null): Promise<ProcessResult> {
     let begun: Begun;
     try {
-      begun = await begin(row ?? (await stores.tasks.get(delivery.taskId)));
+      const task = row ?? (await stores.tasks.get(delivery.taskId));
+      // A task waiting for approval keeps the head of its lane: this delivery only looks again.
+      const waiting = task ? await gate.whileParked(task) : null;
+      if (waiting) return waiting;
+      begun = await begin(task);
     } catch (error) {
       logger.error("task delivery could not start", { taskId: delivery.taskId, error });
       return { kind: "retry", delayMs: 1000 };
@@ -219,30 +232,37 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       const state: Record<string, unknown> = { ...(task.result ?? {}) };
       const steps = await stores.tasks.steps(task.id);
       for (const [index, step] of handler.steps.entries()) {
-        if (steps[index]?.status === "succeeded") continue;
-        await stopIfCancelled(task.id, signal);
-        const started = { index, name: step.name, startedAt: performance.now() };
-        current = started;
-        await withSpan(
-          `step ${step.name}`,
-          {
-            attributes: {
-              "cloudops.step.index": index,
-              "cloudops.step.name": step.name,
-              "cloudops.task.attempt": task.attempts,
+        if (steps[index]?.status !== "succeeded") {
+          await stopIfCancelled(task.id, signal);
+          const started = { index, name: step.name, startedAt: performance.now() };
+          current = started;
+          await withSpan(
+            `step ${step.name}`,
+            {
+              attributes: {
+                "cloudops.step.index": index,
+                "cloudops.step.name": step.name,
+                "cloudops.task.attempt": task.attempts,
+              },
             },
-          },
-          async () => {
-            await fenced.step(index, step.name, "running");
-            injectFailure(task, step.name);
-            await step.run(contextFor(task, fenced, index, step.name, state, signal));
-            await stopIfCancelled(task.id, signal);
-            // The step's saved state and its success commit together, behind the lease.
-            await fenced.step(index, step.name, "succeeded", { taskPatch: { result: state } });
-          },
-        );
-        recordStep(task, started, "succeeded");
-        current = null;
+            async () => {
+              await fenced.step(index, step.name, "running");
+              injectFailure(task, step.name);
+              await step.run(contextFor(task, fenced, index, step.name, state, signal));
+              await stopIfCancelled(task.id, signal);
+              // The step's saved state and its success commit together, behind the lease.
+              await fenced.step(index, step.name, "succeeded", { taskPatch: { result: state } });
+            },
+          );
+          recordStep(task, started, "succeeded");
+          current = null;
+        }
+        // The gate is asked after its step whether that step ran now or before the task parked.
+        if (handler.approval?.after === step.name) {
+          const ctx = contextFor(task, fenced, index, step.name, state, signal);
+          const parkedNow = await gate.check(task, await handler.approval.request(ctx), state, fenced);
+          if (parkedNow) return parkedNow;
+        }
       }
       await fenced.status("succeeded", { finishedAt: new Date(), result: state, error: null });
       return { kind: "done" };

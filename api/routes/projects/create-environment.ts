@@ -44,6 +44,7 @@ export function register(app: ApiApp, kit: RouteKit): void {
       name: body.name,
       type: body.type,
       ttlMinutes: body.ttlMinutes ?? null,
+      requiresApproval: body.requiresApproval ?? false,
       expiresAt: body.ttlMinutes ? new Date(Date.now() + body.ttlMinutes * 60_000) : null,
       namespace: body.namespace ?? null,
     });

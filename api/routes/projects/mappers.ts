@@ -24,6 +24,7 @@ export function toEnvironment(row: EnvironmentRow): Environment {
     ttlMinutes: row.ttlMinutes,
     expiresAt: iso(row.expiresAt),
     namespace: row.namespace,
+    requiresApproval: row.requiresApproval,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

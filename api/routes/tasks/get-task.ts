@@ -79,7 +79,9 @@ export function register(app: ApiApp, kit: RouteKit): void {
     const detail = await kit.deps.stores.tasks.detail(id);
     if (!detail) throw new ApiError(404, "task_not_found", "Task not found", `No task has the id ${id}`);
     const queuePosition =
-      detail.task.status === "queued" || detail.task.status === "running"
+      detail.task.status === "queued" ||
+      detail.task.status === "running" ||
+      detail.task.status === "awaiting_approval"
         ? await kit.deps.tasks.positionOf(id).catch((error) => {
             // With the queue's broker down the answer would claim a position it cannot know: 503.
             if (error instanceof DependencyUnavailableError) throw error;

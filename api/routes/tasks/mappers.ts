@@ -27,6 +27,7 @@ export function toTask(row: TaskRow): Task {
     payload: row.payload,
     result: row.result ?? null,
     error: row.error ?? null,
+    approval: row.approval ?? null,
     attempts: row.attempts,
     maxAttempts: row.maxAttempts,
     cancelRequested: row.cancelRequested,

@@ -9,7 +9,7 @@ export function resumePoint(header: string | undefined, query: string | undefine
 }
 
 export const SSE_DESCRIPTION =
-  "Server-Sent Events. Each message: `event:` = the event kind (status, step, progress, log), `id:` = its resume position, " +
+  "Server-Sent Events. Each message: `event:` = the event kind (status, step, progress, log, approval), `id:` = its resume position, " +
   "`data:` = the TaskEvent JSON. A `: heartbeat` comment every 15 s. A client more than 256 KiB behind gets `event: error` " +
   "(code slow_consumer) and the stream ends; reconnect with Last-Event-ID.";
 

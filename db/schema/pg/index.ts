@@ -14,6 +14,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { ApprovalRecord } from "../../../domain/model/approval";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -41,6 +42,8 @@ export const environments = pgTable(
     expiresAt: ts("expires_at"),
     /** The Kubernetes namespace the environment deploys to; null means `<project>-<environment>`. */
     namespace: text("namespace"),
+    /** Deploys and restores here wait for a second person's approval (always for type prod). */
+    requiresApproval: boolean("requires_approval").notNull().default(false),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
   },
@@ -76,6 +79,8 @@ export const tasks = pgTable(
     leaseExpiresAt: ts("lease_expires_at"),
     /** W3C traceparent of the span that (re)queued the task: the worker continues that trace. */
     traceContext: text("trace_context"),
+    /** The two-person approval of its plan (deploy/restore into an environment that requires it). */
+    approval: jsonb("approval").$type<ApprovalRecord>(),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
     startedAt: ts("started_at"),

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 // SQLite schema. Same tables, columns and value shapes as ../pg/index.ts (Dates, JSON objects and
 // booleans come back as the same JS types), so the one store implementation works on both.
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { ApprovalRecord } from "../../../domain/model/approval";
 
 const ts = (name: string) => integer(name, { mode: "timestamp_ms" });
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
@@ -30,6 +31,8 @@ export const environments = sqliteTable(
     expiresAt: ts("expires_at"),
     /** The Kubernetes namespace the environment deploys to; null means `<project>-<environment>`. */
     namespace: text("namespace"),
+    /** Deploys and restores here wait for a second person's approval (always for type prod). */
+    requiresApproval: integer("requires_approval", { mode: "boolean" }).notNull().default(false),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
   },
@@ -65,6 +68,8 @@ export const tasks = sqliteTable(
     leaseExpiresAt: ts("lease_expires_at"),
     /** W3C traceparent of the span that (re)queued the task: the worker continues that trace. */
     traceContext: text("trace_context"),
+    /** The two-person approval of its plan (deploy/restore into an environment that requires it). */
+    approval: json<ApprovalRecord>("approval"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
     startedAt: ts("started_at"),

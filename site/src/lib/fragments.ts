@@ -13,6 +13,7 @@ export const LOG_BUFFER_LINES = 500;
 const STATUS_LABEL: Record<string, string> = {
   queued: "Queued",
   running: "Running",
+  awaiting_approval: "Awaiting approval",
   succeeded: "Succeeded",
   failed: "Failed",
   cancelled: "Cancelled",

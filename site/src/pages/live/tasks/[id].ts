@@ -4,6 +4,7 @@ import { newIdempotencyKey } from "../../../lib/forms";
 import { isFinished, logLine } from "../../../lib/fragments";
 import { loadNames } from "../../../lib/names";
 import { partial, partialsResponse } from "../../../lib/partials";
+import { planSlot } from "../../../lib/plan-slot";
 import { activityRows, attemptRows, taskActions, taskSummary, timeline } from "../../../lib/run-page";
 
 // The run page's live refresh (src/scripts/live-regions.ts asks after each event of this task, and
@@ -11,7 +12,7 @@ import { activityRows, attemptRows, taskActions, taskSummary, timeline } from ".
 export const GET: APIRoute = async ({ params, locals, url }) => {
   const id = params.id ?? "";
   const after = /^\d+$/.test(url.searchParams.get("after") ?? "") ? Number(url.searchParams.get("after")) : 0;
-  const { api, role, csrfToken } = locals;
+  const { api, role, csrfToken, user } = locals;
   const [detail, history, logs, names] = await Promise.all([
     api.getTask(id),
     api.getTaskHistory(id),
@@ -29,6 +30,8 @@ export const GET: APIRoute = async ({ params, locals, url }) => {
     partial("#attempts", "inner", attemptRows(h)),
     partial("#activity", "inner", activityRows(h)),
     partial("#announce", "inner", html`Status: ${t.status}`),
+    // Deploys and restores: the plan appears once it exists, then its approval decision.
+    partial("#plan-slot", "inner", await planSlot(api, t, { user, role, csrf: csrfToken })),
   ];
   if (lines.length) parts.push(partial("#logs", "append", html`${lines.map(logLine)}`));
   return partialsResponse(parts, { "x-task-finished": isFinished(t.status) ? "1" : "0" });
