@@ -81,7 +81,8 @@ ${task.error ? html`<div class="alert alert-error" role="alert"><strong>${task.e
 export function taskActions(task: Task, role: Role, csrf: string, idempotencyKey: string): SafeHtml {
   const mayAct = role !== "viewer";
   const canRetry = mayAct && task.status === "failed";
-  const canCancel = mayAct && (task.status === "queued" || task.status === "running");
+  const canCancel =
+    mayAct && (task.status === "queued" || task.status === "running" || task.status === "awaiting_approval");
   const why = mayAct ? "" : " (your role is viewer)";
   return html`<div id="task-actions" class="actions">
 <form method="post" action="/tasks/${task.id}/retry" hx-post="/tasks/${task.id}/retry" hx-target="#action-result">
@@ -90,7 +91,7 @@ export function taskActions(task: Task, role: Role, csrf: string, idempotencyKey
 </form>
 <form method="post" action="/tasks/${task.id}/cancel" hx-post="/tasks/${task.id}/cancel" hx-target="#action-result">
 <input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="idempotencyKey" value="${idempotencyKey}-cancel">
-<button class="btn btn-danger" type="submit"${canCancel ? "" : " disabled"} title="${canCancel ? "Stop the task" : `Cancel is for queued or running tasks${why}`}">Cancel</button>
+<button class="btn btn-danger" type="submit"${canCancel ? "" : " disabled"} title="${canCancel ? "Stop the task" : `Cancel is for queued, running or waiting tasks${why}`}">Cancel</button>
 </form>
 <div id="action-result" aria-live="polite"></div>
 </div>`;
