@@ -111,6 +111,23 @@ describe("notification card", () => {
     expect(texts(card)[0]).toBe("3 tasks finished on prod/api in the last minute: 2 failed, 1 succeeded");
   });
 
+  it("asks for an approval with the plan, and names it readably in a digest", () => {
+    const waiting = item({
+      status: "awaiting_approval",
+      error: null,
+      detail: "0 to add, 1 to change, 1 unchanged · sha256 4f1d2c0b9a8e… · approve by 2026-11-22 06:01 UTC",
+    });
+    const card = notificationCard({ items: [waiting], publicUrl, now });
+    expect(problemsOf(card)).toEqual([]);
+    expect(texts(card)[0]).toBe("Deployment to prod/api needs approval");
+    expect(JSON.stringify(card)).toContain("sha256 4f1d2c0b9a8e…");
+    expect(JSON.stringify(card)).toContain(`${publicUrl}/tasks/${waiting.taskId}`);
+    const digest = notificationCard({ items: [item(), waiting], publicUrl, now });
+    expect(texts(digest)[0]).toBe(
+      "2 tasks finished on prod/api in the last minute: 1 failed, 1 awaiting approval",
+    );
+  });
+
   it("keeps template syntax in task data as literal text", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the point is a literal template expression
     const sneaky = "${headline}";

@@ -55,7 +55,11 @@ export function digestHeadline(items: NotificationItem[], now: Date): string {
   const period = periodText(items, now);
   const counts = new Map<string, number>();
   for (const item of items) {
-    const label = isSandboxExpiry(item) ? "expired" : item.status;
+    const label = isSandboxExpiry(item)
+      ? "expired"
+      : item.status === "awaiting_approval"
+        ? "awaiting approval"
+        : item.status;
     counts.set(label, (counts.get(label) ?? 0) + 1);
   }
   if (counts.size === 1) {

@@ -58,6 +58,39 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     });
 
+    it("parks a task with its approval and lets only one decision move it out of awaiting_approval", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/approval"));
+      await stores.tasks.transition(task.id, "running");
+      const approval = {
+        planSha256: "f".repeat(64),
+        summary: "1 to change",
+        lines: ["~ Deployment ns/web: spec.replicas 2 -> 3"],
+        requestedAt: "2026-01-05T10:00:00.000Z",
+        expiresAt: "2026-01-05T11:00:00.000Z",
+        decision: null,
+        decidedBy: null,
+        decidedAt: null,
+        comment: null,
+      };
+      const parked = await stores.tasks.transition(task.id, "awaiting_approval", { approval });
+      expect(parked.approval).toEqual(approval);
+      expect((await stores.tasks.get(task.id))?.approval).toEqual(approval);
+      expect((await stores.tasks.countByStatus()).awaiting_approval).toBeGreaterThanOrEqual(1);
+      const decided = { ...approval, decision: "approved" as const, decidedBy: "bob" };
+      const results = await Promise.allSettled([
+        stores.tasks.transition(task.id, "queued", { approval: decided }, new Date(), ["awaiting_approval"]),
+        stores.tasks.transition(task.id, "cancelled", {}, new Date(), ["awaiting_approval"]),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      // A failed task may go back to queued, but not through a move that names awaiting_approval only.
+      const { task: other } = await stores.tasks.create(newTask("prod/approval-2"));
+      await stores.tasks.transition(other.id, "running");
+      await stores.tasks.transition(other.id, "failed");
+      await expect(
+        stores.tasks.transition(other.id, "queued", {}, new Date(), ["awaiting_approval"]),
+      ).rejects.toBeInstanceOf(IllegalTransitionError);
+    });
+
     it("reports an unknown task as not found when asked to move", async () => {
       await expect(
         stores.tasks.transition("tsk_00000000000000000000000000", "running"),

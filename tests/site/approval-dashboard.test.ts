@@ -94,6 +94,8 @@ describe("approval on the task page", () => {
     expect(olgaPage).toMatch(
       /<button class="btn btn-primary" type="submit" disabled title="You requested this task/,
     );
+    // The requester may still call it off.
+    expect(olgaPage).toContain('type="submit" title="Stop the task">Cancel</button>');
     // Posting anyway: the API refuses, the page says why, nothing changes.
     const self = await olga.request(`${prod.url}/tasks/${taskId}/approve`, form(approveFields(olgaPage)));
     expect(self.status).toBe(403);

@@ -111,7 +111,7 @@ export function taskActions(
         ),
       );
     }
-    if (task.status === "queued" || task.status === "running") {
+    if (task.status === "queued" || task.status === "running" || task.status === "awaiting_approval") {
       buttons.push(
         commandForm(
           `/tasks/${task.id}/cancel`,
