@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, lt, or } from "drizzle-orm";
 import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
 import type { BotCardRow } from "../rows";
@@ -88,6 +88,19 @@ export function createBotCardsStore(database: Database) {
         .where(eq(cards.id, id))
         .returning();
       return row ?? null;
+    },
+
+    /**
+     * Deletes records made before `before` that nothing needs any more: replies that show no task
+     * (kept only to recognise a redelivery, which comes within minutes) and cards already final.
+     * Cards still owed an update stay, however old.
+     */
+    async purge(before: Date): Promise<number> {
+      const rows = await db
+        .delete(cards)
+        .where(and(lt(cards.createdAt, before), or(isNull(cards.taskId), eq(cards.settled, true))))
+        .returning({ id: cards.id });
+      return rows.length;
     },
 
     /** Posted task cards, of one task or (unsettled) every card still owed an update, oldest first. */

@@ -55,4 +55,31 @@ describe.each(dialectsUnderTest())("bot cards store on %s", (dialect) => {
     expect(again.settled).toBe(false);
     expect(await stores.botCards.list({ taskId: "tsk_2" })).toHaveLength(1);
   });
+
+  it("purges old replies and final cards, and keeps a card still owed an update however old", async () => {
+    const old = new Date("2020-01-01T00:00:00.000Z");
+    const reply = await stores.botCards.claim(
+      { conversationId: "c5", sourceKey: "r", conversationRef: ref },
+      old,
+    );
+    const owed = await stores.botCards.register(
+      { conversationId: "c5", activityId: "m5", conversationRef: ref, taskId: "tsk_5" },
+      old,
+    );
+    const done = await stores.botCards.register(
+      { conversationId: "c5", activityId: "m6", conversationRef: ref, taskId: "tsk_6" },
+      old,
+    );
+    await stores.botCards.update(done.id, { settled: true });
+    const recent = await stores.botCards.claim({
+      conversationId: "c5",
+      sourceKey: "new",
+      conversationRef: ref,
+    });
+    expect(await stores.botCards.purge(new Date("2021-01-01T00:00:00.000Z"))).toBe(2);
+    expect(await stores.botCards.get(reply.card.id)).toBeNull();
+    expect(await stores.botCards.get(done.id)).toBeNull();
+    expect(await stores.botCards.get(owed.id)).not.toBeNull();
+    expect(await stores.botCards.get(recent.card.id)).not.toBeNull();
+  });
 });

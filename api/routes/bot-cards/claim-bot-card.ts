@@ -42,8 +42,20 @@ export const route = createRoute({
   },
 });
 
+/** How long a record outlives its use (a redelivery window, a final card) before it is purged. */
+const KEEP_MS = 7 * 24 * 60 * 60_000;
+const PURGE_EVERY_MS = 60 * 60_000;
+
 export function register(app: ApiApp, kit: RouteKit): void {
+  // Purged now and then on a claim's way in, as idempotency keys are: no timer of its own.
+  let nextPurge = 0;
   app.openapi({ ...route, middleware: botOnly(kit) }, async (c) => {
+    if (Date.now() >= nextPurge) {
+      nextPurge = Date.now() + PURGE_EVERY_MS;
+      void kit.deps.stores.botCards.purge(new Date(Date.now() - KEEP_MS)).catch((error: unknown) => {
+        kit.deps.logger.warn("could not purge old bot card records", { error });
+      });
+    }
     const { card, created } = await kit.deps.stores.botCards.claim(c.req.valid("json"));
     return c.json({ card: toBotCard(card), created }, 200);
   });

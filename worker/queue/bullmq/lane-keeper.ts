@@ -103,6 +103,8 @@ export function createLaneKeeper(deps: {
   async function waitForOthers(detectedAt: number): Promise<void> {
     const earliest = detectedAt + 2 * deps.checkMs;
     const latest = detectedAt + MAX_DRAIN_WAIT_MS;
+    // Entries of processes that died while draining stay behind with a past expiry: drop them.
+    await redis.zremrangebyscore(keys.draining, "-inf", Date.now());
     for (;;) {
       const now = Date.now();
       const draining = await redis.zcount(keys.draining, now, "+inf");
