@@ -3,6 +3,7 @@ import type { Stores } from "../db/stores/index";
 import type { TaskPatch } from "../db/stores/tasks-store";
 import type { Logger } from "../platform/logger";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
+import { SpanKind, withSpan } from "../platform/telemetry/spans";
 import type { TaskEvent, TaskEventData } from "./model/events";
 import { isTerminal, type TaskStatus } from "./model/task-status";
 import type { TaskEventBus } from "./task-event-bus";
@@ -68,18 +69,25 @@ export function createJournal(deps: {
       patch: TaskPatch = {},
       options: { within?: (tx: Stores) => Promise<unknown> } = {},
     ): Promise<TaskRow> {
-      const { task, event } = await stores.transaction(async (tx) => {
-        await options.within?.(tx);
-        const moved = await tx.tasks.transition(taskId, to, patch);
-        const appended = await tx.taskEvents.append(taskId, {
-          kind: "status",
-          status: to,
-          attempts: moved.attempts,
-          error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
-        });
-        if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
-        return { task: { ...moved, eventSeq: appended.seq }, event: appended };
-      });
+      // A client span per status change: the transaction that moves the task (with its dead letter or
+      // outbox rows) shows in the trace; the many step, progress and log writes do not, to stay cheap.
+      const { task, event } = await withSpan(
+        "db.task.status",
+        { kind: SpanKind.CLIENT, attributes: { "cloudops.task.id": taskId, "cloudops.task.status": to } },
+        () =>
+          stores.transaction(async (tx) => {
+            await options.within?.(tx);
+            const moved = await tx.tasks.transition(taskId, to, patch);
+            const appended = await tx.taskEvents.append(taskId, {
+              kind: "status",
+              status: to,
+              attempts: moved.attempts,
+              error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
+            });
+            if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
+            return { task: { ...moved, eventSeq: appended.seq }, event: appended };
+          }),
+      );
       await publish(event);
       if (isTerminal(to)) {
         countFinished(task, to);

@@ -135,6 +135,12 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
     expect(task.parentSpanId).toBe(enqueue.spanId); // the link across the process boundary
     expect(task.attributes["cloudops.task.id"]).toBe(taskId);
 
+    // The status transactions of the attempt (database writes) hang under the task span.
+    const statuses = spans.filter((s) => s.name === "db.task.status" && s.parentSpanId === task.spanId);
+    expect(statuses.map((s) => s.attributes["cloudops.task.status"])).toEqual(
+      expect.arrayContaining(["running", "succeeded"]),
+    );
+
     const steps = spans.filter((s) => s.name.startsWith("step "));
     expect(steps.map((s) => s.name.slice(5)).sort()).toEqual([...RESTART_STEPS].sort());
     for (const step of steps) {
