@@ -244,6 +244,12 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
       ]),
     );
     expect(workerAfter.family("process_cpu_seconds_total")?.type).toBe("COUNTER");
+    // Every role serves /metrics: the bot process counts the turn of the Teams test above.
+    const botPage = await scrape(botUrl);
+    expect(
+      botPage.value("cloudops_bot_turns_total", { kind: "message", outcome: "ok" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(botPage.family("cloudops_queue_depth")).toBeUndefined(); // shared-state gauges: API roles only
     // The worker also pushes its metrics over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT is set).
     const deadline = Date.now() + 30_000;
     while (receiver.metricExports === 0 && Date.now() < deadline)
