@@ -209,6 +209,27 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
     }
   }, 120_000);
 
+  it("puts a database backup's tool and artifact store calls under its steps", async () => {
+    const res = await fetch(`${apiUrl}/api/db/azure-postgres/orders-db/backup`, { method: "POST" });
+    expect(res.status).toBe(202);
+    const { taskId } = (await res.json()) as { taskId: string };
+    const detail = await finished(taskId);
+    expect(detail.status).toBe("succeeded");
+    const spans = await collector.waitForTrace(detail.traceId ?? "", (s) =>
+      s.some((x) => x.name === "artifacts.put"),
+    );
+    const task = one(spans, (s) => s.name === "task db.backup", "task span");
+    const stream = one(spans, (s) => s.name === "step stream to storage", "step span");
+    expect(stream.parentSpanId).toBe(task.spanId);
+    const backup = one(spans, (s) => s.name === "dbtool.simulated.backup", "database tool span");
+    expect(backup.parentSpanId).toBe(stream.spanId);
+    expect(backup.attributes["cloudops.adapter.simulated"]).toBe(true);
+    // The dump streams into the artifact store from inside the tool call.
+    const put = one(spans, (s) => s.name === "artifacts.put", "artifact store span");
+    expect([backup.spanId, stream.spanId]).toContain(put.parentSpanId);
+    expect(put.service).toBe(WORKER);
+  }, 120_000);
+
   it("counts tasks, steps and requests on GET /metrics of the API and worker processes as a task runs", async () => {
     const workerUrl = worker.url;
     const [apiBefore, workerBefore] = await Promise.all([scrape(apiUrl), scrape(workerUrl)]);
