@@ -3,6 +3,7 @@ import type { Stores } from "../db/stores/index";
 import type { TaskPatch } from "../db/stores/tasks-store";
 import type { Logger } from "../platform/logger";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
+import { SpanKind, withSpan } from "../platform/telemetry/spans";
 import type { TaskEvent, TaskEventData } from "./model/events";
 import { isTerminal, type TaskStatus } from "./model/task-status";
 import type { TaskEventBus } from "./task-event-bus";
@@ -66,24 +67,38 @@ export function createJournal(deps: {
     patch: TaskPatch = {},
     options: StatusOptions & { lease?: string | null } = {},
   ): Promise<TaskRow> {
-    const { task, event, before } = await stores.transaction(async (tx) => {
-      if (options.lease) await tx.tasks.fence(taskId, options.lease);
-      await options.within?.(tx);
-      // A finished task holds no lease: nothing may write for it any more.
-      const final = isTerminal(to) ? { leaseToken: null, leaseExpiresAt: null } : {};
-      const moved = await tx.tasks.transition(taskId, to, { ...patch, ...final }, new Date(), options.from);
-      const before: TaskEvent[] = [];
-      for (const data of options.events ?? []) before.push(await tx.taskEvents.append(taskId, data));
-      const appended = await tx.taskEvents.append(taskId, {
-        kind: "status",
-        status: to,
-        attempts: moved.attempts,
-        error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
-      });
-      if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
-      if (deps.onApprovalRequested && to === "awaiting_approval") await deps.onApprovalRequested(moved, tx);
-      return { task: { ...moved, eventSeq: appended.seq }, event: appended, before };
-    });
+    // A client span per status change: the transaction that moves the task (with its dead letter or
+    // outbox rows) shows in the trace; the many step, progress and log writes do not, to stay cheap.
+    const { task, event, before } = await withSpan(
+      "db.task.status",
+      { kind: SpanKind.CLIENT, attributes: { "cloudops.task.id": taskId, "cloudops.task.status": to } },
+      () =>
+        stores.transaction(async (tx) => {
+          if (options.lease) await tx.tasks.fence(taskId, options.lease);
+          await options.within?.(tx);
+          // A finished task holds no lease: nothing may write for it any more.
+          const final = isTerminal(to) ? { leaseToken: null, leaseExpiresAt: null } : {};
+          const moved = await tx.tasks.transition(
+            taskId,
+            to,
+            { ...patch, ...final },
+            new Date(),
+            options.from,
+          );
+          const before: TaskEvent[] = [];
+          for (const data of options.events ?? []) before.push(await tx.taskEvents.append(taskId, data));
+          const appended = await tx.taskEvents.append(taskId, {
+            kind: "status",
+            status: to,
+            attempts: moved.attempts,
+            error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
+          });
+          if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
+          if (deps.onApprovalRequested && to === "awaiting_approval")
+            await deps.onApprovalRequested(moved, tx);
+          return { task: { ...moved, eventSeq: appended.seq }, event: appended, before };
+        }),
+    );
     for (const earlier of before) await publish(earlier);
     await publish(event);
     if (isTerminal(to)) countFinished(task, to);

@@ -30,14 +30,8 @@ const node = (script: string, args: string[], env: Record<string, string>) =>
     env: { ...process.env, LOG_LEVEL: "silent", ...env },
   });
 
-/** Runs the load against one server; prints its table and returns the median req/s of each route. */
-async function bench(
-  db: string,
-  tasks: number,
-  label = `${db}, ${tasks} tasks`,
-  extraEnv: Record<string, string> = {},
-): Promise<Map<string, number>> {
-  const env = { BENCH_DB: db, BENCH_TASKS: String(tasks), ...extraEnv };
+/** Starts tests/bench/api-server.ts; resolves with its port and a stop function. */
+async function startServer(env: Record<string, string>) {
   const server = node("tests/bench/api-server.ts", [], env);
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: server.stdout }).on("line", (line) => {
@@ -46,19 +40,32 @@ async function bench(
     });
     server.once("exit", (code) => reject(new Error(`the bench server exited with ${code}`)));
   });
-  const load = node("tests/bench/api-load.ts", [`http://127.0.0.1:${port}`], env);
+  return {
+    port,
+    async stop() {
+      server.kill("SIGTERM");
+      await new Promise((resolve) => server.once("exit", resolve));
+    },
+  };
+}
+
+/** One autocannon process against `port`: every route BENCH_RUNS (or `runs`) times; its JSON rows. */
+async function load(port: number, env: Record<string, string>): Promise<Row[]> {
+  const client = node("tests/bench/api-load.ts", [`http://127.0.0.1:${port}`], env);
   const rows: Row[] = [];
-  createInterface({ input: load.stdout }).on("line", (line) => {
+  createInterface({ input: client.stdout }).on("line", (line) => {
     try {
       rows.push(JSON.parse(line) as Row);
     } catch {
       console.log(line);
     }
   });
-  await new Promise((resolve) => load.once("exit", resolve));
-  server.kill("SIGTERM");
-  await new Promise((resolve) => server.once("exit", resolve));
+  await new Promise((resolve) => client.once("exit", resolve));
+  return rows;
+}
 
+/** Prints the table of one server's rows; returns the median req/s of each route. */
+function report(label: string, rows: Row[]): Map<string, number> {
   console.log(`\n${label}`);
   const trivial = rows.filter((r) => r.route.startsWith("GET /health/live"));
   const trivialRate = summarise(trivial.map((r) => r.reqPerSec)).median;
@@ -85,27 +92,47 @@ async function bench(
   return medians;
 }
 
-/** Tracing off against tracing exported over OTLP to a local receiver (a collector stand-in). */
+async function bench(db: string, tasks: number): Promise<void> {
+  const env = { BENCH_DB: db, BENCH_TASKS: String(tasks) };
+  const server = await startServer(env);
+  const rows = await load(server.port, env);
+  await server.stop();
+  report(`${db}, ${tasks} tasks`, rows);
+}
+
+/**
+ * Tracing off against tracing exported over OTLP to a local receiver (a collector stand-in): both
+ * servers run at once and their runs alternate, so load from elsewhere on the machine hits both alike.
+ */
 async function benchTracing(): Promise<void> {
   const tasks = Number(process.env.BENCH_TRACE_TASKS ?? 1000);
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
   const receiver = await startOtlpReceiver({ keepSpans: false });
+  const env = { BENCH_DB: "sqlite", BENCH_TASKS: String(tasks), BENCH_RUNS: "1" };
+  const off = await startServer(env);
+  const on = await startServer({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+  const offRows: Row[] = [];
+  const onRows: Row[] = [];
   try {
-    const off = await bench("sqlite", tasks, `sqlite, ${tasks} tasks, tracing off`);
-    const on = await bench("sqlite", tasks, `sqlite, ${tasks} tasks, tracing on (OTLP to ${receiver.url})`, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    });
-    console.log(`\ntracing cost (spans received by the local OTLP receiver: ${receiver.spanCount})`);
-    console.table(
-      [...off].map(([route, offRate]) => ({
-        route,
-        "off req/s": Math.round(offRate),
-        "traced req/s": Math.round(on.get(route) ?? 0),
-        "traced ÷ off": ((on.get(route) ?? 0) / offRate).toFixed(2),
-      })),
-    );
+    for (let run = 0; run < runs; run++) {
+      offRows.push(...(await load(off.port, env)));
+      onRows.push(...(await load(on.port, env)));
+    }
   } finally {
+    await Promise.all([off.stop(), on.stop()]);
     await receiver.close();
   }
+  const offRates = report(`sqlite, ${tasks} tasks, tracing off`, offRows);
+  const onRates = report(`sqlite, ${tasks} tasks, tracing on (OTLP to a local receiver)`, onRows);
+  console.log(`\ntracing cost, runs alternating (spans received by the receiver: ${receiver.spanCount})`);
+  console.table(
+    [...offRates].map(([route, offRate]) => ({
+      route,
+      "off req/s": Math.round(offRate),
+      "traced req/s": Math.round(onRates.get(route) ?? 0),
+      "traced ÷ off": ((onRates.get(route) ?? 0) / offRate).toFixed(2),
+    })),
+  );
 }
 
 console.log(machineLine());

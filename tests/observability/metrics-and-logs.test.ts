@@ -217,6 +217,8 @@ describe("GET /metrics, request logs and failure logs", () => {
 
   it("logs one line per bot turn without the message text, and counts turns and card updates", async () => {
     const before = await scrape(url, auth);
+    // Teams throttles the first card update beyond the connector client's own three retries.
+    connector.failUpdates(4, 429, 0);
     const { activity, taskId } = await sendTaskCommand(
       url,
       connector,
@@ -243,6 +245,9 @@ describe("GET /metrics, request logs and failure logs", () => {
       after = await scrape(url, auth);
     }
     expect(connector.calls.some((c) => c.method === "PUT")).toBe(true);
+    expect(after.value("cloudops_card_updates_total", { outcome: "throttled" })).toBe(
+      before.value("cloudops_card_updates_total", { outcome: "throttled" }) + 1,
+    );
     const turns = { kind: "message", outcome: "ok" };
     expect(after.value("cloudops_bot_turns_total", turns)).toBe(
       before.value("cloudops_bot_turns_total", turns) + 1,

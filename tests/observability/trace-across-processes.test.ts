@@ -135,6 +135,12 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
     expect(task.parentSpanId).toBe(enqueue.spanId); // the link across the process boundary
     expect(task.attributes["cloudops.task.id"]).toBe(taskId);
 
+    // The status transactions of the attempt (database writes) hang under the task span.
+    const statuses = spans.filter((s) => s.name === "db.task.status" && s.parentSpanId === task.spanId);
+    expect(statuses.map((s) => s.attributes["cloudops.task.status"])).toEqual(
+      expect.arrayContaining(["running", "succeeded"]),
+    );
+
     const steps = spans.filter((s) => s.name.startsWith("step "));
     expect(steps.map((s) => s.name.slice(5)).sort()).toEqual([...RESTART_STEPS].sort());
     for (const step of steps) {
@@ -203,6 +209,27 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
     }
   }, 120_000);
 
+  it("puts a database backup's tool and artifact store calls under its steps", async () => {
+    const res = await fetch(`${apiUrl}/api/db/azure-postgres/orders-db/backup`, { method: "POST" });
+    expect(res.status).toBe(202);
+    const { taskId } = (await res.json()) as { taskId: string };
+    const detail = await finished(taskId);
+    expect(detail.status).toBe("succeeded");
+    const spans = await collector.waitForTrace(detail.traceId ?? "", (s) =>
+      s.some((x) => x.name === "artifacts.put"),
+    );
+    const task = one(spans, (s) => s.name === "task db.backup", "task span");
+    const stream = one(spans, (s) => s.name === "step stream to storage", "step span");
+    expect(stream.parentSpanId).toBe(task.spanId);
+    const backup = one(spans, (s) => s.name === "dbtool.simulated.backup", "database tool span");
+    expect(backup.parentSpanId).toBe(stream.spanId);
+    expect(backup.attributes["cloudops.adapter.simulated"]).toBe(true);
+    // The dump streams into the artifact store from inside the tool call.
+    const put = one(spans, (s) => s.name === "artifacts.put", "artifact store span");
+    expect([backup.spanId, stream.spanId]).toContain(put.parentSpanId);
+    expect(put.service).toBe(WORKER);
+  }, 120_000);
+
   it("counts tasks, steps and requests on GET /metrics of the API and worker processes as a task runs", async () => {
     const workerUrl = worker.url;
     const [apiBefore, workerBefore] = await Promise.all([scrape(apiUrl), scrape(workerUrl)]);
@@ -238,6 +265,12 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
       ]),
     );
     expect(workerAfter.family("process_cpu_seconds_total")?.type).toBe("COUNTER");
+    // Every role serves /metrics: the bot process counts the turn of the Teams test above.
+    const botPage = await scrape(botUrl);
+    expect(
+      botPage.value("cloudops_bot_turns_total", { kind: "message", outcome: "ok" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(botPage.family("cloudops_queue_depth")).toBeUndefined(); // shared-state gauges: API roles only
     // The worker also pushes its metrics over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT is set).
     const deadline = Date.now() + 30_000;
     while (receiver.metricExports === 0 && Date.now() < deadline)
