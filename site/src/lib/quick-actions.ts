@@ -1,6 +1,6 @@
 import { DEPLOY_TEMPLATES } from "../../../domain/model/deploy-templates";
 import { DB_ENGINES, TASK_TYPES } from "../../../domain/model/task-types";
-import { html, type SafeHtml } from "./escape";
+import { html, SafeHtml } from "./escape";
 import { problemBox } from "./fragments";
 import type { ProjectWithEnvironments as Project } from "./loaders";
 
@@ -38,6 +38,50 @@ export interface FormProblem {
   detail: string;
   hint?: string;
   code: string;
+  /** Per-field validation messages (from the API's `errors`), shown on the field. */
+  errors?: Array<{ path: string; message: string }>;
+}
+
+// The API's field paths, as the form names its fields and as a person reads the fix.
+const FIELD_WORDS: Record<string, string> = {
+  target: "Choose the environment to deploy to.",
+  envId: "Choose the environment to deploy to.",
+  projectId: "Choose a project.",
+  templateId: "Choose a template.",
+  instanceId: "Enter the id of a database instance, e.g. shop-prod-db.",
+  artifactId: "Enter the id of a backup, e.g. art_…",
+  namespace: "Enter a Kubernetes namespace: lowercase letters, digits and dashes.",
+  name: "Use lowercase letters, digits and dashes (at most 63).",
+  ttlMinutes: "Choose between 5 and 10080 minutes (a week).",
+  failTimes: "Choose a number from 1 to 10.",
+  failAt: "Choose one of the listed steps.",
+};
+
+/** Which form field each problem is about, in plain words. */
+export function invalidFields(problem: FormProblem | null): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const error of problem?.errors ?? []) {
+    const field = error.path.split(".")[0] ?? "";
+    const name = field === "envId" ? "target" : field;
+    out.set(name, FIELD_WORDS[field] ?? error.message);
+  }
+  return out;
+}
+
+/** Marks each invalid control (aria-invalid, aria-describedby) and puts its message right after its label. */
+function markInvalid(fields: string, invalid: Map<string, string>): string {
+  let out = fields;
+  for (const [name, message] of invalid) {
+    const at = out.indexOf(`name="${name}"`);
+    if (at < 0) continue;
+    const id = `qerr-${name}`;
+    out = `${out.slice(0, at)}name="${name}" aria-invalid="true" aria-describedby="${id}"${out.slice(at + name.length + 7)}`;
+    const close = out.indexOf("</label>", at);
+    if (close < 0) continue;
+    const after = close + "</label>".length;
+    out = `${out.slice(0, after)}${html`<p class="field-error" id="${id}">${message}</p>`.value}${out.slice(after)}`;
+  }
+  return out;
 }
 
 /** Turns a submitted quick-action form into the API call that creates the task. */
@@ -49,9 +93,9 @@ export function toApiCall(
   const missing = (names: string[]) => ({
     problem: {
       title: "Some fields are missing",
-      detail: `Fill in: ${names.join(", ")}.`,
+      detail: "Fill in the marked fields.",
       code: "form_incomplete",
-      hint: "Every field without “optional” is required.",
+      errors: names.map((path) => ({ path, message: "required" })),
     },
   });
   // Exactly what the person chose: fail n times (each retried), or once for good (a dead letter).
@@ -125,7 +169,8 @@ const option = (value: string, label: string, selected: string | undefined, conf
 /** The small form behind a navbar quick action (also served as a full page without JavaScript). */
 export function quickActionForm(s: FormState): SafeHtml {
   const v = s.values;
-  const fields = FIELDS[s.kind](s.projects, v);
+  const invalid = invalidFields(s.problem);
+  const fields = new SafeHtml(markInvalid(FIELDS[s.kind](s.projects, v).value, invalid));
   return html`<form class="form" id="quick-form" method="post" action="/actions/${s.kind}" hx-post="/actions/${s.kind}" hx-target="#quick-form" hx-swap="outerHTML" aria-labelledby="quick-title">
 <h2 id="quick-title">${QUICK_ACTIONS[s.kind]}</h2>
 <input type="hidden" name="_csrf" value="${s.csrf}">
@@ -141,7 +186,7 @@ ${fields}
 <input name="failTimes" type="number" min="1" max="10" value="${v.failTimes || "1"}" aria-describedby="fail-times-help"></label>
 <p id="fail-times-help" class="muted field-help">Up to ${ATTEMPTS[s.kind] - 1}: the task succeeds on a retry. ${ATTEMPTS[s.kind]} or more: it runs out of attempts and lands in Dead letters.</p>
 </details>
-<div id="quick-error">${s.problem ? problemBox(s.problem) : ""}</div>
+<div id="quick-error">${s.problem ? (invalid.size ? html`<p class="alert alert-error" role="alert"><strong>Not started:</strong> fix the marked field${invalid.size > 1 ? "s" : ""}.</p>` : problemBox(s.problem)) : ""}</div>
 <div class="form-actions"><button class="btn btn-primary" type="submit"${s.canSubmit ? "" : " disabled"}>Start</button>
 ${s.canSubmit ? "" : html`<span class="muted">Your role is viewer: switch it on Settings to run tasks.</span>`}</div>
 </form>`;
