@@ -215,8 +215,10 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
     const { taskId } = (await res.json()) as { taskId: string };
     const detail = await finished(taskId);
     expect(detail.status).toBe("succeeded");
-    const spans = await collector.waitForTrace(detail.traceId ?? "", (s) =>
-      s.some((x) => x.name === "artifacts.put"),
+    // The worker exports in batches: wait for the task span (it ends last) as well as the calls.
+    const spans = await collector.waitForTrace(
+      detail.traceId ?? "",
+      (s) => s.some((x) => x.name === "artifacts.put") && s.some((x) => x.name === "task db.backup"),
     );
     const task = one(spans, (s) => s.name === "task db.backup", "task span");
     const stream = one(spans, (s) => s.name === "step stream to storage", "step span");
