@@ -22,6 +22,8 @@ export interface SiteUnderTest {
   page(path: string, init?: RequestInit): Promise<Response>;
   /** An API request as an admin. */
   api(path: string, init?: RequestInit): Promise<Response>;
+  /** Cookies a browser needs to be that user (production: the admin's session; demo: none). */
+  cookies: { name: string; value: string; url: string }[];
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startSiteInMode(
       runtime: site.runtime,
       page: (path, init) => fetch(`${site.url}${path}`, { redirect: "manual", ...init }),
       api: (path, init) => fetch(`${site.url}${path}`, init),
+      cookies: [],
       stop: () => site.stop(),
     };
   }
@@ -60,6 +63,7 @@ export async function startSiteInMode(
       headers.set(ACTING_ASSERTION_HEADER, await signActingAssertion(key, ADMIN));
       return fetch(`${prod.url}${path}`, { ...init, headers });
     },
+    cookies: [{ name: SESSION_COOKIE, value: session, url: prod.url }],
     stop: () => prod.stop(),
   };
 }
