@@ -29,8 +29,13 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A page that records every console error, page error and CSP violation it sees. */
-export async function openPage(browser: Browser, colorScheme: "dark" | "light" = "dark") {
+export async function openPage(
+  browser: Browser,
+  colorScheme: "dark" | "light" = "dark",
+  cookies: { name: string; value: string; url: string }[] = [],
+) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
+  await context.addCookies(cookies);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (message) => {
