@@ -52,6 +52,8 @@ async function ensureServerBuilt() {
 }
 
 await ensureServerBuilt();
+// `node start.mjs --build-only`: bring dist/server up to date and stop (the benches start from a fresh build).
+if (process.argv.includes("--build-only")) process.exit(0);
 // The dashboard's own check (builds site/dist when missing or stale), compiled with the server.
 await import("./dist/server/ensure-site.mjs");
 await import("./dist/server/main.mjs");

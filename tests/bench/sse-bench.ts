@@ -142,7 +142,7 @@ console.log(machineLine());
 console.log(
   `compiled server (ROLE=all, SQLite, memory queue) and a load client in its own process; ${TASKS} tasks per run; clients ${SIZES.join("/")}, ${RUNS} runs each interleaved`,
 );
-execFileSync(process.execPath, ["build-server.mjs"], { cwd: ROOT, stdio: "inherit" });
+execFileSync(process.execPath, ["start.mjs", "--build-only"], { cwd: ROOT, stdio: "inherit" });
 const results = await interleaved(
   SIZES.map((n) => ({ name: String(n), run: () => runOnce(n) })),
   RUNS,

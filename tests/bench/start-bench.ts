@@ -118,7 +118,7 @@ console.log(
   `ROLE × {compiled: node start.mjs, tsx: node --import tsx main.ts}, ${RUNS} runs each interleaved, SQLite, memory queue, ${TASKS} tasks for the "after" RSS`,
 );
 // The compiled side measures a start with an up-to-date bundle (npm start's usual case).
-execFileSync(process.execPath, ["build-server.mjs"], { cwd: ROOT, stdio: "inherit" });
+execFileSync(process.execPath, ["start.mjs", "--build-only"], { cwd: ROOT, stdio: "inherit" });
 
 for (const role of ROLES) {
   const results = await interleaved(
