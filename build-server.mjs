@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,7 +39,9 @@ const sourcePaths = {
 /**
  * Bundles our TypeScript into ESM under dist/server (npm packages stay external and load from
  * node_modules; dynamic imports become their own chunks, so roles load only what they use).
- * Builds into a fresh directory and swaps it in, so a running server never sees half a build.
+ * Builds into a staging directory, then moves the files in with the manifest last. Chunks are named
+ * by content hash and old ones stay a day: a server started from the previous build may still import
+ * one of its lazy chunks (the notification card on its first send) after a rebuild.
  */
 export async function buildServer() {
   const { build } = await import("esbuild");
@@ -66,9 +68,18 @@ export async function buildServer() {
   });
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/"));
   writeFileSync(join(staging, "inputs.json"), JSON.stringify({ builtAt: Date.now(), inputs }));
-  mkdirSync(dirname(SERVER_DIR), { recursive: true });
-  rmSync(SERVER_DIR, { recursive: true, force: true });
-  renameSync(staging, SERVER_DIR);
+  mkdirSync(SERVER_DIR, { recursive: true });
+  const fresh = new Set(readdirSync(staging));
+  for (const name of [...fresh].filter((n) => n !== "inputs.json")) {
+    renameSync(join(staging, name), join(SERVER_DIR, name));
+  }
+  renameSync(join(staging, "inputs.json"), SERVER_MANIFEST);
+  rmSync(staging, { recursive: true, force: true });
+  const dayAgo = Date.now() - 86_400_000;
+  for (const name of readdirSync(SERVER_DIR)) {
+    const path = join(SERVER_DIR, name);
+    if (!fresh.has(name) && name.startsWith("chunk-") && statSync(path).mtimeMs < dayAgo) rmSync(path);
+  }
   return resolve(SERVER_DIR, "main.mjs");
 }
 
