@@ -31,10 +31,6 @@ interface SseResult {
   refused: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 /** Resolves with the first stdout line of `child` that starts with `prefix`. */
 function lineFrom(child: ChildProcess, prefix: string, timeoutMs: number): Promise<string> {
   return new Promise((resolveLine, reject) => {
@@ -120,13 +116,9 @@ async function runOnce(clients: number): Promise<SseResult> {
     const cpuSeconds = procStats(pid).cpuSeconds - cpuBefore;
     const report = lineFrom(client, "{", 60_000);
     client.kill("SIGTERM");
-    const { latencies } = JSON.parse(await report) as { latencies: number[] };
-    const sorted = latencies.sort((a, b) => a - b);
+    const delivered = JSON.parse(await report) as Pick<SseResult, "p50" | "p95" | "p99" | "deliveries">;
     return {
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-      deliveries: sorted.length,
+      ...delivered,
       cpuSeconds,
       peakRssMb,
       refused,
