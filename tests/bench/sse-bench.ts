@@ -6,8 +6,11 @@
  * every client receives every event: delivery latency is arrival time minus the event's `at` (one
  * clock: both processes on this machine), p50/p95/p99 over all deliveries; server CPU is its user+system
  * time over the window; RSS is the server's peak (sampled every 100 ms). A fresh server per run;
- * sizes interleaved, BENCH_RUNS (default 3) each, median and range.
+ * sizes interleaved, BENCH_RUNS (default 3) each, median and range. BENCH_BASELINE=<another checkout
+ * of this repository, with start.mjs and node_modules> adds its server as a second side of every size,
+ * interleaved with this one (before/after a change, same run).
  */
+
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,12 +57,12 @@ async function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<voi
   await exited;
 }
 
-async function runOnce(clients: number): Promise<SseResult> {
+async function runOnce(clients: number, root: string): Promise<SseResult> {
   const dir = mkdtempSync(join(tmpdir(), "cloudops-bench-sse-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = spawn(process.execPath, ["start.mjs"], {
-    cwd: ROOT,
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
@@ -134,9 +137,18 @@ console.log(machineLine());
 console.log(
   `compiled server (ROLE=all, SQLite, memory queue) and a load client in its own process; ${TASKS} tasks per run; clients ${SIZES.join("/")}, ${RUNS} runs each interleaved`,
 );
-execFileSync(process.execPath, ["start.mjs", "--build-only"], { cwd: ROOT, stdio: "inherit" });
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : null;
+const roots = BASELINE ? { this: ROOT, baseline: BASELINE } : { this: ROOT };
+for (const root of Object.values(roots)) {
+  execFileSync(process.execPath, ["start.mjs", "--build-only"], { cwd: root, stdio: "inherit" });
+}
 const results = await interleaved(
-  SIZES.map((n) => ({ name: String(n), run: () => runOnce(n) })),
+  SIZES.flatMap((n) =>
+    Object.entries(roots).map(([side, root]) => ({
+      name: BASELINE ? `${n} ${side}` : String(n),
+      run: () => runOnce(n, root),
+    })),
+  ),
   RUNS,
   (name, r, round) =>
     console.log(
@@ -146,7 +158,7 @@ const results = await interleaved(
 for (const [clients, runs] of results) {
   const f = (pick: (r: SseResult) => number, digits = 0) => formatSummary(summarise(runs.map(pick)), digits);
   console.log(
-    `${clients.padStart(5)} clients: delivery ms p50 ${f((r) => r.p50)} · p95 ${f((r) => r.p95)} · p99 ${f((r) => r.p99)}` +
+    `${clients.padStart(14)} clients: delivery ms p50 ${f((r) => r.p50)} · p95 ${f((r) => r.p95)} · p99 ${f((r) => r.p99)}` +
       ` · server CPU s ${f((r) => r.cpuSeconds, 2)} · peak RSS MB ${f((r) => r.peakRssMb)} · deliveries ${f((r) => r.deliveries)}`,
   );
 }
