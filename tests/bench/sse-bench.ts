@@ -139,9 +139,8 @@ console.log(
 );
 const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : null;
 const roots = BASELINE ? { this: ROOT, baseline: BASELINE } : { this: ROOT };
-for (const root of Object.values(roots)) {
-  execFileSync(process.execPath, ["start.mjs", "--build-only"], { cwd: root, stdio: "inherit" });
-}
+// The baseline's own start.mjs builds it when needed (an older one may not know --build-only).
+execFileSync(process.execPath, ["start.mjs", "--build-only"], { cwd: ROOT, stdio: "inherit" });
 const results = await interleaved(
   SIZES.flatMap((n) =>
     Object.entries(roots).map(([side, root]) => ({
