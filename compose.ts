@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { buildApi } from "./api/app";
+import type { buildApi } from "./api/app";
 import { createErrorHandler } from "./api/error-handler";
 import { observeSharedState } from "./api/metrics/state-gauges";
 import { observeRequests } from "./api/middleware/observe-requests";
@@ -11,7 +11,6 @@ import { registerMetricsEndpoint } from "./api/routes/health/metrics";
 import { type ReadinessCheck, registerProbes } from "./api/routes/health/probes";
 import type { ApiDeps } from "./api/types";
 import type { Bot } from "./bot/create-bot";
-import { mountBot } from "./bot/mount";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/client";
 import { seedIfEmpty } from "./db/seed";
@@ -26,9 +25,8 @@ import type { Logger } from "./platform/logger";
 import { createRedisFactory, type RedisFactory } from "./platform/redis";
 import { createInstruments } from "./platform/telemetry/instruments";
 import { createMetrics, type Metrics } from "./platform/telemetry/metrics";
-import { mountSite } from "./site/mount";
 import { createKubernetesClusters } from "./worker/adapters/kubernetes/index";
-import { createWorker, type Worker } from "./worker/create-worker";
+import type { Worker } from "./worker/create-worker";
 import { createNotifications } from "./worker/notifications/index";
 import { createQueue } from "./worker/queue/create-queue";
 
@@ -106,8 +104,10 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const tasks = createTaskService({ stores, queue, journal, logger, instruments });
   // One store for API downloads and worker writes: with ARTIFACT_STORE=azure-blob, api and worker hosts share it.
   const artifactStore = await createArtifactStore({ ...config.artifacts, dataDir: config.dataDir });
+  // Each role loads only its own rooms: the worker's adapters, botbuilder and adaptive-expressions (bot),
+  // the OpenAPI routes and Astro's handler (api) are dynamic imports, separate chunks in the bundle.
   const worker = serves(config, "worker")
-    ? createWorker({
+    ? (await import("./worker/create-worker")).createWorker({
         stores,
         queue,
         journal,
@@ -174,11 +174,15 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     instruments,
   };
   // The bot's endpoint (and the demo Teams emulator) before the API routes; the bot calls the API over HTTP.
-  const bot = serves(config, "bot") ? mountBot(app, config, logger, instruments) : null;
-  const api = serves(config, "api") ? buildApi(apiDeps) : null;
+  const bot = serves(config, "bot")
+    ? (await import("./bot/mount")).mountBot(app, config, logger, instruments)
+    : null;
+  const api: ReturnType<typeof buildApi> | null = serves(config, "api")
+    ? (await import("./api/app")).buildApi(apiDeps)
+    : null;
   if (api) app.route("/", api.app);
   // The dashboard answers what the routes above did not (it calls the API in this process; site/mount.ts).
-  if (serves(config, "api")) await mountSite(app, config, logger);
+  if (serves(config, "api")) await (await import("./site/mount")).mountSite(app, config, logger);
   app.notFound((c) =>
     problem(c, 404, "route_not_found", "Not found", `No route matches ${c.req.method} ${c.req.path}`),
   );

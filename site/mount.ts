@@ -33,7 +33,7 @@ const NOT_OURS = /^\/(api|emulator|health|docs|swagger|openapi\.json|auth)(\/|$)
 /**
  * Mounts the built Astro dashboard after the API routes: hashed assets from dist/client with long
  * cache headers, then Astro's middleware handler on the raw Node request. Returns false when the
- * dashboard has not been built (main.ts's prestart builds it).
+ * dashboard has not been built (start.mjs builds it before `npm start` serves).
  */
 export async function mountSite(app: Hono, config: Config, logger: Logger): Promise<boolean> {
   if (!existsSync(SITE_ENTRY)) {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import { sseFrame } from "./sse-frame";
 
 export interface SseMessage {
   id?: string | number;
@@ -27,15 +28,12 @@ export interface SseChannel {
   respond(c: Context): Response;
 }
 
-type Queued = { kind: "message"; message: SseMessage; bytes: number } | { kind: "comment"; text: string };
+type Queued = { kind: "message"; frame: Uint8Array } | { kind: "comment"; text: string };
 
-const SLOW_CONSUMER: SseMessage = {
+const SLOW_CONSUMER_FRAME = sseFrame({
   event: "error",
   data: { code: "slow_consumer", message: "The client fell too far behind; reconnect with Last-Event-ID" },
-};
-
-const sizeOf = (message: SseMessage) =>
-  Buffer.byteLength(typeof message.data === "string" ? message.data : JSON.stringify(message.data)) + 32;
+});
 
 /**
  * One SSE connection with a bounded queue in front of Hono's streamSSE. Live producers never wait:
@@ -58,7 +56,7 @@ export function createSseChannel(options: SseChannelOptions): SseChannel {
   };
   const push = (item: Queued) => {
     queue.push(item);
-    if (item.kind === "message") queuedBytes += item.bytes;
+    if (item.kind === "message") queuedBytes += item.frame.byteLength;
     wakeWriter?.();
   };
   const finish = () => {
@@ -82,16 +80,17 @@ export function createSseChannel(options: SseChannelOptions): SseChannel {
     },
     send(message) {
       if (closed) return false;
-      const bytes = sizeOf(message);
-      if (queuedBytes + bytes > options.maxBufferBytes && queuedBytes > 0) {
+      // Encoded once for every client that gets this event (sse-frame.ts); the queue holds the bytes.
+      const frame = sseFrame(message);
+      if (queuedBytes + frame.byteLength > options.maxBufferBytes && queuedBytes > 0) {
         // Drop what the client has not read and tell it why; it resumes with Last-Event-ID.
         queue.length = 0;
         queuedBytes = 0;
-        push({ kind: "message", message: SLOW_CONSUMER, bytes: 0 });
+        push({ kind: "message", frame: SLOW_CONSUMER_FRAME });
         channel.close();
         return false;
       }
-      push({ kind: "message", message, bytes });
+      push({ kind: "message", frame });
       return true;
     },
     room() {
@@ -123,14 +122,9 @@ export function createSseChannel(options: SseChannelOptions): SseChannel {
               await stream.write(item.text);
               continue;
             }
-            queuedBytes -= item.bytes;
+            queuedBytes -= item.frame.byteLength;
             if (queuedBytes < options.maxBufferBytes) wakeRoom();
-            const { id, event, data } = item.message;
-            await stream.writeSSE({
-              data: typeof data === "string" ? data : JSON.stringify(data),
-              ...(event ? { event } : {}),
-              ...(id !== undefined ? { id: String(id) } : {}),
-            });
+            await stream.write(item.frame);
           }
         } finally {
           finish();

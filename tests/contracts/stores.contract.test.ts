@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStores, type Stores } from "../../db/stores/index";
 import { MAX_LOG_LINES_PER_TASK } from "../../db/stores/task-events-store";
 import { IllegalTransitionError } from "../../domain/model/task-status";
+import { stepsOf } from "../../domain/model/task-types";
 import { createTestDatabase, dialectsUnderTest, type TestDatabase } from "../support/databases";
 
 const newTask = (entityId: string, extra: Record<string, unknown> = {}) => ({
@@ -153,6 +154,17 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       expect((await stores.tasks.list({ q: `${tag}`, type: "deploy" })).items.map((t) => t.id)).toEqual([
         deploy.id,
       ]);
+    });
+
+    it("reads a task's detail with its steps in order, and nothing for an unknown id", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/detail"));
+      await stores.tasks.updateStep(task.id, 1, { status: "running", percent: 40 });
+      const detail = await stores.tasks.detail(task.id);
+      expect(detail?.task).toEqual(task);
+      expect(detail?.steps.map((s) => s.idx)).toEqual(stepsOf("k8s.restart").map((_, i) => i));
+      expect(detail?.steps[1]).toMatchObject({ status: "running", percent: 40 });
+      expect(detail?.logs).toEqual([]);
+      expect(await stores.tasks.detail("tsk_00000000000000000000000000")).toBeNull();
     });
 
     it("refuses a cursor it did not issue", async () => {

@@ -1,4 +1,3 @@
-import { notificationCard } from "../../cards/notification-card";
 import type { NotificationItem } from "../../cards/notification-text";
 import type { NotificationOutboxRow } from "../../db/rows";
 import type { NotificationOutboxStore, OutboxGroup } from "../../db/stores/notification-outbox-store";
@@ -68,6 +67,9 @@ export function createOutboxDispatcher(deps: DispatcherDeps) {
     if (channel === "teams" && url) {
       const check = deps.policy.validate(url);
       if (!check.ok) return { ok: false, retryable: false, reason: `Webhook URL refused: ${check.reason}` };
+      // Loaded on first use: adaptivecards-templating pulls in adaptive-expressions (antlr4ts), ~10 MB
+      // of heap that a process with no Teams webhook would carry for nothing.
+      const { notificationCard } = await import("../../cards/notification-card");
       return deps.teams.send(url, notificationCard({ items, publicUrl: deps.publicUrl, now }));
     }
     if (channel === "teams")

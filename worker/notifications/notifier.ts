@@ -1,4 +1,3 @@
-import { testNotificationCard } from "../../cards/notification-card";
 import { NotFoundError } from "../../db/errors";
 import type { Stores } from "../../db/stores/index";
 import type { NotifierPort, RouteOutcome } from "../../domain/notifier-port";
@@ -46,6 +45,8 @@ export function createNotifier(deps: NotifierDeps): NotifierPort {
             const check = deps.policy.validate(route.url);
             if (!check.ok)
               return { channel: "teams", target: route.target, status: "failed", reason: check.reason };
+            // Loaded on first use, as in dispatcher.ts (adaptive-expressions is heavy to load).
+            const { testNotificationCard } = await import("../../cards/notification-card");
             const result = await deps.teams.send(route.url, testNotificationCard(content));
             return { channel: "teams", target: route.target, ...outcomeOf(result) };
           }
