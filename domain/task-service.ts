@@ -40,13 +40,13 @@ export function createTaskService(deps: TaskServiceDeps) {
   const attemptsFor = (type: string) => policies.get(type)?.maxAttempts ?? 3;
   const approvals = createApprovalService({ stores, queue, journal });
 
+  /** The queue message of a task: its entity lane and the trace that queued it. */
+  const enqueue = (task: TaskRow) =>
+    queue.enqueue({ taskId: task.id, entityId: task.entityId, traceparent: task.traceContext ?? undefined });
+
   async function publish(task: TaskRow): Promise<void> {
     try {
-      await queue.enqueue({
-        taskId: task.id,
-        entityId: task.entityId,
-        traceparent: task.traceContext ?? undefined,
-      });
+      await enqueue(task);
     } catch (error) {
       logger.warn("enqueue failed; the reconciler will publish the task", { taskId: task.id, error });
     }
@@ -59,11 +59,7 @@ export function createTaskService(deps: TaskServiceDeps) {
    */
   async function publishNew(task: TaskRow, idempotencyRecord: string | undefined): Promise<void> {
     try {
-      await queue.enqueue({
-        taskId: task.id,
-        entityId: task.entityId,
-        traceparent: task.traceContext ?? undefined,
-      });
+      await enqueue(task);
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError)) {
         logger.warn("enqueue failed; the reconciler will publish the task", { taskId: task.id, error });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumPath, launchChromium, openPage } from "../support/browser";
 import { auditContrast, type ContrastOffender } from "../support/contrast-audit";
 import { SITE_MODES, type SiteUnderTest, startSiteInMode } from "../support/site-modes";
+import { submitStageDeploy } from "../support/stage-deploy";
 
 // WCAG AA text contrast on the main pages in both themes, and the Deploy quick action by keyboard only.
 const inCi = process.env.CI === "true";
@@ -46,32 +47,13 @@ describe.skipIf(!chromiumPath && !inCi).each(SITE_MODES)(
         body: "{}",
       });
       taskId = ((await response.json()) as { taskId: string }).taskId;
-      const shop = await site.runtime.stores.projects.byName("shop");
-      const stage = (await site.runtime.stores.environments.listByProject(shop?.id ?? "")).find(
-        (e) => e.name === "stage",
-      );
-      const { task: failing } = await site.runtime.tasks.submit({
-        type: "deploy",
-        entityId: stage?.id ?? "",
-        projectId: stage?.projectId ?? null,
-        payload: {
-          projectId: stage?.projectId,
-          envId: stage?.id,
-          templateId: "web-app",
-          params: {},
-          failAt: "plan",
-          failTimes: 1,
-          failPermanently: true,
-        },
-        requestedBy: "a11y-test",
-        source: "site",
+      const failingId = await submitStageDeploy(site.runtime, "a11y-test", {
+        failAt: "plan",
+        failTimes: 1,
+        failPermanently: true,
       });
       // expect.poll only works inside a test; wait for the dead letter with a plain loop.
-      for (
-        let i = 0;
-        i < 300 && (await site.runtime.stores.tasks.get(failing.id))?.status !== "failed";
-        i++
-      ) {
+      for (let i = 0; i < 300 && (await site.runtime.stores.tasks.get(failingId))?.status !== "failed"; i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
     }, 240_000);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AxeViolation, seriousViolations } from "../support/axe";
 import { chromiumPath, launchChromium } from "../support/browser";
 import { SITE_MODES, type SiteUnderTest, startSiteInMode } from "../support/site-modes";
+import { submitStageDeploy } from "../support/stage-deploy";
 
 // axe-core on every page, /docs and the 404 page included, in both colour schemes: no serious or
 // critical violation. In demo mode and behind real sign-in (DEMO_MODE=false, where /chat is not served).
@@ -19,25 +20,9 @@ describe.skipIf(!chromiumPath && !inCi).each(SITE_MODES)(
     beforeAll(async () => {
       site = await startSiteInMode(mode);
       browser = await launchChromium();
-      const { stores, tasks: service } = site.runtime;
-      const shop = await stores.projects.byName("shop");
-      const stage = (await stores.environments.listByProject(shop?.id ?? "")).find((e) => e.name === "stage");
+      const { stores } = site.runtime;
       const submit = async (name: string, extra: Record<string, unknown>) => {
-        const { task } = await service.submit({
-          type: "deploy",
-          entityId: stage?.id ?? "",
-          projectId: stage?.projectId ?? null,
-          payload: {
-            projectId: stage?.projectId,
-            envId: stage?.id,
-            templateId: "web-app",
-            params: {},
-            ...extra,
-          },
-          requestedBy: "axe-test",
-          source: "site",
-        });
-        tasks[name] = task.id;
+        tasks[name] = await submitStageDeploy(site.runtime, "axe-test", extra);
       };
       await submit("failed", { failAt: "plan", failPermanently: true });
       await submit("retried", { failAt: "validate", failTimes: 1 });

@@ -4,6 +4,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumPath, launchChromium, openPage, screenshot } from "../support/browser";
 import { type SiteRuntime, startSiteRuntime } from "../support/site-runtime";
+import { submitStageDeploy } from "../support/stage-deploy";
 
 // Browser flows over the whole process: quick action → live task page, failure → DLQ → retry,
 // settings + test notification, the Teams emulator chat, and no console errors anywhere.
@@ -138,38 +139,23 @@ describe.skipIf(!chromiumPath && !inCi)("dashboard in a browser", { timeout: 120
     const { page, errors, close } = await openPage(browser);
     // The failure is injected below the API (payload failAt, once, permanently) so this flow does
     // not depend on the form test above.
-    const environments = await site.runtime.stores.environments.listByProject(
-      (await site.runtime.stores.projects.byName("shop"))?.id ?? "",
-    );
-    const stage = environments.find((e) => e.name === "stage");
-    const { task } = await site.runtime.tasks.submit({
-      type: "deploy",
-      entityId: stage?.id ?? "",
-      projectId: stage?.projectId ?? null,
-      payload: {
-        projectId: stage?.projectId,
-        envId: stage?.id,
-        templateId: "web-app",
-        params: {},
-        failAt: "plan",
-        failTimes: 1,
-        failPermanently: true,
-      },
-      requestedBy: "browser-test",
-      source: "site",
+    const taskId = await submitStageDeploy(site.runtime, "browser-test", {
+      failAt: "plan",
+      failTimes: 1,
+      failPermanently: true,
     });
-    await page.goto(`${site.url}/tasks/${task.id}`);
+    await page.goto(`${site.url}/tasks/${taskId}`);
     await page.locator("#task-summary .chip-failed").waitFor({ timeout: 30_000 });
     await page.goto(`${site.url}/dlq`);
-    const row = page.locator("tr", { has: page.locator(`a[href="/tasks/${task.id}"]`) });
+    const row = page.locator("tr", { has: page.locator(`a[href="/tasks/${taskId}"]`) });
     await textOf(row, "Injected failure");
     await screenshot(page, "dlq");
     await row.getByRole("button", { name: /Retry/ }).click();
-    await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
+    await page.waitForURL(new RegExp(`/tasks/${taskId}$`));
     await page.locator("#task-summary .chip-succeeded").waitFor({ timeout: 30_000 });
     await screenshot(page, "task-retried");
     await page.goto(`${site.url}/dlq`);
-    expect(await page.locator(`a[href="/tasks/${task.id}"]`).count()).toBe(0);
+    expect(await page.locator(`a[href="/tasks/${taskId}"]`).count()).toBe(0);
     expect(errors).toEqual([]);
     await close();
   });
