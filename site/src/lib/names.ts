@@ -35,28 +35,6 @@ export async function loadNames(api: ApiClient): Promise<Names> {
   return namesFrom((await loadProjects(api)).projects);
 }
 
-/**
- * Names for a long-lived stream: loaded once, reloaded (at most every 2 s) when a task names an
- * environment created after the last load.
- */
-export function nameCache(api: ApiClient): { forTask(task: Pick<Task, "entityId">): Promise<Names> } {
-  let current: Promise<Names> | null = null;
-  let loadedAt = 0;
-  return {
-    async forTask(task) {
-      if (!current) {
-        current = loadNames(api);
-        loadedAt = Date.now();
-      }
-      const names = await current;
-      if (!names.unknown(task.entityId) || Date.now() - loadedAt < 2000) return names;
-      current = loadNames(api);
-      loadedAt = Date.now();
-      return current;
-    },
-  };
-}
-
 const str = (value: unknown) => (typeof value === "string" && value ? value : null);
 
 /** What a task does, in words: "Deploy web-app to shop/prod", "Restart prod/api". */

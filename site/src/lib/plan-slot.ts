@@ -1,6 +1,5 @@
 import type { TaskDetail } from "../../../contracts/tasks";
 import type { ApiClient } from "./api-client";
-import { html, SafeHtml } from "./escape";
 import { newIdempotencyKey } from "./forms";
 import { planPanel } from "./plan-panel";
 import type { Role } from "./site-locals";
@@ -19,18 +18,5 @@ export async function planSlot(
   if (!hasPlan(task)) return "";
   const result = await api.getTaskPlan(task.id);
   return planPanel(task, result.ok ? result.data : null, { ...who, idempotencyKey: newIdempotencyKey() })
-    .value;
-}
-
-/** The live update of #plan-slot after a status or approval event: the plan appears, then its decision. */
-export async function planSlotPartial(
-  api: ApiClient,
-  taskId: string,
-  who: { user: string; role: Role; csrf: string },
-): Promise<string> {
-  const detail = await api.getTask(taskId);
-  if (!detail.ok || !hasPlan(detail.data)) return "";
-  const panel = await planSlot(api, detail.data, who);
-  return html`<hx-partial hx-target="#plan-slot" hx-swap="innerHTML">${new SafeHtml(panel)}</hx-partial>`
     .value;
 }
