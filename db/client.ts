@@ -8,6 +8,7 @@ import { migrate as migrateSqlite } from "drizzle-orm/libsql/migrator";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import { cacheLibsqlStatements } from "./libsql-statement-cache";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
 import { insideTransaction, serializeClient } from "./sqlite-serial";
@@ -106,6 +107,7 @@ async function migrateUnderLock(pool: pg.Pool): Promise<void> {
 async function openSqlite(url: string, runMigrations: boolean): Promise<Database> {
   const path = url.replace(/^file:/, "");
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  cacheLibsqlStatements();
   // One connection (see serializeClient): the PRAGMAs below hold for every statement.
   const client = serializeClient(
     createClient({ url: url.startsWith("file:") ? url : `file:${url}`, concurrency: 1 }),
