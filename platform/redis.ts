@@ -1,5 +1,5 @@
+import { createRequire } from "node:module";
 import { Redis, type RedisOptions } from "ioredis";
-import RedisMock from "ioredis-mock";
 
 export type RedisConnection = Redis;
 
@@ -36,5 +36,14 @@ export interface RedisFactory {
 
 export function createRedisFactory(redisUrl: string | undefined): RedisFactory {
   if (redisUrl) return { real: true, open: (use) => openRedis(redisUrl, use) };
-  return { real: false, open: () => new RedisMock() as unknown as Redis };
+  // ioredis-mock (with the Lua VM it carries) is required on the first connection, not at start.
+  const load = () => createRequire(import.meta.url)("ioredis-mock") as new () => Redis;
+  let RedisMock: (new () => Redis) | null = null;
+  return {
+    real: false,
+    open: () => {
+      RedisMock ??= load();
+      return new RedisMock();
+    },
+  };
 }
