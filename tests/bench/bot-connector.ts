@@ -1,6 +1,7 @@
 // The Bot Connector half of `npm run bench:bot`, in its own process: the fake connector the tests
 // use, plus a control server for the load client: POST /throttle?ms=&retryAfter=, POST /unthrottle,
-// GET /wait?replyTo=<activity id> (answers with the connector's receipt time of the bot's reply).
+// GET /wait?replyTo=<activity id> (answers with the connector's receipt time of the bot's reply) and
+// GET /wait?updateOf=<activity id>&contains=<text> (the first update of that message containing text).
 // Prints "READY <connector url> <control url>".
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -25,11 +26,17 @@ const control = createServer(async (req, res) => {
     return reply(200, { throttling: false });
   }
   if (req.method === "GET" && url.pathname === "/wait") {
-    const replyTo = url.searchParams.get("replyTo") ?? "";
+    const replyTo = url.searchParams.get("replyTo");
+    const updateOf = url.searchParams.get("updateOf");
+    const contains = url.searchParams.get("contains") ?? "";
     try {
       const call = await connector.waitFor(
-        (c) => c.method === "POST" && c.activityId === replyTo && c.status === 200,
-        60_000,
+        (c) =>
+          c.status === 200 &&
+          (replyTo !== null
+            ? c.method === "POST" && c.activityId === replyTo
+            : c.method === "PUT" && c.activityId === updateOf && JSON.stringify(c.body).includes(contains)),
+        Number(url.searchParams.get("timeoutMs") ?? 60_000),
       );
       return reply(200, { at: call.at, activityId: call.resultId, body: call.body });
     } catch (error) {
