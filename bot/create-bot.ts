@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from "../contracts/storable-text";
 import type { Logger } from "../platform/logger";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
+import { withSpan } from "../platform/telemetry/spans";
 import { createApiClient } from "./api-client";
 import { createConversationGate } from "./conversation-gate";
 import { isAllowedServiceUrl } from "./guards/service-url";
@@ -72,8 +73,11 @@ export function createBot(deps: BotDeps): Bot {
   // Every send and in-turn update counts against the conversation's limit, as the updater's do.
   const gated = (turn: Turn): Turn => ({
     ...turn,
-    send: (message) => gate.run(turn.activity.conversation.id, () => turn.send(message)),
-    update: (message) => gate.run(turn.activity.conversation.id, () => turn.update(message)),
+    // The span covers the wait for the conversation's rate limit and the connector call.
+    send: (message) =>
+      withSpan("bot.send", {}, () => gate.run(turn.activity.conversation.id, () => turn.send(message))),
+    update: (message) =>
+      withSpan("bot.send", {}, () => gate.run(turn.activity.conversation.id, () => turn.update(message))),
   });
 
   const app = new Hono();

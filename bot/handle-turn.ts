@@ -2,6 +2,7 @@ import { buildErrorCard } from "../cards/error-card";
 import type { CardJson } from "../cards/expand";
 import type { BotCard } from "../contracts/bot-cards";
 import type { Logger } from "../platform/logger";
+import { withSpan } from "../platform/telemetry/spans";
 import {
   cardMessage,
   commandText,
@@ -163,7 +164,10 @@ export function createTurnHandler(deps: TurnDeps) {
     const text = commandText(activity);
     const submitted = submitAction(activity, text);
     // The roster lookup is a read: it runs beside the claim rather than after it.
-    const [claimed, actor] = await Promise.all([claim(activity), actorFor(turn)]);
+    const [claimed, actor] = await Promise.all([
+      withSpan("bot.claim", {}, () => claim(activity)),
+      withSpan("bot.actor", {}, () => actorFor(turn)),
+    ]);
     if (!claimed.go) return;
     if (submitted) {
       await onSubmit(turn, await pressFor(turn, actor, submitted), claimed.recordId);
@@ -183,12 +187,14 @@ export function createTurnHandler(deps: TurnDeps) {
       correlationId: activity.id,
     };
     // Only the requester's client refreshes a new task card; people who act on it join later.
-    const reply = await runCommand(parsed.command, ctx, {
-      api,
-      publicUrl,
-      cards: deps.cards,
-      refreshUserIds: [activity.from.id],
-    });
+    const reply = await withSpan("bot.command", {}, () =>
+      runCommand(parsed.command, ctx, {
+        api,
+        publicUrl,
+        cards: deps.cards,
+        refreshUserIds: [activity.from.id],
+      }),
+    );
     await post(turn, reply.card, claimed.recordId, reply.taskId, reply.shownVersion);
   }
 
@@ -196,11 +202,10 @@ export function createTurnHandler(deps: TurnDeps) {
   async function pressedCard(activity: IncomingActivity, taskId: string) {
     const messageId = activity.replyToId;
     if (!messageId || !taskId) return null;
-    const [records, origin] = await Promise.all([
-      api.listCards(bot, { taskId }).catch(() => ({ items: [] as BotCard[] })),
-      api.getOrigin(bot, taskId).catch(() => null),
-    ]);
+    const records = await api.listCards(bot, { taskId }).catch(() => ({ items: [] as BotCard[] }));
     const record = records.items.find((r) => r.activityId === messageId) ?? null;
+    // A card posted before bot_cards existed is known only as the task's origin: read it only then.
+    const origin = record ? null : await api.getOrigin(bot, taskId).catch(() => null);
     const stored =
       record?.conversationRef ?? (origin?.cardActivityId === messageId ? origin.conversationRef : null);
     return { record, ref: isConversationRef(stored) ? stored : null };
@@ -268,8 +273,10 @@ export function createTurnHandler(deps: TurnDeps) {
    * limit, so a throttled connector never holds the answer past Teams' invoke deadline.
    */
   async function onCardAction(turn: Turn): Promise<InvokeResult> {
-    const actor = await actorFor(turn);
-    const { outcome, tracked } = await pressFor(turn, actor, invokeAction(turn.activity));
+    const actor = await withSpan("bot.actor", {}, () => actorFor(turn));
+    const { outcome, tracked } = await withSpan("bot.press", {}, () =>
+      pressFor(turn, actor, invokeAction(turn.activity)),
+    );
     if (tracked) deps.trackCard(tracked);
     return { status: 200, body: { statusCode: 200, type: CARD_RESPONSE, value: outcome.card } };
   }

@@ -9,6 +9,7 @@ import {
   type TurnContext,
 } from "botbuilder";
 import type { Logger } from "../../platform/logger";
+import { SpanKind, withSpan } from "../../platform/telemetry/spans";
 import type { ConversationRef, IncomingActivity, OutgoingActivity } from "../activity";
 
 export interface BotCredentials {
@@ -104,7 +105,9 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
   const turnOf = (context: TurnContext): Turn => ({
     activity: context.activity as unknown as IncomingActivity,
     async send(message) {
-      const sent = await context.sendActivity(message as Partial<Activity>);
+      const sent = await withSpan("connector.send", { kind: SpanKind.CLIENT }, () =>
+        context.sendActivity(message as Partial<Activity>),
+      );
       return sent?.id;
     },
     async update(message) {
@@ -112,7 +115,9 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
     },
     async member(userId) {
       try {
-        const m = await TeamsInfo.getMember(context, userId);
+        const m = await withSpan("connector.member", { kind: SpanKind.CLIENT }, () =>
+          TeamsInfo.getMember(context, userId),
+        );
         return { email: m.email, userPrincipalName: m.userPrincipalName, name: m.name };
       } catch {
         return null;
@@ -130,7 +135,9 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
       // multi-line SDK stack for every bad token; a garbage token is one warning line.
       let authenticated: AuthenticateRequestResult;
       try {
-        authenticated = await auth.authenticateRequest(activity, request.headers.authorization ?? "");
+        authenticated = await withSpan("bot.auth", {}, () =>
+          auth.authenticateRequest(activity, request.headers.authorization ?? ""),
+        );
       } catch (error) {
         logger.warn("activity refused: its Bot Framework token did not verify", {
           reason: oneLine(error),
@@ -140,7 +147,7 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
       }
       try {
         const invoke = await adapter.processAuthenticated(authenticated, activity, async (context) => {
-          const result = await handler(turnOf(context));
+          const result = await withSpan("bot.handle", {}, () => handler(turnOf(context)));
           if (result && context.activity.type === "invoke") {
             await context.sendActivity({
               type: "invokeResponse",
