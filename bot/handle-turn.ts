@@ -132,16 +132,23 @@ export function createTurnHandler(deps: TurnDeps) {
     card: CardJson,
     recordId: string | null,
     taskId: string | undefined,
-    shownVersion?: string,
+    shown?: { version?: string; status?: string },
   ): Promise<void> {
     const activity = turn.activity;
     const activityId = await turn.send(cardMessage(card));
     if (!activityId) return;
+    const shownVersion = shown?.version;
     try {
       let record: BotCard | null = null;
-      if (recordId)
-        record = await api.updateCard(bot, recordId, { activityId, ...(taskId ? { taskId } : {}) });
-      else if (taskId) {
+      if (recordId) {
+        // The status the posted card shows is delivered: the updater records it in no second write.
+        const delivered = taskId && shown?.status ? { deliveredStatus: shown.status } : {};
+        record = await api.updateCard(bot, recordId, {
+          activityId,
+          ...(taskId ? { taskId } : {}),
+          ...delivered,
+        });
+      } else if (taskId) {
         record = await api.registerCard(bot, {
           conversationId: activity.conversation.id,
           activityId,
@@ -195,7 +202,10 @@ export function createTurnHandler(deps: TurnDeps) {
         refreshUserIds: [activity.from.id],
       }),
     );
-    await post(turn, reply.card, claimed.recordId, reply.taskId, reply.shownVersion);
+    await post(turn, reply.card, claimed.recordId, reply.taskId, {
+      version: reply.shownVersion,
+      status: reply.shownStatus,
+    });
   }
 
   /** The record of the card a press came from (its message id is the press's replyToId), if any. */
@@ -221,7 +231,11 @@ export function createTurnHandler(deps: TurnDeps) {
     // Read beside the action itself: only the answer card needs it.
     const reading = pressedCard(activity, action.taskId).then((pressed) => {
       const ref = pressed?.ref ?? null;
-      return { ref, joined: ref ? withRefreshUser(ref, activity.from.id) : conversationRefOf(activity) };
+      return {
+        record: pressed?.record ?? null,
+        ref,
+        joined: ref ? withRefreshUser(ref, activity.from.id) : conversationRefOf(activity),
+      };
     });
     const outcome = await performAction(action, actor, activity, {
       api,
@@ -232,8 +246,14 @@ export function createTurnHandler(deps: TurnDeps) {
         return acted ? refreshUsersOf(joined) : ref ? refreshUsersOf(ref) : [activity.from.id];
       },
     });
-    const { joined } = await reading;
+    const { joined, record: pressed } = await reading;
     if (!outcome.acted || !outcome.taskId || !activity.replyToId) return { outcome, tracked: null };
+    // The card is already a record of this task owed updates, with the presser among its refresh
+    // users: registering it again would change nothing (it saves a write on most presses).
+    const current =
+      pressed && pressed.taskId === outcome.taskId && !pressed.settled ? trackedOf(pressed) : null;
+    if (current && refreshUsersOf(current.ref).join() === refreshUsersOf(joined).join())
+      return { outcome, tracked: current };
     try {
       let record = await api.registerCard(bot, {
         conversationId: activity.conversation.id,
