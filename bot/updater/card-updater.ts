@@ -289,9 +289,14 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
         logger,
       });
     },
-    /** Keeps this card current from now on and updates it (for everyone) soon. */
+    /**
+     * Keeps this card current from now on and updates it (for everyone) soon. A card just posted
+     * (it knows the version it shows) counts as sent: its first update waits the interval like any
+     * other, rather than reading the task again amid the burst of replies that posted it.
+     */
     track(card: TrackedCard): void {
       remember(card);
+      if (card.shownVersion) coalescer.sent(card.key);
       coalescer.push(card.key);
     },
     /** True when no update of any card of the task is waiting, scheduled or being sent. */
