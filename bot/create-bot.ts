@@ -3,13 +3,13 @@ import type { Config } from "../config";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from "../contracts/storable-text";
 import type { Logger } from "../platform/logger";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
-import { withSpan } from "../platform/telemetry/spans";
 import { createApiClient } from "./api-client";
 import { createConversationGate } from "./conversation-gate";
 import { isAllowedServiceUrl } from "./guards/service-url";
 import { createTurnHandler } from "./handle-turn";
 import { observeTurn } from "./observe-turn";
 import { createBotFrameworkSeam, type Turn } from "./seam/botframework";
+import { stage } from "./stage-span";
 import { createTaskCards } from "./task-cards";
 import { createCardUpdater } from "./updater/card-updater";
 
@@ -75,9 +75,9 @@ export function createBot(deps: BotDeps): Bot {
     ...turn,
     // The span covers the wait for the conversation's rate limit and the connector call.
     send: (message) =>
-      withSpan("bot.send", {}, () => gate.run(turn.activity.conversation.id, () => turn.send(message))),
+      stage("bot.send", () => gate.run(turn.activity.conversation.id, () => turn.send(message))),
     update: (message) =>
-      withSpan("bot.send", {}, () => gate.run(turn.activity.conversation.id, () => turn.update(message))),
+      stage("bot.send", () => gate.run(turn.activity.conversation.id, () => turn.update(message))),
   });
 
   const app = new Hono();

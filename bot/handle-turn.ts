@@ -2,7 +2,6 @@ import { buildErrorCard } from "../cards/error-card";
 import type { CardJson } from "../cards/expand";
 import type { BotCard } from "../contracts/bot-cards";
 import type { Logger } from "../platform/logger";
-import { withSpan } from "../platform/telemetry/spans";
 import {
   cardMessage,
   commandText,
@@ -19,6 +18,7 @@ import { runCommand } from "./commands/run-command";
 import { type Actor, actorOf, type RoleConfig } from "./identity";
 import { problemCard, usageOf } from "./replies";
 import type { InvokeResult, MemberInfo, Turn } from "./seam/botframework";
+import { stage } from "./stage-span";
 import type { TaskCards } from "./task-cards";
 import { type TrackedCard, trackedOf } from "./updater/card-updater";
 import { isBotArrival, welcome } from "./welcome";
@@ -172,8 +172,8 @@ export function createTurnHandler(deps: TurnDeps) {
     const submitted = submitAction(activity, text);
     // The roster lookup is a read: it runs beside the claim rather than after it.
     const [claimed, actor] = await Promise.all([
-      withSpan("bot.claim", {}, () => claim(activity)),
-      withSpan("bot.actor", {}, () => actorFor(turn)),
+      stage("bot.claim", () => claim(activity)),
+      stage("bot.actor", () => actorFor(turn)),
     ]);
     if (!claimed.go) return;
     if (submitted) {
@@ -194,7 +194,7 @@ export function createTurnHandler(deps: TurnDeps) {
       correlationId: activity.id,
     };
     // Only the requester's client refreshes a new task card; people who act on it join later.
-    const reply = await withSpan("bot.command", {}, () =>
+    const reply = await stage("bot.command", () =>
       runCommand(parsed.command, ctx, {
         api,
         publicUrl,
@@ -293,8 +293,8 @@ export function createTurnHandler(deps: TurnDeps) {
    * limit, so a throttled connector never holds the answer past Teams' invoke deadline.
    */
   async function onCardAction(turn: Turn): Promise<InvokeResult> {
-    const actor = await withSpan("bot.actor", {}, () => actorFor(turn));
-    const { outcome, tracked } = await withSpan("bot.press", {}, () =>
+    const actor = await stage("bot.actor", () => actorFor(turn));
+    const { outcome, tracked } = await stage("bot.press", () =>
       pressFor(turn, actor, invokeAction(turn.activity)),
     );
     if (tracked) deps.trackCard(tracked);

@@ -1,9 +1,9 @@
 import type { CardJson } from "../cards/expand";
 import { buildTaskCard } from "../cards/task-card";
 import type { TaskDetail } from "../contracts/tasks";
-import { withSpan } from "../platform/telemetry/spans";
 import type { ApiClient, CallContext } from "./api-client";
 import type { Actor } from "./identity";
+import { stage } from "./stage-span";
 
 const READER: Actor = { id: "cloudops-bot", name: "CloudOps bot", role: "viewer" };
 const LABEL_TTL_MS = 10 * 60_000;
@@ -53,7 +53,7 @@ export function createTaskCards(deps: { api: ApiClient; publicUrl: string }) {
   return {
     /** The live card of a task, titled with the names people typed. */
     build(task: TaskDetail, extras: TaskCardExtras = {}): Promise<CardJson> {
-      return withSpan("card.build", {}, async () => {
+      return stage("card.build", async () => {
         const entityLabel = await labelOf(task);
         return buildTaskCard(task, {
           publicUrl: deps.publicUrl,

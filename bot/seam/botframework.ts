@@ -9,8 +9,9 @@ import {
   type TurnContext,
 } from "botbuilder";
 import type { Logger } from "../../platform/logger";
-import { SpanKind, withSpan } from "../../platform/telemetry/spans";
+import { SpanKind } from "../../platform/telemetry/spans";
 import type { ConversationRef, IncomingActivity, OutgoingActivity } from "../activity";
+import { stage } from "../stage-span";
 
 export interface BotCredentials {
   /** Unset: authentication is off (demo, emulator, tests). Set: every request needs a valid token. */
@@ -105,8 +106,10 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
   const turnOf = (context: TurnContext): Turn => ({
     activity: context.activity as unknown as IncomingActivity,
     async send(message) {
-      const sent = await withSpan("connector.send", { kind: SpanKind.CLIENT }, () =>
-        context.sendActivity(message as Partial<Activity>),
+      const sent = await stage(
+        "connector.send",
+        () => context.sendActivity(message as Partial<Activity>),
+        SpanKind.CLIENT,
       );
       return sent?.id;
     },
@@ -115,8 +118,10 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
     },
     async member(userId) {
       try {
-        const m = await withSpan("connector.member", { kind: SpanKind.CLIENT }, () =>
-          TeamsInfo.getMember(context, userId),
+        const m = await stage(
+          "connector.member",
+          () => TeamsInfo.getMember(context, userId),
+          SpanKind.CLIENT,
         );
         return { email: m.email, userPrincipalName: m.userPrincipalName, name: m.name };
       } catch {
@@ -135,7 +140,7 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
       // multi-line SDK stack for every bad token; a garbage token is one warning line.
       let authenticated: AuthenticateRequestResult;
       try {
-        authenticated = await withSpan("bot.auth", {}, () =>
+        authenticated = await stage("bot.auth", () =>
           auth.authenticateRequest(activity, request.headers.authorization ?? ""),
         );
       } catch (error) {
@@ -147,7 +152,7 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
       }
       try {
         const invoke = await adapter.processAuthenticated(authenticated, activity, async (context) => {
-          const result = await withSpan("bot.handle", {}, () => handler(turnOf(context)));
+          const result = await stage("bot.handle", () => handler(turnOf(context)));
           if (result && context.activity.type === "invoke") {
             await context.sendActivity({
               type: "invokeResponse",
