@@ -149,6 +149,17 @@ for (const { name } of sides) {
   const runs = results.get(name) ?? [];
   console.log(`    ${name.padEnd(8)} ${formatSummary(summarise(runs.map((r) => r.cpuMsPerActivity)), 1)} ms`);
 }
+if (BASELINE) {
+  // Each run against the baseline run of its own round: the machine's load drifts between rounds.
+  const mine = results.get("this") ?? [];
+  const theirs = results.get("baseline") ?? [];
+  const ratio = (f: (r: RunResult) => number) =>
+    formatSummary(summarise(mine.map((r, i) => f(r) / f(theirs[i] ?? r))), 2);
+  console.log("this ÷ baseline, same round, median (range):");
+  for (const kind of Object.keys(KINDS))
+    console.log(`  ${kind.padEnd(16)} p95 ${ratio((r) => percentile(r.samples.get(kind) ?? [], 95))}`);
+  console.log(`  ${"CPU/activity".padEnd(16)}     ${ratio((r) => r.cpuMsPerActivity)}`);
+}
 if (SPANS) {
   console.log("where the turns of this side spend their time (spans, tracing on; last run):");
   const last = results.get("this")?.at(-1)?.spans;
