@@ -8,6 +8,15 @@ import type { AddressInfo } from "node:net";
 import { startFakeConnector } from "../support/fake-connector";
 
 const connector = await startFakeConnector();
+// The load client's users are in the roster, as people in a real team are: the roster lookup answers
+// (and is cached for 10 minutes) instead of failing and being asked again every 30 s.
+for (let i = 0; i < 1000; i++) {
+  connector.members.set(`29:bench-user-${i}`, {
+    email: `bench-user-${i}@contoso.com`,
+    userPrincipalName: `bench-user-${i}@contoso.com`,
+    name: `Bench User ${i}`,
+  });
+}
 const control = createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", "http://control");
   const reply = (status: number, body: unknown) => {
