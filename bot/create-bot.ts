@@ -9,6 +9,7 @@ import { isAllowedServiceUrl } from "./guards/service-url";
 import { createTurnHandler } from "./handle-turn";
 import { observeTurn } from "./observe-turn";
 import { createBotFrameworkSeam, type Turn } from "./seam/botframework";
+import { stage } from "./stage-span";
 import { createTaskCards } from "./task-cards";
 import { createCardUpdater } from "./updater/card-updater";
 
@@ -72,8 +73,11 @@ export function createBot(deps: BotDeps): Bot {
   // Every send and in-turn update counts against the conversation's limit, as the updater's do.
   const gated = (turn: Turn): Turn => ({
     ...turn,
-    send: (message) => gate.run(turn.activity.conversation.id, () => turn.send(message)),
-    update: (message) => gate.run(turn.activity.conversation.id, () => turn.update(message)),
+    // The span covers the wait for the conversation's rate limit and the connector call.
+    send: (message) =>
+      stage("bot.send", () => gate.run(turn.activity.conversation.id, () => turn.send(message))),
+    update: (message) =>
+      stage("bot.send", () => gate.run(turn.activity.conversation.id, () => turn.update(message))),
   });
 
   const app = new Hono();

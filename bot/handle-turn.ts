@@ -18,6 +18,7 @@ import { runCommand } from "./commands/run-command";
 import { type Actor, actorOf, type RoleConfig } from "./identity";
 import { problemCard, usageOf } from "./replies";
 import type { InvokeResult, MemberInfo, Turn } from "./seam/botframework";
+import { stage } from "./stage-span";
 import type { TaskCards } from "./task-cards";
 import { type TrackedCard, trackedOf } from "./updater/card-updater";
 import { isBotArrival, welcome } from "./welcome";
@@ -131,16 +132,23 @@ export function createTurnHandler(deps: TurnDeps) {
     card: CardJson,
     recordId: string | null,
     taskId: string | undefined,
-    shownVersion?: string,
+    shown?: { version?: string; status?: string },
   ): Promise<void> {
     const activity = turn.activity;
     const activityId = await turn.send(cardMessage(card));
     if (!activityId) return;
+    const shownVersion = shown?.version;
     try {
       let record: BotCard | null = null;
-      if (recordId)
-        record = await api.updateCard(bot, recordId, { activityId, ...(taskId ? { taskId } : {}) });
-      else if (taskId) {
+      if (recordId) {
+        // The status the posted card shows is delivered: the updater records it in no second write.
+        const delivered = taskId && shown?.status ? { deliveredStatus: shown.status } : {};
+        record = await api.updateCard(bot, recordId, {
+          activityId,
+          ...(taskId ? { taskId } : {}),
+          ...delivered,
+        });
+      } else if (taskId) {
         record = await api.registerCard(bot, {
           conversationId: activity.conversation.id,
           activityId,
@@ -163,7 +171,10 @@ export function createTurnHandler(deps: TurnDeps) {
     const text = commandText(activity);
     const submitted = submitAction(activity, text);
     // The roster lookup is a read: it runs beside the claim rather than after it.
-    const [claimed, actor] = await Promise.all([claim(activity), actorFor(turn)]);
+    const [claimed, actor] = await Promise.all([
+      stage("bot.claim", () => claim(activity)),
+      stage("bot.actor", () => actorFor(turn)),
+    ]);
     if (!claimed.go) return;
     if (submitted) {
       await onSubmit(turn, await pressFor(turn, actor, submitted), claimed.recordId);
@@ -183,24 +194,28 @@ export function createTurnHandler(deps: TurnDeps) {
       correlationId: activity.id,
     };
     // Only the requester's client refreshes a new task card; people who act on it join later.
-    const reply = await runCommand(parsed.command, ctx, {
-      api,
-      publicUrl,
-      cards: deps.cards,
-      refreshUserIds: [activity.from.id],
+    const reply = await stage("bot.command", () =>
+      runCommand(parsed.command, ctx, {
+        api,
+        publicUrl,
+        cards: deps.cards,
+        refreshUserIds: [activity.from.id],
+      }),
+    );
+    await post(turn, reply.card, claimed.recordId, reply.taskId, {
+      version: reply.shownVersion,
+      status: reply.shownStatus,
     });
-    await post(turn, reply.card, claimed.recordId, reply.taskId, reply.shownVersion);
   }
 
   /** The record of the card a press came from (its message id is the press's replyToId), if any. */
   async function pressedCard(activity: IncomingActivity, taskId: string) {
     const messageId = activity.replyToId;
     if (!messageId || !taskId) return null;
-    const [records, origin] = await Promise.all([
-      api.listCards(bot, { taskId }).catch(() => ({ items: [] as BotCard[] })),
-      api.getOrigin(bot, taskId).catch(() => null),
-    ]);
+    const records = await api.listCards(bot, { taskId }).catch(() => ({ items: [] as BotCard[] }));
     const record = records.items.find((r) => r.activityId === messageId) ?? null;
+    // A card posted before bot_cards existed is known only as the task's origin: read it only then.
+    const origin = record ? null : await api.getOrigin(bot, taskId).catch(() => null);
     const stored =
       record?.conversationRef ?? (origin?.cardActivityId === messageId ? origin.conversationRef : null);
     return { record, ref: isConversationRef(stored) ? stored : null };
@@ -216,7 +231,11 @@ export function createTurnHandler(deps: TurnDeps) {
     // Read beside the action itself: only the answer card needs it.
     const reading = pressedCard(activity, action.taskId).then((pressed) => {
       const ref = pressed?.ref ?? null;
-      return { ref, joined: ref ? withRefreshUser(ref, activity.from.id) : conversationRefOf(activity) };
+      return {
+        record: pressed?.record ?? null,
+        ref,
+        joined: ref ? withRefreshUser(ref, activity.from.id) : conversationRefOf(activity),
+      };
     });
     const outcome = await performAction(action, actor, activity, {
       api,
@@ -227,8 +246,14 @@ export function createTurnHandler(deps: TurnDeps) {
         return acted ? refreshUsersOf(joined) : ref ? refreshUsersOf(ref) : [activity.from.id];
       },
     });
-    const { joined } = await reading;
+    const { joined, record: pressed } = await reading;
     if (!outcome.acted || !outcome.taskId || !activity.replyToId) return { outcome, tracked: null };
+    // The card is already a record of this task owed updates, with the presser among its refresh
+    // users: registering it again would change nothing (it saves a write on most presses).
+    const current =
+      pressed && pressed.taskId === outcome.taskId && !pressed.settled ? trackedOf(pressed) : null;
+    if (current && refreshUsersOf(current.ref).join() === refreshUsersOf(joined).join())
+      return { outcome, tracked: current };
     try {
       let record = await api.registerCard(bot, {
         conversationId: activity.conversation.id,
@@ -268,8 +293,10 @@ export function createTurnHandler(deps: TurnDeps) {
    * limit, so a throttled connector never holds the answer past Teams' invoke deadline.
    */
   async function onCardAction(turn: Turn): Promise<InvokeResult> {
-    const actor = await actorFor(turn);
-    const { outcome, tracked } = await pressFor(turn, actor, invokeAction(turn.activity));
+    const actor = await stage("bot.actor", () => actorFor(turn));
+    const { outcome, tracked } = await stage("bot.press", () =>
+      pressFor(turn, actor, invokeAction(turn.activity)),
+    );
     if (tracked) deps.trackCard(tracked);
     return { status: 200, body: { statusCode: 200, type: CARD_RESPONSE, value: outcome.card } };
   }

@@ -3,6 +3,7 @@ import { buildTaskCard } from "../cards/task-card";
 import type { TaskDetail } from "../contracts/tasks";
 import type { ApiClient, CallContext } from "./api-client";
 import type { Actor } from "./identity";
+import { stage } from "./stage-span";
 
 const READER: Actor = { id: "cloudops-bot", name: "CloudOps bot", role: "viewer" };
 const LABEL_TTL_MS = 10 * 60_000;
@@ -51,13 +52,15 @@ export function createTaskCards(deps: { api: ApiClient; publicUrl: string }) {
 
   return {
     /** The live card of a task, titled with the names people typed. */
-    async build(task: TaskDetail, extras: TaskCardExtras = {}): Promise<CardJson> {
-      const entityLabel = await labelOf(task);
-      return buildTaskCard(task, {
-        publicUrl: deps.publicUrl,
-        ...(entityLabel ? { entityLabel } : {}),
-        ...(extras.refreshUserIds ? { refreshUserIds: extras.refreshUserIds } : {}),
-        ...(extras.notice ? { notice: extras.notice } : {}),
+    build(task: TaskDetail, extras: TaskCardExtras = {}): Promise<CardJson> {
+      return stage("card.build", async () => {
+        const entityLabel = await labelOf(task);
+        return buildTaskCard(task, {
+          publicUrl: deps.publicUrl,
+          ...(entityLabel ? { entityLabel } : {}),
+          ...(extras.refreshUserIds ? { refreshUserIds: extras.refreshUserIds } : {}),
+          ...(extras.notice ? { notice: extras.notice } : {}),
+        });
       });
     },
   };

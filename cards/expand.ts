@@ -13,11 +13,24 @@ export function loadTemplate(name: string): CardJson {
 }
 
 /**
+ * Templates parsed into expression trees, once per template object: `new Template` parses every
+ * `${…}` string with the ANTLR grammar of adaptive-expressions, which was most of a card's cost when
+ * done per render. A Template holds no state between `expand` calls (expand is synchronous and starts
+ * from a fresh evaluation context), so one instance serves every render.
+ */
+const prepared = new WeakMap<CardJson, Template>();
+
+/**
  * Expands a template with `data` as `$root`. Data values are never re-evaluated by the templating
  * engine, so user-typed text (names, log lines) cannot inject expressions.
  */
 export function expandTemplate(template: CardJson, data: object): CardJson {
-  return new Template(template).expand({ $root: data }) as CardJson;
+  let parsed = prepared.get(template);
+  if (!parsed) {
+    parsed = new Template(template);
+    prepared.set(template, parsed);
+  }
+  return parsed.expand({ $root: data }) as CardJson;
 }
 
 /** The UTF-8 size of a card as it travels in an activity. */

@@ -26,6 +26,8 @@ export interface CommandReply {
   startedTask?: boolean;
   /** The version of the task the card shows (see taskVersion), so an unchanged task is not re-sent. */
   shownVersion?: string;
+  /** The task status the card shows: recorded with the posted card as its delivered status. */
+  shownStatus?: string;
 }
 
 const DEFAULT_SANDBOX_TTL = 60;
@@ -55,7 +57,13 @@ export async function runCommand(
     if (started?.kind === "task") {
       const task = await api.getTask(ctx, started.taskId);
       const card = await deps.cards.build(task, extras);
-      return { card, taskId: task.id, startedTask: true, shownVersion: taskVersion(task) };
+      return {
+        card,
+        taskId: task.id,
+        startedTask: true,
+        shownVersion: taskVersion(task),
+        shownStatus: task.status,
+      };
     }
     switch (command.name) {
       case "status": {
@@ -64,6 +72,7 @@ export async function runCommand(
           card: await deps.cards.build(task, extras),
           taskId: task.id,
           shownVersion: taskVersion(task),
+          shownStatus: task.status,
         };
       }
       case "tasks": {

@@ -9,7 +9,9 @@ import {
   type TurnContext,
 } from "botbuilder";
 import type { Logger } from "../../platform/logger";
+import { SpanKind } from "../../platform/telemetry/spans";
 import type { ConversationRef, IncomingActivity, OutgoingActivity } from "../activity";
+import { stage } from "../stage-span";
 
 export interface BotCredentials {
   /** Unset: authentication is off (demo, emulator, tests). Set: every request needs a valid token. */
@@ -104,7 +106,11 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
   const turnOf = (context: TurnContext): Turn => ({
     activity: context.activity as unknown as IncomingActivity,
     async send(message) {
-      const sent = await context.sendActivity(message as Partial<Activity>);
+      const sent = await stage(
+        "connector.send",
+        () => context.sendActivity(message as Partial<Activity>),
+        SpanKind.CLIENT,
+      );
       return sent?.id;
     },
     async update(message) {
@@ -112,7 +118,11 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
     },
     async member(userId) {
       try {
-        const m = await TeamsInfo.getMember(context, userId);
+        const m = await stage(
+          "connector.member",
+          () => TeamsInfo.getMember(context, userId),
+          SpanKind.CLIENT,
+        );
         return { email: m.email, userPrincipalName: m.userPrincipalName, name: m.name };
       } catch {
         return null;
@@ -130,7 +140,9 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
       // multi-line SDK stack for every bad token; a garbage token is one warning line.
       let authenticated: AuthenticateRequestResult;
       try {
-        authenticated = await auth.authenticateRequest(activity, request.headers.authorization ?? "");
+        authenticated = await stage("bot.auth", () =>
+          auth.authenticateRequest(activity, request.headers.authorization ?? ""),
+        );
       } catch (error) {
         logger.warn("activity refused: its Bot Framework token did not verify", {
           reason: oneLine(error),
@@ -140,7 +152,7 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
       }
       try {
         const invoke = await adapter.processAuthenticated(authenticated, activity, async (context) => {
-          const result = await handler(turnOf(context));
+          const result = await stage("bot.handle", () => handler(turnOf(context)));
           if (result && context.activity.type === "invoke") {
             await context.sendActivity({
               type: "invokeResponse",

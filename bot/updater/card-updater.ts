@@ -76,6 +76,8 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
   const ctx = { actor: UPDATER };
   const tracked = new Map<string, TrackedCard>();
   const byTask = new Map<string, { keys: Set<string>; loadedAt: number }>();
+  /** The read of a task's cards in flight: a burst of events of one task shares one read. */
+  const loading = new Map<string, Promise<void>>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let subscription: SseSubscription | null = null;
   let stopped = false;
@@ -96,10 +98,24 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
     byTask.set(card.taskId, entry);
   }
 
-  /** Every card of a task: its bot_cards records plus a legacy origin no record covers. */
-  async function loadCards(taskId: string): Promise<void> {
+  /**
+   * Every card of a task, read at most once per CARDS_TTL_MS: a task's events come in bursts (queued,
+   * started, each step), and without the shared read each of them listed the cards and read the
+   * origin again (12 reads per task in bench:bot, the most frequent API calls of the whole runtime).
+   */
+  function loadCards(taskId: string): Promise<void> {
     const entry = byTask.get(taskId);
-    if (entry && Date.now() - entry.loadedAt < CARDS_TTL_MS) return;
+    if (entry && Date.now() - entry.loadedAt < CARDS_TTL_MS) return Promise.resolve();
+    let pending = loading.get(taskId);
+    if (!pending) {
+      pending = readCards(taskId).finally(() => loading.delete(taskId));
+      loading.set(taskId, pending);
+    }
+    return pending;
+  }
+
+  /** Every card of a task: its bot_cards records plus a legacy origin no record covers. */
+  async function readCards(taskId: string): Promise<void> {
     const [records, origin] = await Promise.all([
       api.listCards(ctx, { taskId }),
       api.getOrigin(ctx, taskId).catch(() => null),
@@ -273,9 +289,14 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
         logger,
       });
     },
-    /** Keeps this card current from now on and updates it (for everyone) soon. */
+    /**
+     * Keeps this card current from now on and updates it (for everyone) soon. A card just posted
+     * (it knows the version it shows) counts as sent: its first update waits the interval like any
+     * other, rather than reading the task again amid the burst of replies that posted it.
+     */
     track(card: TrackedCard): void {
       remember(card);
+      if (card.shownVersion) coalescer.sent(card.key);
       coalescer.push(card.key);
     },
     /** True when no update of any card of the task is waiting, scheduled or being sent. */

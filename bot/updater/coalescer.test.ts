@@ -54,6 +54,17 @@ describe("card update coalescer", () => {
     expect(delivered.map((d) => d.value)).toEqual([1, 2]);
   });
 
+  it("counts a send made elsewhere: the next delivery waits the interval from it", async () => {
+    const { coalescer, delivered, change } = setup();
+    coalescer.sent("card");
+    change("card", 1);
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(delivered).toHaveLength(0);
+    change("card", 2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(delivered.map((d) => d.value)).toEqual([2]);
+  });
+
   it("keeps cards apart: each has its own interval", async () => {
     const { delivered, change } = setup();
     change("a", 1);

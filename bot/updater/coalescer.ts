@@ -95,18 +95,32 @@ export function createCoalescer(options: CoalescerOptions) {
     else if (outcome.kind === "drop") entries.delete(key);
   }
 
+  function entryOf(key: string): Entry {
+    let entry = entries.get(key);
+    if (!entry) {
+      entry = { dirty: false, inFlight: false, timer: null, lastSentAt: -Infinity, failures: 0 };
+      entries.set(key, entry);
+    }
+    return entry;
+  }
+
   return {
     /** Signals that `key` changed; a delivery follows within the interval. */
     push(key: string): void {
       if (stopped) return;
-      let entry = entries.get(key);
-      if (!entry) {
-        entry = { dirty: false, inFlight: false, timer: null, lastSentAt: -Infinity, failures: 0 };
-        entries.set(key, entry);
-      }
+      const entry = entryOf(key);
       entry.dirty = true;
       schedule(key, entry, entry.lastSentAt + options.minIntervalMs - now());
       forgetIdle();
+    },
+    /**
+     * Counts a send of `key` made elsewhere (the message was just posted): the interval runs from
+     * now, so the next delivery waits for it.
+     */
+    sent(key: string): void {
+      if (stopped) return;
+      const entry = entryOf(key);
+      entry.lastSentAt = Math.max(entry.lastSentAt, now());
     },
     /** Keys with pending or recent work. */
     size: () => entries.size,

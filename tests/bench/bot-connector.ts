@@ -1,12 +1,22 @@
 // The Bot Connector half of `npm run bench:bot`, in its own process: the fake connector the tests
 // use, plus a control server for the load client: POST /throttle?ms=&retryAfter=, POST /unthrottle,
-// GET /wait?replyTo=<activity id> (answers with the connector's receipt time of the bot's reply).
+// GET /wait?replyTo=<activity id> (answers with the connector's receipt time of the bot's reply) and
+// GET /wait?updateOf=<activity id>&contains=<text> (the first update of that message containing text).
 // Prints "READY <connector url> <control url>".
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startFakeConnector } from "../support/fake-connector";
 
 const connector = await startFakeConnector();
+// The load client's users are in the roster, as people in a real team are: the roster lookup answers
+// (and is cached for 10 minutes) instead of failing and being asked again every 30 s.
+for (let i = 0; i < 1000; i++) {
+  connector.members.set(`29:bench-user-${i}`, {
+    email: `bench-user-${i}@contoso.com`,
+    userPrincipalName: `bench-user-${i}@contoso.com`,
+    name: `Bench User ${i}`,
+  });
+}
 const control = createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", "http://control");
   const reply = (status: number, body: unknown) => {
@@ -25,11 +35,17 @@ const control = createServer(async (req, res) => {
     return reply(200, { throttling: false });
   }
   if (req.method === "GET" && url.pathname === "/wait") {
-    const replyTo = url.searchParams.get("replyTo") ?? "";
+    const replyTo = url.searchParams.get("replyTo");
+    const updateOf = url.searchParams.get("updateOf");
+    const contains = url.searchParams.get("contains") ?? "";
     try {
       const call = await connector.waitFor(
-        (c) => c.method === "POST" && c.activityId === replyTo && c.status === 200,
-        60_000,
+        (c) =>
+          c.status === 200 &&
+          (replyTo !== null
+            ? c.method === "POST" && c.activityId === replyTo
+            : c.method === "PUT" && c.activityId === updateOf && JSON.stringify(c.body).includes(contains)),
+        Number(url.searchParams.get("timeoutMs") ?? 60_000),
       );
       return reply(200, { at: call.at, activityId: call.resultId, body: call.body });
     } catch (error) {

@@ -1,7 +1,9 @@
 // The load client of `npm run bench:bot`, in its own process. Per round: N conversations each send a
 // command at once (time from POSTing the activity until the card reply reaches the connector), then
-// someone presses Cancel on each new card at once (time until /api/messages answers the invoke).
-// Half the rounds press while the connector answers 429 to every call. Prints one JSON line per sample.
+// someone presses Cancel on each new card at once (time until /api/messages answers the invoke, and
+// until the card's final update, showing Cancelled, reaches the connector). Half the rounds press
+// while the connector answers 429 to every call. Prints one JSON line per sample, then the number of
+// activities sent ({"kind":"activities"}).
 import { cardActionInvoke, channelMessage, type TeamsUser } from "../support/teams-activities";
 
 const [botUrl = "", connectorUrl = "", controlUrl = ""] = process.argv.slice(2);
@@ -56,8 +58,18 @@ async function command(i: number, round: number) {
   return { ms: reply.at - started, cardId: reply.activityId, taskId };
 }
 
-/** A Cancel press on a card; resolves with the time until the invoke was answered. */
-async function press(i: number, cardId: string, taskId: string): Promise<number> {
+/** The time from `started` until the card's update showing Cancelled reached the connector, or null. */
+async function finalUpdate(cardId: string, started: number): Promise<number | null> {
+  const res = await fetch(
+    `${controlUrl}/wait?updateOf=${encodeURIComponent(cardId)}&contains=Cancelled&timeoutMs=60000`,
+  );
+  if (!res.ok) return null;
+  const { at } = (await res.json()) as { at: number };
+  return at - started;
+}
+
+/** A Cancel press on a card: the time until the invoke was answered, and until its final update. */
+async function press(i: number, cardId: string, taskId: string) {
   const invoke = cardActionInvoke({
     serviceUrl: connectorUrl,
     conversationId: `19:bench-${i}@thread.tacv2`,
@@ -66,22 +78,36 @@ async function press(i: number, cardId: string, taskId: string): Promise<number>
     data: { taskId },
     user: users[i],
   });
+  const wall = Date.now();
   const started = performance.now();
+  const final = finalUpdate(cardId, wall);
   const answer = await post(invoke);
   if (answer.status !== 200) throw new Error(`invoke answered ${answer.status}`);
-  return performance.now() - started;
+  return { ms: performance.now() - started, final };
 }
 
 const emit = (kind: string, ms: number) => console.log(JSON.stringify({ kind, ms }));
+let activities = 0;
+
+/** One round: every conversation sends a command, then presses Cancel on its card. */
+async function round(n: number, measured: boolean) {
+  const throttled = n % 2 === 1;
+  const cards = await Promise.all(users.map((_, i) => command(i, n)));
+  activities += cards.length * 2;
+  if (measured) for (const card of cards) emit("message", card.ms);
+  if (throttled) await control("/throttle?ms=60000&retryAfter=3");
+  const presses = await Promise.all(cards.map((card, i) => press(i, card.cardId, card.taskId)));
+  if (throttled) await control("/unthrottle");
+  const finals = await Promise.all(presses.map((p) => p.final));
+  if (!measured) return;
+  for (const p of presses) emit(throttled ? "invoke-throttled" : "invoke", p.ms);
+  for (const ms of finals) {
+    if (ms === null) console.log(JSON.stringify({ kind: "missing" }));
+    else emit(throttled ? "final-throttled" : "final", ms);
+  }
+}
 
 // Warm-up: module loading, SQLite page cache, roster lookups.
-await Promise.all(users.map((_, i) => command(i, -1)));
-for (let round = 0; round < ROUNDS; round++) {
-  const throttled = round % 2 === 1;
-  const cards = await Promise.all(users.map((_, i) => command(i, round)));
-  for (const card of cards) emit("message", card.ms);
-  if (throttled) await control("/throttle?ms=60000&retryAfter=3");
-  const answers = await Promise.all(cards.map((card, i) => press(i, card.cardId, card.taskId)));
-  for (const ms of answers) emit(throttled ? "invoke-throttled" : "invoke", ms);
-  if (throttled) await control("/unthrottle");
-}
+await round(-2, false);
+for (let n = 0; n < ROUNDS; n++) await round(n, true);
+console.log(JSON.stringify({ kind: "activities", activities }));

@@ -1,11 +1,27 @@
 // The bot half of `npm run bench:bot`, in its own process: the whole runtime (ROLE=all, SQLite,
 // memory queue, demo cluster) on a loopback port. Prints "READY <port>"; SIGTERM stops it.
+// BENCH_SPANS=1 records every span in memory and, on SIGTERM, prints "SPANS <json>": count, p50 and
+// p95 ms per span name (ids in paths folded), so the bench can say where a turn spends its time.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createRuntime } from "../../compose";
 import { loadConfig } from "../../config";
 import { createLogger } from "../../platform/logger";
+import { startTracing } from "../../platform/telemetry/tracing";
+import { percentile } from "./stats";
+
+const memory = process.env.BENCH_SPANS === "1" ? new InMemorySpanExporter() : null;
+const tracing = memory
+  ? await startTracing({
+      serviceName: "cloudops-bench",
+      role: "all",
+      version: "bench",
+      otlp: false,
+      spanProcessors: [new SimpleSpanProcessor(memory)],
+    })
+  : null;
 
 const dataDir = mkdtempSync(join(tmpdir(), "cloudops-bot-bench-"));
 const config = {
@@ -26,8 +42,22 @@ const runtime = await createRuntime(config, createLogger("silent"));
 const port = await runtime.start();
 console.log(`READY ${port}`);
 
+function spanSummary() {
+  const byName = new Map<string, number[]>();
+  for (const span of memory?.getFinishedSpans() ?? []) {
+    const name = span.name.replace(/\b[a-z]{3}_[0-9a-z]{26}\b/g, ":id").replace(/\?.*$/, "");
+    const [s, ns] = span.duration;
+    byName.set(name, [...(byName.get(name) ?? []), s * 1000 + ns / 1e6]);
+  }
+  return [...byName]
+    .map(([name, ms]) => ({ name, count: ms.length, p50: percentile(ms, 50), p95: percentile(ms, 95) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 process.once("SIGTERM", async () => {
+  if (memory) console.log(`SPANS ${JSON.stringify(spanSummary())}`);
   await runtime.stop().catch(() => undefined);
+  await tracing?.shutdown().catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatSummary, interleaved, summarise } from "./stats";
+import { formatSummary, interleaved, percentile, summarise } from "./stats";
 
 describe("benchmark statistics", () => {
   it("takes the median of odd and even counts and the range", () => {
@@ -14,5 +14,13 @@ describe("benchmark statistics", () => {
     const results = await interleaved([side("a"), side("b")], 3);
     expect(order).toEqual(["a", "b", "a", "b", "a", "b"]);
     expect(results.get("a")).toHaveLength(3);
+  });
+
+  it("takes nearest-rank percentiles of unsorted values", () => {
+    const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+    expect(percentile(values, 50)).toBe(5);
+    expect(percentile(values, 95)).toBe(10);
+    expect(percentile(values, 10)).toBe(1);
+    expect(percentile([], 95)).toBeNaN();
   });
 });

@@ -50,3 +50,9 @@ export async function interleaved<T>(
   }
   return results;
 }
+
+/** The nearest-rank `p`th percentile of `values` (any order); NaN when there are none. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
