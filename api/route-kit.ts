@@ -1,5 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { createFixedWindowLimiter } from "../platform/rate-limit/fixed-window-limiter";
+import {
+  createFixedWindowLimiter,
+  createInProcessFixedWindowLimiter,
+} from "../platform/rate-limit/fixed-window-limiter";
 import type { RedisConnection } from "../platform/redis";
 import { audit } from "./middleware/audit";
 import { idempotency } from "./middleware/idempotency";
@@ -36,11 +39,14 @@ export function createRouteKit(deps: ApiDeps): RouteKit {
     redis ??= deps.redis.open("request");
     return redis;
   };
-  const limiter = createFixedWindowLimiter({
-    redis: connection,
-    prefix: deps.config.redisPrefix,
-    limitPerMinute: deps.config.api.rateLimitPerMinute,
-  });
+  // Shared through Redis when there is one; without it every role is in this process.
+  const limiter = deps.redis.real
+    ? createFixedWindowLimiter({
+        redis: connection,
+        prefix: deps.config.redisPrefix,
+        limitPerMinute: deps.config.api.rateLimitPerMinute,
+      })
+    : createInProcessFixedWindowLimiter({ limitPerMinute: deps.config.api.rateLimitPerMinute });
   const limit = limitWritesPerUser(limiter);
   const idem = idempotency({ store: deps.stores.idempotency, ttlMs: deps.config.api.idempotencyTtlMs });
   return {

@@ -1,13 +1,24 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createFixedWindowLimiter } from "../../platform/rate-limit/fixed-window-limiter";
+import {
+  createFixedWindowLimiter,
+  createInProcessFixedWindowLimiter,
+} from "../../platform/rate-limit/fixed-window-limiter";
 import { createRedisFactory, type RedisConnection } from "../../platform/redis";
 import { redisUrl, uniqueSuffix } from "../support/services";
 
-const backends: Array<[string, string | undefined]> = [["ioredis-mock", undefined]];
+// "memory" is the in-process limiter of a start without Redis; the others count in Redis.
+const backends: Array<[string, string | undefined]> = [
+  ["memory", undefined],
+  ["ioredis-mock", undefined],
+];
 if (redisUrl) backends.push(["Redis", redisUrl]);
 
-describe.each(backends)("per-user rate limit on %s", (_name, url) => {
+describe.each(backends)("per-user rate limit on %s", (name, url) => {
   const connection: RedisConnection = createRedisFactory(url).open("request");
+  const make = (limitPerMinute: number, windowMs?: number) =>
+    name === "memory"
+      ? createInProcessFixedWindowLimiter({ limitPerMinute, windowMs })
+      : createFixedWindowLimiter({ redis: () => connection, prefix, limitPerMinute, windowMs });
   const prefix = `cloudops-test:${uniqueSuffix()}`;
   afterAll(async () => {
     const keys = await connection.keys(`${prefix}:*`);
@@ -15,8 +26,7 @@ describe.each(backends)("per-user rate limit on %s", (_name, url) => {
     await connection.quit();
   });
 
-  const limiter = (limitPerMinute: number) =>
-    createFixedWindowLimiter({ redis: () => connection, prefix, limitPerMinute });
+  const limiter = (limitPerMinute: number) => make(limitPerMinute);
 
   it("allows the budget, then refuses with the seconds left in the window", async () => {
     const l = limiter(3);
@@ -43,12 +53,7 @@ describe.each(backends)("per-user rate limit on %s", (_name, url) => {
   });
 
   it("starts a fresh budget in the next window", async () => {
-    const l = createFixedWindowLimiter({
-      redis: () => connection,
-      prefix,
-      limitPerMinute: 1,
-      windowMs: 60_000,
-    });
+    const l = make(1, 60_000);
     const now = Date.now();
     expect((await l.hit("eve", now)).allowed).toBe(true);
     expect((await l.hit("eve", now)).allowed).toBe(false);
