@@ -264,3 +264,57 @@ describe("the end of a task stream", () => {
     expect(JSON.parse(events[0]?.data ?? "{}")).toEqual({ taskId, status: "cancelled" });
   });
 });
+
+describe("the all-tasks stream opened without Last-Event-ID", () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+  });
+  afterAll(async () => api?.close());
+
+  it("delivers an event written once the stream is open, while it still reads where the present is", async () => {
+    const store = api.t.stores.taskEvents;
+    const latestId = store.latestId;
+    let asked: () => void = () => undefined;
+    const wasAsked = new Promise<void>((r) => (asked = r));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    // The read of the present waits until the test lets it go.
+    store.latestId = async () => {
+      asked();
+      await released;
+      return latestId();
+    };
+    try {
+      const opening = api.as("viewer")("/api/tasks/sse");
+      await wasAsked;
+      // Headers that do not wait for the read would be out by the next turn of the event loop.
+      const openAlready = await Promise.race([
+        opening.then(() => true),
+        new Promise<boolean>((r) => setImmediate(() => r(false))),
+      ]);
+      if (!openAlready) release();
+      const reader = readSse(await opening);
+      // The stream is open: everything written from here on is the reader's.
+      const { task } = await api.t.engine.tasks.submit({
+        type: "k8s.restart",
+        entityId: "shop/web-gap",
+        payload: { namespace: "shop", name: "web" },
+        requestedBy: "t",
+        source: "api",
+      });
+      release();
+      await api.t.engine.journal.status(task.id, "running", { attempts: 1 });
+      const events = await reader.until((e) => {
+        const event = JSON.parse(e.data) as TaskEvent;
+        return event.taskId === task.id && event.seq === 2;
+      });
+      await reader.cancel();
+      const mine = events.map((e) => JSON.parse(e.data) as TaskEvent).filter((e) => e.taskId === task.id);
+      expect(mine.map((e) => e.seq)).toEqual([1, 2]);
+    } finally {
+      store.latestId = latestId;
+    }
+  });
+});
