@@ -1,3 +1,4 @@
+import { type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskEvent } from "../../domain/model/events";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
@@ -217,6 +218,62 @@ describe("a slow client", () => {
     const delivered = events.filter((e) => e.event === "log").length;
     expect(delivered).toBeGreaterThan(0);
     expect(delivered).toBeLessThan(200);
+  });
+});
+
+describe("a slow client over a real socket", () => {
+  let api: TestApi;
+  let server: Awaited<ReturnType<typeof listen>>;
+
+  beforeAll(async () => {
+    api = await createTestApi({ sse: { heartbeatMs: 60_000, maxBufferBytes: 16 * 1024 } });
+    server = await listen(api.app.fetch);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await api?.close();
+  });
+
+  it("is dropped once its socket falls behind by the bound, ends with the error event, and is let go", async () => {
+    const listening = api.t.bus.subscribers();
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      request(`${server.url}/api/tasks/sse`, { headers: { "x-demo-role": "viewer" } }, resolve)
+        .on("error", reject)
+        .end(),
+    );
+    expect(res.statusCode).toBe(200);
+    // The client stops reading; the kernel's socket buffers fill first, then the process's.
+    res.pause();
+    await waitUntil(() => api.t.bus.subscribers() > listening, "stream subscribed");
+    let published = 0;
+    while (api.t.bus.subscribers() > listening && published < 5000) {
+      published++;
+      await api.t.bus.publish({
+        id: 2_000_000 + published,
+        taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
+        seq: published,
+        at: new Date().toISOString(),
+        task: { type: "deploy", entityId: "env_x", status: "running" },
+        data: { kind: "log", level: "info", message: "x".repeat(8000) },
+      });
+      // The bus delivers on a later turn: let it, so the drop can stop the publishing early.
+      if (published % 50 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await waitUntil(() => api.t.bus.subscribers() === listening, "stream dropped");
+
+    res.setEncoding("utf8");
+    let text = "";
+    res.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    res.resume();
+    await new Promise((resolve) => res.on("end", resolve));
+    const frames = text.split("\n\n").filter((f) => f.startsWith("event:"));
+    const delivered = frames.filter((f) => f.startsWith("event: log")).length;
+    expect(delivered).toBeGreaterThan(0);
+    expect(delivered).toBeLessThan(published);
+    expect(frames.at(-1)).toContain("event: error");
+    expect(frames.at(-1)).toContain('"code":"slow_consumer"');
   });
 });
 
