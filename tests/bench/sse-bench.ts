@@ -31,9 +31,10 @@ const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF
 const clientProcesses = (clients: number) =>
   Math.max(1, Number(process.env.BENCH_CLIENT_PROCS ?? Math.ceil(clients / 1000)));
 
-// Loaded into the server before its own code: prints process.memoryUsage() to stderr on SIGUSR2.
+// Loaded into the server before its own code: on SIGUSR2, a full GC (--expose-gc) and then
+// process.memoryUsage() to stderr, so the heap figure is what the connections hold, not garbage.
 const MEMORY_PROBE = `data:text/javascript,${encodeURIComponent(
-  "process.on('SIGUSR2',()=>process.stderr.write('MEM '+JSON.stringify(process.memoryUsage())+'\\n'))",
+  "process.on('SIGUSR2',()=>{globalThis.gc?.();process.stderr.write('MEM '+JSON.stringify(process.memoryUsage())+'\\n')})",
 )}`;
 
 interface SseResult {
@@ -45,6 +46,7 @@ interface SseResult {
   peakRssMb: number;
   heapMb: number;
   externalMb: number;
+  clientCpuSeconds: number;
   refused: number;
 }
 
@@ -52,6 +54,7 @@ interface ClientReport {
   open: number;
   failed: number;
   deliveries: number;
+  cpuSeconds: number;
   histogram: Array<[number, number]>;
 }
 
@@ -108,7 +111,7 @@ async function runOnce(clients: number, root: string, profileDir: string | null)
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const flags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const server = spawn(process.execPath, [...flags, "--import", MEMORY_PROBE, "start.mjs"], {
+  const server = spawn(process.execPath, [...flags, "--expose-gc", "--import", MEMORY_PROBE, "start.mjs"], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "",
@@ -186,7 +189,9 @@ async function runOnce(clients: number, root: string, profileDir: string | null)
     server.kill("SIGUSR2");
     const reports = loadClients.map((c) => lineFrom(c, "{", 60_000));
     for (const c of loadClients) c.kill("SIGTERM");
-    const delivered = percentiles((await Promise.all(reports)).map((r) => JSON.parse(r) as ClientReport));
+    const parsed = (await Promise.all(reports)).map((r) => JSON.parse(r) as ClientReport);
+    const delivered = percentiles(parsed);
+    for (let waited = 0; memory === null && waited < 5000; waited += 50) await sleep(50);
     const seen = memory as { heapUsed: number; external: number } | null;
     return {
       ...delivered,
@@ -194,6 +199,7 @@ async function runOnce(clients: number, root: string, profileDir: string | null)
       peakRssMb,
       heapMb: seen ? seen.heapUsed / 2 ** 20 : Number.NaN,
       externalMb: seen ? seen.external / 2 ** 20 : Number.NaN,
+      clientCpuSeconds: parsed.reduce((sum, r) => sum + r.cpuSeconds, 0),
       refused,
     };
   } finally {
@@ -232,6 +238,7 @@ for (const [clients, runs] of results) {
   console.log(
     `${clients.padStart(14)} clients: delivery ms p50 ${f((r) => r.p50)} · p95 ${f((r) => r.p95)} · p99 ${f((r) => r.p99)}` +
       ` · server CPU s ${f((r) => r.cpuSeconds, 2)} · peak RSS MB ${f((r) => r.peakRssMb)}` +
-      ` · heap MB ${f((r) => r.heapMb)} · external MB ${f((r) => r.externalMb)} · deliveries ${f((r) => r.deliveries)}`,
+      ` · heap MB ${f((r) => r.heapMb)} · external MB ${f((r) => r.externalMb)} · deliveries ${f((r) => r.deliveries)}` +
+      ` · load clients' CPU s ${f((r) => r.clientCpuSeconds, 2)}`,
   );
 }
