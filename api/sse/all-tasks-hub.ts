@@ -65,18 +65,35 @@ export function createAllTasksHub(options: AllTasksHubOptions): AllTasksHub {
   const published = new RecentIds();
   let unsubscribe: (() => void) | null = null;
 
+  // Events of this turn of the event loop, written together at its end: while thousands of sockets
+  // are written, more events arrive, and each client then gets them in one write (one syscall)
+  // instead of one each.
+  let batch: TaskEvent[] = [];
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    const events = batch;
+    batch = [];
+    const frames = events.map(frameOf);
+    const first = events[0];
+    if (!first) return;
+    let lowest = first.id;
+    for (const event of events) lowest = Math.min(lowest, event.id);
+    const all = frames.length === 1 ? (frames[0] as Uint8Array) : Buffer.concat(frames);
+    for (const member of members) {
+      if (member.buffer) member.buffer.push(...events);
+      else member.deliverBatch(events, frames, all, lowest);
+    }
+  };
+
   const onEvent = (event: TaskEvent) => {
     if (published.has(event.id)) return;
     published.add(event.id);
-    let frame: Uint8Array | null = null;
-    for (const member of members) {
-      if (member.buffer) {
-        member.buffer.push(event);
-        continue;
-      }
-      frame ??= frameOf(event);
-      member.deliver(event, frame);
-    }
+    batch.push(event);
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
   };
 
   class Member implements AllTasksMember {
@@ -87,10 +104,27 @@ export function createAllTasksHub(options: AllTasksHubOptions): AllTasksHub {
     // Ids sent in the replay, which their publish may still bring (null when the replay sent none).
     private replayed: RecentIds | null = null;
 
-    deliver(event: TaskEvent, frame: Uint8Array): void {
+    deliver(event: TaskEvent, frame: Uint8Array): boolean {
       const channel = this.channel;
-      if (!channel || event.id <= this.after || this.replayed?.has(event.id)) return;
-      if (!channel.write(frame)) this.leave();
+      if (!channel || event.id <= this.after || this.replayed?.has(event.id)) return true;
+      if (channel.write(frame)) return true;
+      this.leave();
+      return false;
+    }
+
+    deliverBatch(events: TaskEvent[], frames: Uint8Array[], all: Uint8Array, lowest: number): void {
+      const channel = this.channel;
+      if (!channel) return;
+      // The usual case: nothing of the batch is filtered out for this reader, one write.
+      if (lowest > this.after && !this.replayed) {
+        if (!channel.writeAll(frames, all)) this.leave();
+        return;
+      }
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
+        const frame = frames[i];
+        if (event && frame && !this.deliver(event, frame)) return;
+      }
     }
 
     async start(

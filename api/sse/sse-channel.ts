@@ -26,6 +26,11 @@ export interface SseChannel {
   send(message: SseMessage): boolean;
   /** Queues frames already encoded (one buffer shared by every client of an event); false as send. */
   write(frame: Uint8Array): boolean;
+  /**
+   * Queues several frames as one write (`joined` is their concatenation, shared by every client);
+   * when they do not all fit, frame by frame up to the bound. False as send.
+   */
+  writeAll(frames: readonly Uint8Array[], joined: Uint8Array): boolean;
   /** Resolves when the client has room again (used while replaying history, where waiting is fine). */
   room(): Promise<void>;
   /** Ends the stream once what is queued has been written. */
@@ -109,6 +114,16 @@ class SseConnection implements SseChannel, Tickable {
       return false;
     }
     this.put(frame);
+    return true;
+  }
+
+  writeAll(frames: readonly Uint8Array[], joined: Uint8Array): boolean {
+    if (this.closed) return false;
+    if (this.buffered() + joined.byteLength <= this.options.maxBufferBytes) {
+      this.put(joined);
+      return true;
+    }
+    for (const frame of frames) if (!this.write(frame)) return false;
     return true;
   }
 
