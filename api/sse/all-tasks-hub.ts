@@ -82,7 +82,7 @@ export function createAllTasksHub(options: AllTasksHubOptions): AllTasksHub {
     for (const event of events) lowest = Math.min(lowest, event.id);
     const all = frames.length === 1 ? (frames[0] as Uint8Array) : Buffer.concat(frames);
     for (const member of members) {
-      if (member.buffer) member.buffer.push(...events);
+      if (member.buffer) for (const event of events) member.buffer.push(event);
       else member.deliverBatch(events, frames, all, lowest);
     }
   };
