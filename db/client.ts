@@ -5,9 +5,9 @@ import { createClient } from "@libsql/client";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzleSqlite } from "drizzle-orm/libsql";
 import { migrate as migrateSqlite } from "drizzle-orm/libsql/migrator";
-import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import pg from "pg";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import type pg from "pg";
+import { cacheLibsqlStatements } from "./libsql-statement-cache";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
 import { insideTransaction, serializeClient } from "./sqlite-serial";
@@ -60,7 +60,16 @@ export async function openDatabase(url: string, options: { migrate?: boolean } =
   return dialectOf(url) === "postgres" ? openPostgres(url, runMigrations) : openSqlite(url, runMigrations);
 }
 
+// pg and drizzle's node-postgres driver load only when the database is PostgreSQL: a SQLite process
+// (the zero-setup start) does not carry them in memory.
+const loadPg = async () => ({
+  pg: (await import("pg")).default,
+  drizzlePg: (await import("drizzle-orm/node-postgres")).drizzle,
+  migratePg: (await import("drizzle-orm/node-postgres/migrator")).migrate,
+});
+
 async function openPostgres(url: string, runMigrations: boolean): Promise<Database> {
+  const { pg, drizzlePg } = await loadPg();
   // A server that accepts nothing must not hold a request for long: connecting gives up after 5 s
   // (the API then answers 503 dependency_unavailable).
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
@@ -90,6 +99,7 @@ const MIGRATION_LOCK_KEY = 7_401_523_118;
  * on CREATE TYPE/TABLE. The lock goes with the session if the process dies.
  */
 async function migrateUnderLock(pool: pg.Pool): Promise<void> {
+  const { drizzlePg, migratePg } = await loadPg();
   const client = await pool.connect();
   try {
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
@@ -106,6 +116,7 @@ async function migrateUnderLock(pool: pg.Pool): Promise<void> {
 async function openSqlite(url: string, runMigrations: boolean): Promise<Database> {
   const path = url.replace(/^file:/, "");
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  cacheLibsqlStatements();
   // One connection (see serializeClient): the PRAGMAs below hold for every statement.
   const client = serializeClient(
     createClient({ url: url.startsWith("file:") ? url : `file:${url}`, concurrency: 1 }),

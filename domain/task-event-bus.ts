@@ -24,6 +24,7 @@ export function createTaskEventBus(deps: {
   prefix: string;
   logger: Logger;
 }): TaskEventBus {
+  if (!deps.redis.real) return createInProcessEventBus(deps.logger);
   const channel = `${deps.prefix}:task-events`;
   const listeners = new Set<TaskEventListener>();
   let publisher: RedisConnection | null = null;
@@ -74,6 +75,39 @@ export function createTaskEventBus(deps: {
       await Promise.allSettled([publisher?.quit(), subscriber?.quit()]);
       publisher = null;
       subscriber = null;
+    },
+  };
+}
+
+/**
+ * Without Redis (the zero-setup start) every role runs in this one process, so the bus is a list of
+ * listeners. It behaves as the Redis bus does for its listeners: delivery is asynchronous (after the
+ * publisher's await), in publish order, and each event arrives as parsed JSON, as it would off the wire.
+ * ioredis-mock's pub/sub did the same through a Lua VM it loads at start (about 10 MB of a demo
+ * process's memory).
+ */
+function createInProcessEventBus(logger: Logger): TaskEventBus {
+  const listeners = new Set<TaskEventListener>();
+  return {
+    async publish(event) {
+      const copy = JSON.parse(JSON.stringify(event)) as TaskEvent;
+      await Promise.resolve();
+      for (const listener of listeners) {
+        try {
+          listener(copy);
+        } catch (error) {
+          logger.error("task event listener failed", { error });
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    ready: () => Promise.resolve(),
+    subscribers: () => listeners.size,
+    async close() {
+      listeners.clear();
     },
   };
 }

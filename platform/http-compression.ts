@@ -41,9 +41,12 @@ export function compressBuffer(body: Uint8Array, encoding: Encoding): Promise<Bu
     : gzipAsync(body, { level: 9 });
 }
 
-function shouldCompress(response: Response): boolean {
-  if (!response.body || response.headers.has("content-encoding")) return false;
+// Reading `response.body` turns @hono/node-server's lightweight response into a real web Response with
+// a ReadableStream (5% of the CPU of `GET /api/tasks/{id}` in a profile), so every check that headers
+// can answer comes first, and the body is touched only when it is about to be compressed.
+function compressibleByHeaders(response: Response): boolean {
   if (response.status < 200 || response.status === 204 || response.status === 206) return false;
+  if (response.headers.has("content-encoding")) return false;
   if (!COMPRESSIBLE.test(response.headers.get("content-type") ?? "")) return false;
   const length = Number(response.headers.get("content-length") ?? Number.NaN);
   return !(Number.isFinite(length) && length < MIN_BYTES);
@@ -54,18 +57,15 @@ function shouldCompress(response: Response): boolean {
  * gzip), or the response unchanged when it is not text, already encoded, tiny, or an event stream.
  */
 export function compressResponse(acceptEncoding: string | null | undefined, response: Response): Response {
-  const encoding = negotiateEncoding(acceptEncoding);
   const vary = () => {
     const current = response.headers.get("vary");
     if (!current?.toLowerCase().includes("accept-encoding"))
       response.headers.set("vary", current ? `${current}, Accept-Encoding` : "Accept-Encoding");
   };
-  if (!shouldCompress(response) || !response.body) {
-    if (COMPRESSIBLE.test(response.headers.get("content-type") ?? "")) trySet(vary);
-    return response;
-  }
-  if (!encoding) {
-    trySet(vary);
+  const textual = COMPRESSIBLE.test(response.headers.get("content-type") ?? "");
+  const encoding = textual ? negotiateEncoding(acceptEncoding) : null;
+  if (!encoding || !compressibleByHeaders(response) || !response.body) {
+    if (textual) trySet(vary);
     return response;
   }
   const compressor =

@@ -7,11 +7,8 @@ import type { Config } from "../config";
 import { assertionKey } from "../platform/acting-assertion";
 import { createAssetCache } from "../platform/asset-cache";
 import type { Logger } from "../platform/logger";
-import { loadClientCertificate } from "./auth/client-certificate";
 import { createGuard } from "./auth/guard";
-import { createRelyingParty } from "./auth/oidc-rp";
 import { createSessions } from "./auth/session";
-import { registerSignIn } from "./auth/sign-in";
 import { SITE_CLIENT_DIR, SITE_ENTRY } from "./build-state";
 import type { SiteLocals } from "./src/lib/site-locals";
 
@@ -40,7 +37,19 @@ export async function mountSite(app: Hono, config: Config, logger: Logger): Prom
     logger.warn("dashboard not built; run `npm run build` (npm start builds it once)");
     return false;
   }
-  const { handler } = (await import(SITE_ENTRY)) as { handler: AstroHandler };
+  // Astro's server bundle loads on the first page request, not at start: an API-only or idle process
+  // does not carry it (about 5 MB), and the first page pays the import once.
+  let loaded: Promise<AstroHandler> | null = null;
+  const astroHandler = () => {
+    loaded ??= (import(SITE_ENTRY) as Promise<{ handler: AstroHandler }>).then(
+      (m) => m.handler,
+      (error: unknown) => {
+        loaded = null; // the next request tries again
+        throw error;
+      },
+    );
+    return loaded;
+  };
 
   // Hashed build output never changes under its name: cached for a year, compressed once in memory.
   const hashed = createAssetCache(join(SITE_CLIENT_DIR, "_astro"), "public, max-age=31536000, immutable");
@@ -53,7 +62,7 @@ export async function mountSite(app: Hono, config: Config, logger: Logger): Prom
 
   const secureCookies = config.publicUrl.startsWith("https://");
   const key = assertionKey(config.api.internalToken);
-  const guard = config.demoMode ? null : createSignIn(app, config, logger, secureCookies);
+  const guard = config.demoMode ? null : await createSignIn(app, config, logger, secureCookies);
 
   app.use("*", async (c, next) => {
     const env = c.env as NodeBindings | undefined;
@@ -66,6 +75,7 @@ export async function mountSite(app: Hono, config: Config, logger: Logger): Prom
     const fallThrough = () => {
       passed = true;
     };
+    const handler = await astroHandler();
     await handler(incoming, outgoing, fallThrough, {
       cloudops: {
         apiBase: loopbackBase(incoming),
@@ -83,7 +93,13 @@ export async function mountSite(app: Hono, config: Config, logger: Logger): Prom
 }
 
 /** Production mode: the /auth routes and the guard every dashboard request passes (site/auth). */
-function createSignIn(app: Hono, config: Config, logger: Logger, secureCookies: boolean) {
+async function createSignIn(app: Hono, config: Config, logger: Logger, secureCookies: boolean) {
+  // The OpenID client loads here, in production only: a demo start does not carry it.
+  const [{ loadClientCertificate }, { createRelyingParty }, { registerSignIn }] = await Promise.all([
+    import("./auth/client-certificate"),
+    import("./auth/oidc-rp"),
+    import("./auth/sign-in"),
+  ]);
   const tenant = config.azure.tenantId;
   const issuer =
     config.auth.oidcIssuer ?? (tenant ? `https://login.microsoftonline.com/${tenant}/v2.0` : undefined);

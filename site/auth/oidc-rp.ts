@@ -1,5 +1,8 @@
 import * as oidc from "openid-client";
 import { type ClientCertificate, privateKeyJwtAuth } from "./client-certificate";
+import { SignInError } from "./sign-in-error";
+
+export { SignInError };
 
 // The dashboard as an OpenID Connect relying party: authorization code flow with PKCE (S256), state
 // and nonce, through openid-client (certified). Discovery happens at the first sign-in, not at
@@ -21,22 +24,6 @@ export interface LoginTransaction {
   state: string;
   nonce: string;
   verifier: string;
-}
-
-/** Why a callback was refused; shown to the person and logged, never the library's message. */
-export class SignInError extends Error {
-  constructor(
-    readonly code:
-      | "state_mismatch"
-      | "provider_refused"
-      | "code_rejected"
-      | "id_token_invalid"
-      | "provider_unreachable",
-    message: string,
-  ) {
-    super(message);
-    this.name = "SignInError";
-  }
 }
 
 const LOOPBACK = /^http:\/\/(127(\.\d{1,3}){3}|localhost|\[::1\])(:\d+)?(\/|$)/;

@@ -4,9 +4,9 @@ import { identityOfClaims, strongestRole } from "../../platform/identity-claims"
 import type { Logger } from "../../platform/logger";
 import { originAllowed } from "../src/lib/security";
 import type { RelyingParty } from "./oidc-rp";
-import { SignInError } from "./oidc-rp";
 import { authPage } from "./pages";
 import { createSealer, SESSION_COOKIE, type Sessions } from "./session";
+import { SignInError } from "./sign-in-error";
 
 // /auth/login, /auth/callback, /auth/logout and /auth/signed-out of the dashboard in production mode.
 

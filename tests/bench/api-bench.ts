@@ -3,15 +3,18 @@
 // separate autocannon process, and prints median and range of every route beside the trivial route.
 // Then, in the same run, the cost of tracing: SQLite with BENCH_TRACE_TASKS tasks (default 1000) once with
 // tracing off and once exporting every span over OTLP/HTTP to a local receiver, route by route.
+// BENCH_BASELINE=<checkout> adds a before/after side (see below); BENCH_DATABASES=sqlite|postgres picks
+// the databases; BENCH_TRACING=0 skips the tracing comparison.
 // Measured, never asserted (figures depend on the machine).
 import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { startOtlpReceiver } from "../support/otlp-receiver";
 import { postgresUrl } from "../support/services";
 import { formatSummary, machineLine, summarise } from "./stats";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,50000").split(",").map(Number);
-const DATABASES = postgresUrl ? ["sqlite", "postgres"] : ["sqlite"];
+const DATABASES = (process.env.BENCH_DATABASES ?? (postgresUrl ? "sqlite,postgres" : "sqlite")).split(",");
 
 type Row = {
   route: string;
@@ -24,15 +27,22 @@ type Row = {
   errors: number;
 };
 
-const node = (script: string, args: string[], env: Record<string, string>) =>
+const ROOT = resolve(import.meta.dirname, "../..");
+// BENCH_BASELINE=<another checkout of this repository, with node_modules>: its API server runs as a
+// second side of every database and size, its load runs alternating with this one's (before/after a
+// change, measured in the same minutes).
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : null;
+
+const node = (script: string, args: string[], env: Record<string, string>, cwd = ROOT) =>
   spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, LOG_LEVEL: "silent", ...env },
   });
 
-/** Starts tests/bench/api-server.ts; resolves with its port and a stop function. */
-async function startServer(env: Record<string, string>) {
-  const server = node("tests/bench/api-server.ts", [], env);
+/** Starts tests/bench/api-server.ts of `root`; resolves with its port and a stop function. */
+async function startServer(env: Record<string, string>, root = ROOT) {
+  const server = node("tests/bench/api-server.ts", [], env, root);
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: server.stdout }).on("line", (line) => {
       const m = /^READY (\d+)$/.exec(line);
@@ -94,10 +104,38 @@ function report(label: string, rows: Row[]): Map<string, number> {
 
 async function bench(db: string, tasks: number): Promise<void> {
   const env = { BENCH_DB: db, BENCH_TASKS: String(tasks) };
-  const server = await startServer(env);
-  const rows = await load(server.port, env);
-  await server.stop();
-  report(`${db}, ${tasks} tasks`, rows);
+  if (!BASELINE) {
+    const server = await startServer(env);
+    const rows = await load(server.port, env);
+    await server.stop();
+    report(`${db}, ${tasks} tasks`, rows);
+    return;
+  }
+  // Both servers up at once, one load run each in turn, so load from elsewhere hits both alike.
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const mine = await startServer(env);
+  const theirs = await startServer(env, BASELINE);
+  const mineRows: Row[] = [];
+  const theirRows: Row[] = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      mineRows.push(...(await load(mine.port, { ...env, BENCH_RUNS: "1" })));
+      theirRows.push(...(await load(theirs.port, { ...env, BENCH_RUNS: "1" })));
+    }
+  } finally {
+    await Promise.all([mine.stop(), theirs.stop()]);
+  }
+  const mineRates = report(`${db}, ${tasks} tasks, this checkout`, mineRows);
+  const theirRates = report(`${db}, ${tasks} tasks, baseline ${BASELINE}`, theirRows);
+  console.log(`\n${db}, ${tasks} tasks: this ÷ baseline, runs alternating`);
+  console.table(
+    [...mineRates].map(([route, rate]) => ({
+      route,
+      "this req/s": Math.round(rate),
+      "baseline req/s": Math.round(theirRates.get(route) ?? 0),
+      "this ÷ baseline": (rate / (theirRates.get(route) ?? Number.NaN)).toFixed(2),
+    })),
+  );
 }
 
 /**
@@ -140,4 +178,4 @@ console.log(
   `autocannon in its own process, ${process.env.BENCH_CONNECTIONS ?? 64} connections, ${process.env.BENCH_SECONDS ?? 5} s a run, ${process.env.BENCH_RUNS ?? 3} runs per route interleaved`,
 );
 for (const db of DATABASES) for (const tasks of SIZES) await bench(db, tasks);
-await benchTracing();
+if (process.env.BENCH_TRACING !== "0") await benchTracing();

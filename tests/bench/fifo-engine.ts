@@ -1,5 +1,6 @@
 import { silentLogger } from "../../platform/logger";
 import { createQueue } from "../../worker/queue/create-queue";
+import { startCpuMeter } from "./cpu-meter";
 import { createOrderCheck, rounds, until, type Workload, work } from "./workload";
 
 /** Our FIFO engine on BullMQ (worker/queue/bullmq), no-op processor, the same items. */
@@ -8,8 +9,10 @@ export async function benchFifoEngine(
   prefix: string,
   workload: Workload,
   concurrency: number,
+  /** Another checkout's `createQueue` (BENCH_BASELINE), to compare two versions in one run. */
+  create: typeof createQueue = createQueue,
 ) {
-  const queue = await createQueue(
+  const queue = await create(
     { engine: "bullmq", redisUrl, prefix, maxConcurrentSessions: concurrency, maxMessagesPerSession: 4 },
     silentLogger,
   );
@@ -22,6 +25,7 @@ export async function benchFifoEngine(
     order.end(delivery.entityId, seq);
     return { kind: "done" };
   });
+  const stopMeter = await startCpuMeter(redisUrl);
   const started = performance.now();
   for (const round of rounds(workload)) {
     // Entities publish in parallel; each entity's items go in order, one round after the other.
@@ -34,6 +38,13 @@ export async function benchFifoEngine(
   }
   await until(() => order.completed >= workload.jobs, 300_000);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = await stopMeter();
   await queue.close();
-  return { jobsPerSecond: workload.jobs / seconds, seconds, violations: order.violations };
+  return {
+    jobsPerSecond: workload.jobs / seconds,
+    seconds,
+    violations: order.violations,
+    nodeCpuMsPerJob: cpu.nodeCpuMs / workload.jobs,
+    redisCpuMsPerJob: cpu.redisCpuMs / workload.jobs,
+  };
 }

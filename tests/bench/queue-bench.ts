@@ -5,51 +5,14 @@
  */
 import { deleteRedisKeys } from "../support/redis-keys";
 import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
-import { benchFifoEngine } from "./fifo-engine";
-import { benchRawBullmq } from "./raw-bullmq";
+import { CONTENDED, compareFifoAndRaw, THROUGHPUT } from "./fifo-compare";
 import { formatSummary, interleaved, machineLine, summarise } from "./stats";
 import { benchTaskEngine } from "./task-engine";
 import type { Workload } from "./workload";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 8;
-// Many entities, no-op jobs: throughput. Few entities, jobs that wait: order (raw BullMQ breaks it).
-const THROUGHPUT: Workload = { jobs: 10_000, entities: 1_000 };
-const CONTENDED: Workload = { jobs: 1_000, entities: 4, maxWorkMs: 3 };
 const TASKS: Workload = { jobs: 500, entities: 50 };
-
-type QueueRun = { jobsPerSecond: number; violations: number };
-
-async function compareQueues(url: string, prefix: string, workload: Workload, label: string) {
-  console.log(
-    `\n${label}: ${workload.jobs} jobs over ${workload.entities} entities${workload.maxWorkMs ? `, each waiting 0-${workload.maxWorkMs} ms` : ", no-op"}, concurrency ${CONCURRENCY}`,
-  );
-  let n = 0;
-  const results = await interleaved<QueueRun>(
-    [
-      { name: "raw BullMQ", run: () => benchRawBullmq(url, `${prefix}:raw${n++}`, workload, CONCURRENCY) },
-      { name: "FIFO engine", run: () => benchFifoEngine(url, `${prefix}:fifo${n++}`, workload, CONCURRENCY) },
-    ],
-    RUNS,
-    (name, r, round) =>
-      console.log(
-        `  run ${round} ${name.padEnd(12)} ${r.jobsPerSecond.toFixed(0).padStart(7)} jobs/s  order violations ${r.violations}`,
-      ),
-  );
-  const raw = results.get("raw BullMQ") ?? [];
-  const fifo = results.get("FIFO engine") ?? [];
-  const rawRate = summarise(raw.map((r) => r.jobsPerSecond));
-  const fifoRate = summarise(fifo.map((r) => r.jobsPerSecond));
-  const ratios = summarise(fifo.map((r, i) => r.jobsPerSecond / (raw[i]?.jobsPerSecond ?? Number.NaN)));
-  console.log(
-    `  raw BullMQ   jobs/s ${formatSummary(rawRate)}; order violations ${raw.map((r) => r.violations).join(", ")}`,
-  );
-  console.log(
-    `  FIFO engine  jobs/s ${formatSummary(fifoRate)}; order violations ${fifo.map((r) => r.violations).join(", ")}`,
-  );
-  console.log(`  ratio FIFO / raw (same round) ${formatSummary(ratios, 2)}`);
-  return fifo.reduce((sum, r) => sum + r.violations, 0);
-}
 
 async function main(): Promise<void> {
   if (!redisUrl) {
@@ -64,8 +27,20 @@ async function run(redisUrl: string): Promise<void> {
   console.log(machineLine());
   console.log(`Redis ${redisUrl}; ${RUNS} interleaved runs per side`);
   try {
-    let violations = await compareQueues(redisUrl, `${prefix}:tp`, THROUGHPUT, "Throughput");
-    violations += await compareQueues(redisUrl, `${prefix}:order`, CONTENDED, "Order under contention");
+    // FIFO engine against raw BullMQ (tests/bench/fifo-compare.ts; alone: tests/bench/fifo-bench.ts).
+    const fifo = { redisUrl, concurrency: CONCURRENCY, runs: RUNS };
+    let violations = await compareFifoAndRaw({
+      ...fifo,
+      prefix: `${prefix}:tp`,
+      workload: THROUGHPUT,
+      label: "Throughput",
+    });
+    violations += await compareFifoAndRaw({
+      ...fifo,
+      prefix: `${prefix}:order`,
+      workload: CONTENDED,
+      label: "Order under contention",
+    });
 
     console.log(
       `\nTask engine end to end: ${TASKS.jobs} tasks (3 no-op steps each) over ${TASKS.entities} entities, concurrency ${CONCURRENCY}`,

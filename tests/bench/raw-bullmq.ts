@@ -1,5 +1,6 @@
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { startCpuMeter } from "./cpu-meter";
 import { createOrderCheck, rounds, until, type Workload, work } from "./workload";
 
 /** Plain BullMQ, no-op jobs, same concurrency: the ceiling our FIFO layer is compared against. */
@@ -24,6 +25,7 @@ export async function benchRawBullmq(
     { connection: workerConnection, prefix, concurrency },
   );
   await worker.waitUntilReady();
+  const stopMeter = await startCpuMeter(redisUrl);
   const started = performance.now();
   for (const round of rounds(workload)) {
     await queue.addBulk(
@@ -36,9 +38,16 @@ export async function benchRawBullmq(
   }
   await until(() => order.completed >= workload.jobs, 300_000);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = await stopMeter();
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
   await Promise.all([connection.quit(), workerConnection.quit()]);
-  return { jobsPerSecond: workload.jobs / seconds, seconds, violations: order.violations };
+  return {
+    jobsPerSecond: workload.jobs / seconds,
+    seconds,
+    violations: order.violations,
+    nodeCpuMsPerJob: cpu.nodeCpuMs / workload.jobs,
+    redisCpuMsPerJob: cpu.redisCpuMs / workload.jobs,
+  };
 }

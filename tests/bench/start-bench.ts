@@ -22,10 +22,19 @@ const TASKS = Number(process.env.BENCH_TASKS ?? 1000);
 const ROLES = (process.env.BENCH_ROLES ?? "all,api,worker,bot").split(",") as Array<
   "all" | "api" | "worker" | "bot"
 >;
-const SIDES = {
-  compiled: ["start.mjs"],
-  tsx: ["--import", "tsx", "main.ts"],
-} as const;
+// BENCH_BASELINE=<another checkout of this repository, with node_modules>: its compiled start is a
+// third side, "baseline" (before/after a change in one run). BENCH_SIDES picks sides (e.g. compiled,baseline).
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : null;
+const ALL_SIDES: Record<string, { root: string; args: string[] }> = {
+  compiled: { root: ROOT, args: ["start.mjs"] },
+  tsx: { root: ROOT, args: ["--import", "tsx", "main.ts"] },
+  ...(BASELINE ? { baseline: { root: BASELINE, args: ["start.mjs"] } } : {}),
+};
+const SIDES = Object.fromEntries(
+  Object.entries(ALL_SIDES).filter(([name]) =>
+    process.env.BENCH_SIDES ? process.env.BENCH_SIDES.split(",").includes(name) : true,
+  ),
+);
 
 interface StartResult {
   readyMs: number;
@@ -62,13 +71,16 @@ async function waitAllFinished(url: string, count: number): Promise<void> {
   }
 }
 
-async function runOnce(role: (typeof ROLES)[number], side: keyof typeof SIDES): Promise<StartResult> {
+async function runOnce(role: (typeof ROLES)[number], side: string): Promise<StartResult> {
+  const chosen = SIDES[side];
+  if (!chosen) throw new Error(`no side ${side}`);
+  const { root, args } = chosen;
   const dir = mkdtempSync(join(tmpdir(), "cloudops-bench-start-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [...SIDES[side]], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, args, {
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
@@ -115,14 +127,21 @@ async function runOnce(role: (typeof ROLES)[number], side: keyof typeof SIDES): 
 
 console.log(machineLine());
 console.log(
-  `ROLE × {compiled: node start.mjs, tsx: node --import tsx main.ts}, ${RUNS} runs each interleaved, SQLite, memory queue, ${TASKS} tasks for the "after" RSS`,
+  `ROLE × {${Object.entries(SIDES)
+    .map(
+      ([name, side]) => `${name}: node ${side.args.join(" ")}${side.root === ROOT ? "" : ` in ${side.root}`}`,
+    )
+    .join(", ")}}, ${RUNS} runs each interleaved, SQLite, memory queue, ${TASKS} tasks for the "after" RSS`,
 );
-// The compiled side measures a start with an up-to-date bundle (npm start's usual case).
+// The compiled sides measure a start with an up-to-date bundle (npm start's usual case); a baseline
+// builds with the same flag (start.mjs has had it since the compiled start came in).
 execFileSync(process.execPath, ["start.mjs", "--build-only"], { cwd: ROOT, stdio: "inherit" });
+if (BASELINE)
+  execFileSync(process.execPath, ["start.mjs", "--build-only"], { cwd: BASELINE, stdio: "inherit" });
 
 for (const role of ROLES) {
   const results = await interleaved(
-    (Object.keys(SIDES) as Array<keyof typeof SIDES>).map((side) => ({
+    Object.keys(SIDES).map((side) => ({
       name: side,
       run: () => runOnce(role, side),
     })),

@@ -1,4 +1,5 @@
-import { MailService } from "@sendgrid/mail";
+import { createRequire } from "node:module";
+import type { MailService } from "@sendgrid/mail";
 import { delivered, failureFor, networkFailure, parseRetryAfter, type SendResult } from "./send-result";
 
 export interface EmailMessage {
@@ -19,7 +20,12 @@ export function createSendGridSender(options: {
   from: string;
   timeoutMs?: number;
 }): EmailSender {
-  const mail = new MailService();
+  // Required here, not imported at the top: the SendGrid client (and axios under it) loads only in a
+  // process that sends email through SendGrid, not in every start.
+  const { MailService: Service } = createRequire(import.meta.url)("@sendgrid/mail") as {
+    MailService: new () => MailService;
+  };
+  const mail = new Service();
   mail.setApiKey(options.apiKey);
   mail.setTimeout(options.timeoutMs ?? 10_000);
   return {

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
-import pg from "pg";
+import type pg from "pg";
 import type { StoredArtifact } from "../../../platform/artifacts/artifact-store";
 import type { DbInstance } from "../../../platform/db-instances";
 import { PermanentError } from "../../runner/errors";
@@ -40,7 +40,9 @@ export function createPostgresAdapter(options: PostgresAdapterOptions = {}): Eng
     conn: PostgresConnection,
     use: (client: pg.Client) => Promise<T>,
   ): Promise<T> {
-    const client = new pg.Client({ ...conn.client, application_name: "cloudops" });
+    // Loaded on first use: a worker without PostgreSQL instances never needs the driver.
+    const { default: pgDriver } = await import("pg");
+    const client = new pgDriver.Client({ ...conn.client, application_name: "cloudops" });
     // Without a listener a dropped connection would crash the worker.
     client.on("error", () => undefined);
     try {

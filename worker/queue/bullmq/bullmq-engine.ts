@@ -13,8 +13,10 @@ import type { Logger } from "../../../platform/logger";
 import { openRedis } from "../../../platform/redis";
 import { createAbortChannel } from "./abort-channel";
 import { createFifoStore, type HeadRef } from "./fifo-store";
+import { HEAD_JOB_NAME, HEAD_JOB_OPTIONS } from "./head-job";
 import { fifoKeys, headJobId } from "./keys";
 import { createLaneKeeper, ensureGlobalConcurrency } from "./lane-keeper";
+import { createOwnHeads } from "./own-heads";
 import { createSweep } from "./sweep";
 
 /**
@@ -28,8 +30,11 @@ export const SWEEP_INTERVAL_MS = 5_000;
 /** A worker notices within this long that Redis lost the lanes (also checked on every reconnect). */
 export const EPOCH_CHECK_MS = 500;
 
-/** `traceparent` rides along when the enqueuing call made the head job itself (else the task row has it). */
-type JobData = HeadRef & { traceparent?: string };
+/**
+ * `traceparent` rides along when the enqueuing call made the head job itself (else the task row has
+ * it); `nonce` when a script of this process added the job (own-heads.ts).
+ */
+type JobData = HeadRef & { traceparent?: string; nonce?: string };
 
 /**
  * BullMQ engine with strict FIFO per entity (BullMQ groups are a paid feature). Redis holds each
@@ -59,13 +64,13 @@ export async function createBullmqQueue(
   // consuming side below has its own connection with the settings BullMQ requires.
   const redis = openRedis(options.redisUrl, "request");
   redis.on("error", (error) => logger.warn("queue redis error", { error }));
-  const fifo = createFifoStore(redis, keys);
   const queue = new Queue<JobData>(keys.queueName, {
     connection: redis,
     prefix: keys.bullPrefix,
-    defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+    defaultJobOptions: HEAD_JOB_OPTIONS,
   });
   queue.on("error", (error) => logger.warn("bullmq queue error", { error }));
+  const fifo = createFifoStore(redis, keys);
   const abortChannel = createAbortChannel({
     publisher: redis,
     openSubscriber: () => openRedis(options.redisUrl, "subscriber"),
@@ -79,10 +84,12 @@ export async function createBullmqQueue(
     .catch((error) => logger.warn("could not apply the global concurrency yet", { error }));
   const controllers = new Map<string, AbortController>();
   let consumer: Consumer | null = null;
+  const own = createOwnHeads();
   const unavailable = asUnavailable("redis");
 
+  /** Adds a head's job outside the lane scripts (the sweep, and heads of items deferred during a rebuild). */
   async function addHeadJob(target: Queue<JobData>, ref: JobData): Promise<void> {
-    await target.add("task", ref, { jobId: headJobId(ref.entityId, ref.seq) });
+    await target.add(HEAD_JOB_NAME, ref, { jobId: headJobId(ref.entityId, ref.seq) });
   }
 
   /** The worker side: its own connection, FIFO store, queue handle, sweep and lane keeper. */
@@ -92,30 +99,46 @@ export async function createBullmqQueue(
   ) {
     const connection = openRedis(options.redisUrl, "bullmq");
     connection.on("error", (error) => logger.warn("queue worker redis error", { error }));
-    const side = createFifoStore(connection, keys);
     const sideQueue = new Queue<JobData>(keys.queueName, {
       connection,
       prefix: keys.bullPrefix,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+      defaultJobOptions: HEAD_JOB_OPTIONS,
     });
     sideQueue.on("error", (error) => logger.warn("bullmq queue error", { error }));
+    const side = createFifoStore(connection, keys);
     const add = (ref: HeadRef) => addHeadJob(sideQueue, ref);
     // Bumped when the lanes are lost: a delivery from an older generation no longer has a job.
     let generation = 0;
 
-    /** Pops the head and adds the next item's job. `lock`: only while this delivery holds the job. */
-    async function finish(ref: HeadRef, lock: { key: string; token: string } | null): Promise<void> {
-      const { popped, next } = await side.popHead(ref, lock);
-      if (!popped && lock)
-        logger.warn("delivery lost its lock; the redelivery finishes the item", { ...ref });
-      if (next) await add(next);
+    /**
+     * Pops the head and adds the next item's job (one script); with `lockToken`, only while this
+     * delivery holds the job's lock. Not awaited by the processor: the script is written on the
+     * Worker's own connection before BullMQ's moveToFinished and Redis runs commands of a connection
+     * in order, so the pop still happens under the lock and before the job completes, without a
+     * round trip of its own. If it fails, the job completes with its item still
+     * head: the sweep re-adds the job and the item runs again, as when a process dies at this point.
+     */
+    function finish(ref: HeadRef, lockToken: string | null): void {
+      const nonce = own.issue();
+      side.popHead(ref, lockToken, nonce).then(
+        ({ popped, next }) => {
+          if (!next) own.drop(nonce);
+          if (!popped && lockToken)
+            logger.warn("delivery lost its lock; the redelivery finishes the item", { ...ref });
+        },
+        (error) => {
+          own.drop(nonce);
+          logger.error("could not pop a finished head; the sweep re-adds its job", { ...ref, error });
+        },
+      );
     }
 
     async function process(job: Job<JobData>, token?: string): Promise<void> {
       const ref = job.data;
       const born = generation;
       // A job left over from before a crash, or re-added by the sweep just as its item finished.
-      if (!(await side.isHead(ref))) return;
+      // The first delivery of a job this process's script added needs no check (own-heads.ts).
+      if (!own.claim(job) && !(await side.isHead(ref))) return;
       const controller = new AbortController();
       controllers.set(ref.taskId, controller);
       let result: ProcessResult;
@@ -136,10 +159,7 @@ export async function createBullmqQueue(
       }
       // Redis lost this job with its lanes; the rebuild gave the task a new one.
       if (born !== generation) return;
-      if (result.kind === "done") {
-        const jobId = job.id ?? headJobId(ref.entityId, ref.seq);
-        return finish(ref, token ? { key: `${sideQueue.toKey(jobId)}:lock`, token } : null);
-      }
+      if (result.kind === "done") return finish(ref, token ?? null);
       // retry and release keep the item at the head, so the entity stays blocked and order holds.
       const delayMs = result.kind === "retry" ? result.delayMs : 0;
       await job.moveToDelayed(Date.now() + delayMs, token);
@@ -181,6 +201,7 @@ export async function createBullmqQueue(
       logger,
       async drainLocal() {
         generation++;
+        own.clear();
         await worker.pause(true);
         for (const c of controllers.values()) c.abort(ABORT_REASON.requeue);
         while (controllers.size > 0) await new Promise((r) => setTimeout(r, 20));
@@ -231,10 +252,14 @@ export async function createBullmqQueue(
 
     async enqueue(item) {
       try {
-        const result = await fifo.enqueue(item.taskId, item.entityId);
-        if (typeof result === "object") {
-          await addHeadJob(queue, item.traceparent ? { ...result, traceparent: item.traceparent } : result);
-        }
+        // Becoming head and adding its job are one script. A nonce only helps a consumer of this process.
+        const nonce = consumer ? own.issue() : undefined;
+        const result = await fifo.enqueue(item.taskId, item.entityId, {
+          traceparent: item.traceparent,
+          ...(nonce ? { nonce } : {}),
+        });
+        // (A nonce left behind by a failed call is forgotten in time; forgetting one is harmless.)
+        if (nonce && typeof result !== "object") own.drop(nonce);
       } catch (error) {
         unavailable(error);
       }
@@ -333,8 +358,7 @@ export async function createBullmqQueue(
       );
       if (!removed) return false;
     }
-    const { popped, next } = await fifo.popHead(head, null);
-    if (next) await addHeadJob(queue, next);
+    const { popped } = await fifo.popHead(head, null);
     return popped;
   }
 }

@@ -9,36 +9,38 @@ export interface HeadRef {
   seq: string;
 }
 
-/** Typed access to the FIFO bookkeeping in Redis (the lanes); BullMQ jobs are handled by the engine. */
+/**
+ * Typed access to the FIFO bookkeeping in Redis (the lanes). enqueue and popHead add the BullMQ job of
+ * the item that becomes head in the same script (`jobs`: the queue's keys); running jobs is the engine's.
+ */
 export function createFifoStore(redis: Redis, keys: FifoKeys) {
-  const keysOf = (entityId: string) => [
-    keys.items,
-    keys.seqs,
-    keys.seq,
-    keys.entities,
-    keys.pending(entityId),
-    keys.head(entityId),
-  ];
   const runScript = defineScripts(redis, "cloudopsFifo", SCRIPTS);
-  const run = (name: ScriptName, entityId: string, args: (string | number)[]) =>
-    runScript(name, keysOf(entityId), args);
+  const lane = [keys.laneBase];
+  const laneAndJobs = [keys.laneBase, keys.jobKeyPrefix];
+  const run = (name: ScriptName, args: (string | number)[]) => runScript(name, lane, args);
+  /** The job arguments of addHeadJob (head-job.ts) for an entity's next head. */
+  const jobArgs = (entityId: string) => [encodeURIComponent(entityId), Date.now()];
 
   return {
     /**
      * "duplicate", "queued" (behind others), "deferred" (the lanes are being rebuilt after a data loss;
-     * the rebuild places it) or the head it became (its job must be added). `force`: the rebuild.
+     * the rebuild places it) or the head it became (its job is added, with `traceparent` and `nonce`
+     * in its data if given). `force`: the rebuild.
      */
     async enqueue(
       taskId: string,
       entityId: string,
-      force = false,
+      options: { force?: boolean; traceparent?: string | undefined; nonce?: string } = {},
     ): Promise<"duplicate" | "queued" | "deferred" | HeadRef> {
       const result = Number(
-        await runScript(
-          "enqueue",
-          [...keysOf(entityId), keys.epoch, keys.deferred],
-          [taskId, entityId, force ? "1" : ""],
-        ),
+        await runScript("enqueue", laneAndJobs, [
+          taskId,
+          entityId,
+          options.force ? "1" : "",
+          options.traceparent ?? "",
+          ...jobArgs(entityId),
+          options.nonce ?? "",
+        ]),
       );
       if (result === -2) return "deferred";
       if (result < 0) return "duplicate";
@@ -47,29 +49,33 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
     },
 
     async isHead(ref: HeadRef): Promise<boolean> {
-      return Number(await run("isHead", ref.entityId, [ref.taskId, ref.seq])) === 1;
+      return Number(await run("isHead", [ref.taskId, ref.seq, ref.entityId])) === 1;
     },
 
     /**
-     * Pops `ref` if it is still the head (and, given `lock`, the delivery still holds its job's lock);
-     * returns the new head (whose job must be added), if any.
+     * Pops `ref` if it is still the head (and, given `lockToken`, the delivery still holds the lock
+     * of the item's job); returns the new head (its job is added, with `nonce` in its data), if any.
      */
     async popHead(
       ref: HeadRef,
-      lock: { key: string; token: string } | null,
+      lockToken: string | null,
+      nonce = "",
     ): Promise<{ popped: boolean; next: HeadRef | null }> {
-      const result = await runScript(
-        "popHead",
-        [...keysOf(ref.entityId), lock?.key ?? keys.items],
-        [ref.taskId, ref.seq, ref.entityId, lock?.token ?? ""],
-      );
+      const result = await runScript("popHead", laneAndJobs, [
+        ref.taskId,
+        ref.seq,
+        ref.entityId,
+        lockToken ?? "",
+        ...jobArgs(ref.entityId),
+        nonce,
+      ]);
       if (!Array.isArray(result)) return { popped: false, next: null };
       const [taskId, seq] = result as [string?, string?];
       return { popped: true, next: taskId && seq ? { entityId: ref.entityId, taskId, seq } : null };
     },
 
     async removeWaiting(taskId: string, entityId: string): Promise<"removed" | "absent" | "head"> {
-      const result = Number(await run("removeWaiting", entityId, [taskId]));
+      const result = Number(await run("removeWaiting", [taskId, entityId]));
       return result === 1 ? "removed" : result < 0 ? "head" : "absent";
     },
 
@@ -109,17 +115,13 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
 
     /** Appends the deferred items, sets the epoch (see RESTORE_EPOCH); returns the new heads. */
     async restoreEpoch(epoch: string): Promise<HeadRef[]> {
-      const flat = (await runScript(
-        "restoreEpoch",
-        [keys.items, keys.seqs, keys.seq, keys.entities, keys.epoch, keys.deferred],
-        [epoch, keys.entityBase],
-      )) as string[];
+      const flat = (await run("restoreEpoch", [epoch])) as string[];
       return triples(flat);
     },
 
     /** Every entity's head, in one round trip. */
     async heads(): Promise<HeadRef[]> {
-      const flat = (await runScript("heads", keysOf(""), [keys.entityBase])) as string[];
+      const flat = (await run("heads", [])) as string[];
       return triples(flat);
     },
   };

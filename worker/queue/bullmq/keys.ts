@@ -27,19 +27,23 @@ export interface FifoKeys {
   rebuildLock: string;
   /** Sorted set worker id → expiry of processes still handing back deliveries after a loss. */
   draining: string;
-  /** Common start of the per-entity keys (the sweep's Lua builds head keys from it). */
-  entityBase: string;
+  /** Common start of every lane key above; the Lua scripts build the keys from it the same way. */
+  laneBase: string;
+  /** BullMQ's key prefix of the queue (`queue.keys[""]`): its keys and job keys extend it. */
+  jobKeyPrefix: string;
   /** The entity's items in enqueue order; index 0 is the head. */
   pending(entityId: string): string;
   /** The entity's head: the one item that has a BullMQ job. */
   head(entityId: string): string;
 }
 
+const QUEUE_NAME = "tasks";
+
 export function fifoKeys(prefix: string): FifoKeys {
   const base = `${prefix}:fifo`;
   return {
     bullPrefix: prefix,
-    queueName: "tasks",
+    queueName: QUEUE_NAME,
     items: `${base}:items`,
     seqs: `${base}:seqs`,
     seq: `${base}:seq`,
@@ -49,7 +53,8 @@ export function fifoKeys(prefix: string): FifoKeys {
     deferred: `${base}:deferred`,
     rebuildLock: `${base}:rebuild-lock`,
     draining: `${base}:draining`,
-    entityBase: `${base}:e:`,
+    laneBase: `${base}:`,
+    jobKeyPrefix: `${prefix}:${QUEUE_NAME}:`,
     pending: (entityId) => `${base}:e:${entityId}:pending`,
     head: (entityId) => `${base}:e:${entityId}:head`,
   };

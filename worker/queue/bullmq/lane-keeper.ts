@@ -120,11 +120,8 @@ export function createLaneKeeper(deps: {
     const ordered = await deps.unfinished();
     let heads = 0;
     for (const item of ordered) {
-      const result = await fifo.enqueue(item.taskId, item.entityId, true);
-      if (typeof result === "object") {
-        await deps.addHeadJob(result);
-        heads++;
-      }
+      // A head's job is added by the enqueue script itself.
+      if (typeof (await fifo.enqueue(item.taskId, item.entityId, { force: true })) === "object") heads++;
     }
     const epoch = randomUUID();
     const deferredHeads = await fifo.restoreEpoch(epoch);

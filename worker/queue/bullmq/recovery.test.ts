@@ -6,7 +6,6 @@ import { createRecorder, waitUntil } from "../../../tests/support/queue-recorder
 import { deleteRedisKeys } from "../../../tests/support/redis-keys";
 import { redisUrl, uniqueSuffix } from "../../../tests/support/services";
 import { createBullmqQueue } from "./bullmq-engine";
-import { createFifoStore } from "./fifo-store";
 import { fifoKeys, headJobId } from "./keys";
 
 describe.skipIf(!redisUrl)("BullMQ engine recovery paths", () => {
@@ -22,23 +21,28 @@ describe.skipIf(!redisUrl)("BullMQ engine recovery paths", () => {
     await redis.quit();
   });
 
-  it("runs a head whose job was never added (a crash between the enqueue script and queue.add)", async () => {
+  it("runs a head whose job is missing (BullMQ lost it, or it was removed behind our back)", async () => {
     const prefix = `${suitePrefix}:${++n}`;
     const keys = fifoKeys(prefix);
-    // Lanes built (the epoch exists), then only the Lua half of an enqueue happened.
+    // Lanes built (the epoch exists); the head's job, added by the enqueue script, then disappears.
     await redis.set(keys.epoch, "built");
-    expect(await createFifoStore(redis, keys).enqueue("orphan", "env/x")).toMatchObject({ taskId: "orphan" });
     const queue = await createBullmqQueue(
       { redisUrl: url, prefix, maxConcurrentSessions: 2, maxMessagesPerSession: 4 },
       silentLogger,
     );
+    const raw = new Queue(keys.queueName, { connection: redis, prefix: keys.bullPrefix });
     try {
+      await queue.enqueue({ entityId: "env/x", taskId: "orphan" });
+      const seq = await redis.hget(keys.seqs, "orphan");
+      expect(await raw.remove(headJobId("env/x", seq ?? ""))).toBe(1);
+      expect(await raw.getJobCounts("wait")).toEqual({ wait: 0 });
       await queue.enqueue({ entityId: "env/x", taskId: "behind" });
       const recorder = createRecorder(5);
       await queue.start(recorder.processor());
       await waitUntil(() => recorder.ends().length === 2, "the sweep re-added the head and both ran");
       expect(recorder.starts()).toEqual(["orphan", "behind"]);
     } finally {
+      await raw.close();
       await queue.close();
     }
   });

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "@libsql/client";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cacheLibsqlStatements } from "./libsql-statement-cache";
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function client() {
+  const folder = mkdtempSync(join(tmpdir(), "libsql-cache-"));
+  folders.push(folder);
+  return createClient({ url: `file:${join(folder, "db.sqlite")}`, concurrency: 1 });
+}
+
+/** The native Database class the client drives, to count real prepares under the cache. */
+function nativePrototype() {
+  const fromClient = createRequire(createRequire(import.meta.url).resolve("@libsql/client"));
+  return (fromClient("libsql") as { prototype: object }).prototype;
+}
+
+describe("libsql statement cache", () => {
+  it("prepares a repeated statement once and still answers each run with its own rows", async () => {
+    cacheLibsqlStatements();
+    cacheLibsqlStatements(); // idempotent: a second call must not wrap the wrapper
+    const db = client();
+    await db.execute("create table items (id integer primary key, name text)");
+    const insert = "insert into items (name) values (?)";
+    for (const name of ["a", "b", "c"]) {
+      // A statement that returns no rows: the client learns that from a throwing raw(), every run.
+      const result = await db.execute({ sql: insert, args: [name] });
+      expect(result.rowsAffected).toBe(1);
+    }
+    const select = "select id, name from items where id >= ? order by id";
+    const all = await db.execute({ sql: select, args: [1] });
+    const some = await db.execute({ sql: select, args: [2] });
+    expect(all.rows.map((r) => r.name)).toEqual(["a", "b", "c"]);
+    expect(some.rows.map((r) => r.name)).toEqual(["b", "c"]);
+    expect(some.columns).toEqual(["id", "name"]);
+    db.close();
+  });
+
+  it("reuses the native statement instead of preparing again", async () => {
+    cacheLibsqlStatements();
+    const db = client();
+    await db.execute("create table counted (n integer)");
+    const proto = nativePrototype() as { prepare(sql: string): unknown };
+    const spy = vi.spyOn(proto, "prepare");
+    await db.execute("select count(*) as n from counted");
+    await db.execute("select count(*) as n from counted");
+    const statements = spy.mock.results.map((r) => r.value);
+    spy.mockRestore();
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toBe(statements[1]);
+    db.close();
+  });
+
+  it("forgets cached statements when the schema changes, so a SELECT sees new columns", async () => {
+    cacheLibsqlStatements();
+    const db = client();
+    await db.execute("create table evolving (a integer)");
+    await db.execute("insert into evolving (a) values (1)");
+    expect((await db.execute("select * from evolving")).columns).toEqual(["a"]);
+    await db.execute("alter table evolving add column b text default 'x'");
+    const after = await db.execute("select * from evolving");
+    expect(after.columns).toEqual(["a", "b"]);
+    expect(after.rows[0]?.b).toBe("x");
+    db.close();
+  });
+
+  it("keeps errors as they were: a bad statement fails each time with the driver's error", async () => {
+    cacheLibsqlStatements();
+    const db = client();
+    await expect(db.execute("select * from missing_table")).rejects.toThrow(/no such table/);
+    await expect(db.execute("select * from missing_table")).rejects.toThrow(/no such table/);
+    db.close();
+  });
+});

@@ -1,0 +1,103 @@
+import { createRequire } from "node:module";
+
+// @libsql/client's local driver (lib-esm/sqlite3.js, executeStmt) prepares every statement anew, then
+// asks the statement whether it returns rows by calling raw() (which throws for an INSERT) and reads
+// its column metadata twice. On `GET /api/tasks/{id}` over SQLite the profile put prepare at 6% and
+// columns at 6% of the process's CPU, for statements that are the same few strings all day long.
+// This keeps each connection's prepared statements by SQL text and remembers what never changes for a
+// prepared statement: its columns and whether it reads. The native statement is reset on every run
+// (the libsql package is better-sqlite3's API, made for reuse), and every call is synchronous, so a
+// statement is never run twice at once.
+
+interface NativeStatement {
+  raw(on?: boolean): NativeStatement;
+  columns(): Array<{ name: string; type?: string | null }>;
+  readonly reader: boolean;
+}
+interface NativeDatabase {
+  prepare(sql: string): NativeStatement;
+  exec(sql: string): unknown;
+}
+interface DatabaseClass {
+  prototype: NativeDatabase;
+}
+
+/** Statements kept per connection; past this the oldest is dropped (ad hoc SQL must not grow memory). */
+const MAX_STATEMENTS_PER_CONNECTION = 256;
+/** DDL, which can change what a cached SELECT returns: not kept, and it empties the connection's cache. */
+const SCHEMA_CHANGE = /^\s*(create|alter|drop)\b/i;
+const PATCHED = Symbol.for("cloudops.libsqlStatementCache");
+
+/** The `libsql` package exactly as @libsql/client loads it (a transitive dependency, wherever npm put it). */
+function libsqlDatabaseClass(): DatabaseClass {
+  const fromHere = createRequire(import.meta.url);
+  const fromClient = createRequire(fromHere.resolve("@libsql/client"));
+  return fromClient("libsql") as DatabaseClass;
+}
+
+/** A prepared statement whose fixed answers (columns, reader or not) are read once. */
+function remembering(statement: NativeStatement): NativeStatement {
+  const reader = statement.reader;
+  let columns: ReturnType<NativeStatement["columns"]> | null = null;
+  let notAReader: Error | null = null;
+  const raw = statement.raw.bind(statement);
+  statement.raw = (on?: boolean) => {
+    if (reader) return raw(on);
+    // The first call throws the driver's own error; later calls throw that same error again, without
+    // crossing into native code or capturing a new stack.
+    if (notAReader) throw notAReader;
+    try {
+      return raw(on);
+    } catch (error) {
+      notAReader = error as Error;
+      throw error;
+    }
+  };
+  const readColumns = statement.columns.bind(statement);
+  statement.columns = () => {
+    columns ??= readColumns();
+    return columns;
+  };
+  return statement;
+}
+
+/**
+ * Makes every libsql connection of this process reuse its prepared statements. Idempotent. DDL (a
+ * CREATE, ALTER or DROP, or anything run through exec(), as migrations are) empties that connection's
+ * cache, since it can change what a cached SELECT returns.
+ */
+export function cacheLibsqlStatements(): void {
+  const Database = libsqlDatabaseClass();
+  const proto = Database.prototype as NativeDatabase & { [PATCHED]?: true };
+  if (proto[PATCHED]) return;
+  proto[PATCHED] = true;
+  const caches = new WeakMap<NativeDatabase, Map<string, NativeStatement>>();
+  const prepare = proto.prepare;
+  const exec = proto.exec;
+  proto.prepare = function (this: NativeDatabase, sql: string) {
+    if (SCHEMA_CHANGE.test(sql)) {
+      caches.delete(this);
+      return prepare.call(this, sql);
+    }
+    let cache = caches.get(this);
+    if (!cache) {
+      cache = new Map();
+      caches.set(this, cache);
+    }
+    const cached = cache.get(sql);
+    if (cached) {
+      // Most recently used last, so the oldest is first to go.
+      cache.delete(sql);
+      cache.set(sql, cached);
+      return cached;
+    }
+    const statement = remembering(prepare.call(this, sql));
+    cache.set(sql, statement);
+    if (cache.size > MAX_STATEMENTS_PER_CONNECTION) cache.delete(cache.keys().next().value as string);
+    return statement;
+  };
+  proto.exec = function (this: NativeDatabase, sql: string) {
+    caches.delete(this);
+    return exec.call(this, sql);
+  };
+}
