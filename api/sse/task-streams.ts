@@ -2,14 +2,17 @@ import type { Context } from "hono";
 import type { TaskRow } from "../../db/rows";
 import type { TaskEvent } from "../../domain/model/events";
 import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
+import type { TaskEventBus } from "../../domain/task-event-bus";
 import type { ApiDeps } from "../types";
+import { type AllTasksHub, createAllTasksHub } from "./all-tasks-hub";
 import { type EventFeed, openEventFeed } from "./event-feed";
 import { createSseChannel, type SseChannel } from "./sse-channel";
 
 export const SSE_DEFAULTS = { heartbeatMs: 15_000, maxBufferBytes: 256 * 1024 } as const;
 const REPLAY_WAIT_MS = 30_000;
+const ALL_TASKS_PAGE = 500;
 
-function channelFor(deps: ApiDeps, onClose: () => void): SseChannel {
+function channelFor(deps: ApiDeps, onClose: () => void, onTick?: () => void): SseChannel {
   const clients = deps.instruments?.sseClients;
   clients?.add(1);
   return createSseChannel({
@@ -19,6 +22,7 @@ function channelFor(deps: ApiDeps, onClose: () => void): SseChannel {
       clients?.add(-1);
       onClose();
     },
+    onTick,
   });
 }
 
@@ -38,27 +42,13 @@ const asMessage = (event: TaskEvent, id: number) => ({ id, event: event.data.kin
 export function streamTask(c: Context, deps: ApiDeps, task: TaskRow, afterSeq: number): Response {
   let feed: EventFeed | null = null;
   let ended = false;
-  let poll: ReturnType<typeof setInterval> | null = null;
-  const channel = channelFor(deps, () => {
-    feed?.stop();
-    if (poll) clearInterval(poll);
-  });
+  let polling = false;
 
   const finish = (status: string) => {
     if (ended) return;
     ended = true;
     channel.send({ event: "done", data: { taskId: task.id, status } });
     channel.close();
-  };
-
-  const deliver = async (event: TaskEvent, phase: "replay" | "live") => {
-    if (phase === "replay") await waitForRoom(channel);
-    if (!channel.send(asMessage(event, event.seq))) return false;
-    if (event.data.kind === "status" && isTerminal(event.data.status)) {
-      finish(event.data.status);
-      return false;
-    }
-    return true;
   };
 
   // A terminal status and its closing event commit in one transaction: once the row is terminal, the
@@ -72,6 +62,33 @@ export function streamTask(c: Context, deps: ApiDeps, task: TaskRow, afterSeq: n
     finish(row.status);
   };
 
+  // A safety net for a publish lost between processes: look at the database with every heartbeat
+  // (the shared timer of sse-ticker.ts, not one interval per stream).
+  const poll = () => {
+    if (!feed || polling) return;
+    polling = true;
+    void feed
+      .catchUp()
+      .then(() => endIfFinished())
+      .catch(() => undefined)
+      .finally(() => {
+        polling = false;
+      });
+  };
+
+  const channel = channelFor(deps, () => feed?.stop(), poll);
+
+  const deliver = async (event: TaskEvent, phase: "replay" | "live") => {
+    if (phase === "replay") await waitForRoom(channel);
+    if (!channel.send(asMessage(event, event.seq))) return false;
+    if (event.data.kind === "status" && isTerminal(event.data.status)) {
+      finish(event.data.status);
+      return false;
+    }
+    return true;
+  };
+
+  const response = channel.respond(c);
   void openEventFeed(afterSeq, {
     bus: deps.bus,
     accept: (e) => e.taskId === task.id,
@@ -85,47 +102,48 @@ export function streamTask(c: Context, deps: ApiDeps, task: TaskRow, afterSeq: n
       feed = opened;
       if (channel.closed) return opened.stop();
       await endIfFinished();
-      // A safety net for a publish lost between processes: look at the database now and then.
-      poll = setInterval(() => {
-        void feed
-          ?.catchUp()
-          .then(() => endIfFinished())
-          .catch(() => undefined);
-      }, deps.sse?.heartbeatMs ?? SSE_DEFAULTS.heartbeatMs);
-      poll.unref?.();
-      if (channel.closed) clearInterval(poll);
     })
     .catch((error) => {
       deps.logger.warn("task stream failed", { taskId: task.id, error });
       channel.close();
     });
-
-  return channel.respond(c);
+  return response;
 }
 
-/** Every task's events (ids = global event id) from `afterId`, or from now when it is null. */
-export function streamAllTasks(c: Context, deps: ApiDeps, afterId: number | null): Response {
-  let feed: EventFeed | null = null;
-  const channel = channelFor(deps, () => feed?.stop());
-  const deliver = async (event: TaskEvent, phase: "replay" | "live") => {
-    if (phase === "replay") await waitForRoom(channel);
-    return channel.send(asMessage(event, event.id));
-  };
-  void (async () => {
-    const from = afterId ?? (await deps.stores.taskEvents.latestId());
-    feed = await openEventFeed(from, {
-      bus: deps.bus,
-      accept: () => true,
-      position: (e) => e.id,
-      load: (after) => deps.stores.taskEvents.listSince(after, 500),
-      pageSize: 500,
-      deliver,
-      gapless: false,
-    });
-    if (channel.closed) feed.stop();
-  })().catch((error) => {
+const hubs = new WeakMap<TaskEventBus, AllTasksHub>();
+
+/** The all-tasks fan-out of this bus (one per app; tests build several apps). */
+function hubOf(deps: ApiDeps): AllTasksHub {
+  let hub = hubs.get(deps.bus);
+  if (!hub) {
+    hub = createAllTasksHub({ bus: deps.bus, pageSize: ALL_TASKS_PAGE, waitForRoom });
+    hubs.set(deps.bus, hub);
+  }
+  return hub;
+}
+
+/**
+ * Every task's events (ids = global event id) from `afterId`, or from now when it is null. The hub
+ * holds what is published from the moment of join(), and the present is read after that and before
+ * the headers go out: a client that sees the stream open misses no event written after it did.
+ */
+export async function streamAllTasks(c: Context, deps: ApiDeps, afterId: number | null): Promise<Response> {
+  const member = hubOf(deps).join();
+  let from: number;
+  try {
+    // A database that does not answer fails here, before the headers: 503 dependency_unavailable.
+    from = afterId ?? (await deps.stores.taskEvents.latestId());
+  } catch (error) {
+    member.leave();
+    throw error;
+  }
+  const channel = channelFor(deps, () => member.leave());
+  const response = channel.respond(c);
+  const load =
+    afterId === null ? null : (after: number) => deps.stores.taskEvents.listSince(after, ALL_TASKS_PAGE);
+  member.start(channel, from, load).catch((error) => {
     deps.logger.warn("task event stream failed", { error });
     channel.close();
   });
-  return channel.respond(c);
+  return response;
 }

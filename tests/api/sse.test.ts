@@ -1,3 +1,4 @@
+import { type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskEvent } from "../../domain/model/events";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
@@ -220,6 +221,62 @@ describe("a slow client", () => {
   });
 });
 
+describe("a slow client over a real socket", () => {
+  let api: TestApi;
+  let server: Awaited<ReturnType<typeof listen>>;
+
+  beforeAll(async () => {
+    api = await createTestApi({ sse: { heartbeatMs: 60_000, maxBufferBytes: 16 * 1024 } });
+    server = await listen(api.app.fetch);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await api?.close();
+  });
+
+  it("is dropped once its socket falls behind by the bound, ends with the error event, and is let go", async () => {
+    const listening = api.t.bus.subscribers();
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      request(`${server.url}/api/tasks/sse`, { headers: { "x-demo-role": "viewer" } }, resolve)
+        .on("error", reject)
+        .end(),
+    );
+    expect(res.statusCode).toBe(200);
+    // The client stops reading; the kernel's socket buffers fill first, then the process's.
+    res.pause();
+    await waitUntil(() => api.t.bus.subscribers() > listening, "stream subscribed");
+    let published = 0;
+    while (api.t.bus.subscribers() > listening && published < 5000) {
+      published++;
+      await api.t.bus.publish({
+        id: 2_000_000 + published,
+        taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
+        seq: published,
+        at: new Date().toISOString(),
+        task: { type: "deploy", entityId: "env_x", status: "running" },
+        data: { kind: "log", level: "info", message: "x".repeat(8000) },
+      });
+      // The bus delivers on a later turn: let it, so the drop can stop the publishing early.
+      if (published % 50 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await waitUntil(() => api.t.bus.subscribers() === listening, "stream dropped");
+
+    res.setEncoding("utf8");
+    let text = "";
+    res.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    res.resume();
+    await new Promise((resolve) => res.on("end", resolve));
+    const frames = text.split("\n\n").filter((f) => f.startsWith("event:"));
+    const delivered = frames.filter((f) => f.startsWith("event: log")).length;
+    expect(delivered).toBeGreaterThan(0);
+    expect(delivered).toBeLessThan(published);
+    expect(frames.at(-1)).toContain("event: error");
+    expect(frames.at(-1)).toContain('"code":"slow_consumer"');
+  });
+});
+
 describe("the end of a task stream", () => {
   let api: TestApi;
 
@@ -262,5 +319,59 @@ describe("the end of a task stream", () => {
     const events = await readSse(res).until(isDone);
     expect(events.map((e) => e.event)).toEqual(["done"]);
     expect(JSON.parse(events[0]?.data ?? "{}")).toEqual({ taskId, status: "cancelled" });
+  });
+});
+
+describe("the all-tasks stream opened without Last-Event-ID", () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+  });
+  afterAll(async () => api?.close());
+
+  it("delivers an event written once the stream is open, while it still reads where the present is", async () => {
+    const store = api.t.stores.taskEvents;
+    const latestId = store.latestId;
+    let asked: () => void = () => undefined;
+    const wasAsked = new Promise<void>((r) => (asked = r));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    // The read of the present waits until the test lets it go.
+    store.latestId = async () => {
+      asked();
+      await released;
+      return latestId();
+    };
+    try {
+      const opening = api.as("viewer")("/api/tasks/sse");
+      await wasAsked;
+      // Headers that do not wait for the read would be out by the next turn of the event loop.
+      const openAlready = await Promise.race([
+        opening.then(() => true),
+        new Promise<boolean>((r) => setImmediate(() => r(false))),
+      ]);
+      if (!openAlready) release();
+      const reader = readSse(await opening);
+      // The stream is open: everything written from here on is the reader's.
+      const { task } = await api.t.engine.tasks.submit({
+        type: "k8s.restart",
+        entityId: "shop/web-gap",
+        payload: { namespace: "shop", name: "web" },
+        requestedBy: "t",
+        source: "api",
+      });
+      release();
+      await api.t.engine.journal.status(task.id, "running", { attempts: 1 });
+      const events = await reader.until((e) => {
+        const event = JSON.parse(e.data) as TaskEvent;
+        return event.taskId === task.id && event.seq === 2;
+      });
+      await reader.cancel();
+      const mine = events.map((e) => JSON.parse(e.data) as TaskEvent).filter((e) => e.taskId === task.id);
+      expect(mine.map((e) => e.seq)).toEqual([1, 2]);
+    } finally {
+      store.latestId = latestId;
+    }
   });
 });

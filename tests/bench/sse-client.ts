@@ -1,68 +1,106 @@
-// The load client of `npm run bench:sse`, in its own process: opens BENCH_CLIENTS connections to the
-// all-tasks stream at BENCH_URL, prints "CONNECTED" once every one is open, records for each event
-// frame the delay from the event's `at` to its arrival, and on SIGTERM prints one JSON line of them.
-import { request } from "node:http";
+// The load client of `npm run bench:sse`, in its own process (the bench starts several, so the load
+// client's own work does not dominate the latency figure): opens BENCH_CLIENTS connections to the
+// all-tasks stream at BENCH_URL, prints "CONNECTED <open> <failed>" once every one is open, records
+// for each event frame the delay from the event's `at` (stamped by the journal when it appends the
+// event, before the commit) to the moment this process reads the socket chunk holding the frame, and
+// on SIGTERM prints one JSON line: the count, a histogram of those delays in whole milliseconds (the
+// bench merges the processes' histograms into percentiles) and this process's CPU time.
+// Plain TCP sockets and a byte search for the event's `at`, no HTTP client stream or JSON parse per
+// frame: a delivery costs this process little, so it measures the server rather than itself.
+import { connect } from "node:net";
 
 const url = new URL("/api/tasks/sse", process.env.BENCH_URL ?? "http://127.0.0.1:3000");
 const clients = Number(process.env.BENCH_CLIENTS ?? 200);
-const latencies: number[] = [];
+const REQUEST = Buffer.from(
+  `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\n\r\n`,
+  "latin1",
+);
+const HEAD_END = Buffer.from("\r\n\r\n");
+// The event's `at` is the first "at" key of its JSON (the top-level field comes before the nested
+// task and data objects; a quote inside a string value would be escaped). An ISO time: 24 bytes.
+const AT = Buffer.from('"at":"');
+const FIELD = AT.length + 24;
+
+// Delay in ms -> deliveries; 5,000 clients make millions of deliveries, so no array of them.
+const histogram = new Map<number, number>();
+let deliveries = 0;
 let open = 0;
 let failed = 0;
 
-function connect(): void {
-  const req = request(url, { headers: { accept: "text/event-stream" }, agent: false }, (res) => {
-    if (res.statusCode !== 200) {
-      failed++;
-      res.resume();
-      return;
-    }
-    open++;
-    if (open + failed === clients) process.stdout.write(`CONNECTED ${open} ${failed}\n`);
-    let pending = "";
-    res.setEncoding("utf8");
-    res.on("data", (chunk: string) => {
-      const now = Date.now();
-      pending += chunk;
-      let end = pending.indexOf("\n\n");
-      while (end >= 0) {
-        const frame = pending.slice(0, end);
-        pending = pending.slice(end + 2);
-        const data = frame.split("\n").find((line) => line.startsWith("data: "));
-        if (data) {
-          const at = Date.parse((JSON.parse(data.slice(6)) as { at?: string }).at ?? "");
-          if (Number.isFinite(at)) latencies.push(now - at);
-        }
-        end = pending.indexOf("\n\n");
-      }
-    });
-  });
-  req.on("error", () => {
-    failed++;
-    if (open + failed === clients) process.stdout.write(`CONNECTED ${open} ${failed}\n`);
-  });
-  req.end();
+function settled(): void {
+  if (open + failed === clients) process.stdout.write(`CONNECTED ${open} ${failed}\n`);
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+function record(buf: Buffer, start: number, now: number): void {
+  const at = Date.parse(buf.toString("latin1", start + AT.length, start + FIELD));
+  if (!Number.isFinite(at)) return;
+  const ms = Math.max(0, now - at);
+  histogram.set(ms, (histogram.get(ms) ?? 0) + 1);
+  deliveries++;
+}
 
-// Percentiles here, not every latency: 5,000 clients make millions of deliveries. Exit once the line
-// is out (stdout to a pipe is asynchronous; exiting at once would cut it).
+function connectOne(): void {
+  const socket = connect(Number(url.port), url.hostname);
+  socket.setNoDelay(true);
+  let head = true;
+  // Bytes of a frame cut by a TCP segment boundary, kept for the next chunk.
+  let tail: Buffer | null = null;
+  socket.on("connect", () => socket.write(REQUEST));
+  socket.on("data", (chunk: Buffer) => {
+    const now = Date.now();
+    let buf = tail ? Buffer.concat([tail, chunk]) : chunk;
+    tail = null;
+    if (head) {
+      const end = buf.indexOf(HEAD_END);
+      if (end < 0) {
+        tail = buf;
+        return;
+      }
+      head = false;
+      if (buf.toString("latin1", 9, 12) !== "200") {
+        failed++;
+        settled();
+        socket.destroy();
+        return;
+      }
+      open++;
+      settled();
+      buf = buf.subarray(end + HEAD_END.length);
+    }
+    let from = 0;
+    for (;;) {
+      const start = buf.indexOf(AT, from);
+      if (start < 0 || start + FIELD > buf.length) break;
+      record(buf, start, now);
+      from = start + FIELD;
+    }
+    // Keep what could be the start of a field cut in two.
+    const keep = Math.max(from, buf.length - FIELD + 1);
+    if (keep < buf.length) tail = Buffer.from(buf.subarray(keep));
+  });
+  socket.on("error", () => {
+    if (!head) return;
+    head = false;
+    failed++;
+    settled();
+  });
+}
+
+// Exit once the line is out (stdout to a pipe is asynchronous; exiting at once would cut it).
 process.on("SIGTERM", () => {
-  const sorted = latencies.sort((a, b) => a - b);
+  const cpu = process.cpuUsage();
   const report = {
     open,
     failed,
-    deliveries: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
+    deliveries,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    histogram: [...histogram.entries()],
   };
   process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
 });
 
 // Open in batches so the server's accept queue is not the thing measured.
 for (let i = 0; i < clients; i += 100) {
-  for (let j = i; j < Math.min(clients, i + 100); j++) connect();
+  for (let j = i; j < Math.min(clients, i + 100); j++) connectOne();
   await new Promise((r) => setTimeout(r, 20));
 }
