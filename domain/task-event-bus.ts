@@ -29,6 +29,32 @@ export function createTaskEventBus(deps: {
   let publisher: RedisConnection | null = null;
   let subscriber: RedisConnection | null = null;
   let subscribed: Promise<void> = Promise.resolve();
+  // Publishes of one turn of the event loop go out as one pipeline (one socket write): a journal
+  // batch commits the events of many tasks at once, and a write per event was 15% of the worker's
+  // CPU in the end-to-end profile. Order on the channel is the order of the publish calls.
+  let outbox: { message: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let flushing = false;
+
+  function flush(): void {
+    flushing = false;
+    const batch = outbox;
+    outbox = [];
+    if (batch.length === 0) return;
+    publisher ??= deps.redis.open("request");
+    const pipeline = publisher.pipeline();
+    for (const item of batch) pipeline.publish(channel, item.message);
+    pipeline.exec().then(
+      (results) =>
+        batch.forEach((item, i) => {
+          const error = results?.[i]?.[0];
+          if (error) item.reject(error);
+          else item.resolve();
+        }),
+      (error: unknown) => {
+        for (const item of batch) item.reject(error);
+      },
+    );
+  }
 
   function ensureSubscriber(): void {
     if (subscriber) return;
@@ -58,9 +84,14 @@ export function createTaskEventBus(deps: {
   }
 
   return {
-    async publish(event) {
-      publisher ??= deps.redis.open("request");
-      await publisher.publish(channel, JSON.stringify(event));
+    publish(event) {
+      return new Promise<void>((resolve, reject) => {
+        outbox.push({ message: JSON.stringify(event), resolve, reject });
+        if (!flushing) {
+          flushing = true;
+          setImmediate(flush);
+        }
+      });
     },
     subscribe(listener) {
       listeners.add(listener);

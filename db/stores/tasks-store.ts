@@ -184,6 +184,15 @@ export function createTasksStore(database: Database) {
       return { task, steps, logs: logs.reverse() };
     },
 
+    /** The task and its steps in one prepared query (what a delivery reads before it runs). */
+    async withSteps(id: string): Promise<{ task: TaskRow; steps: TaskStepRow[] } | null> {
+      detailQueries ??= prepareDetailQueries();
+      const rows = await detailQueries.taskWithSteps.execute({ id });
+      const task = rows[0]?.task;
+      if (!task) return null;
+      return { task, steps: rows.flatMap((row) => (row.step ? [row.step] : [])) };
+    },
+
     async steps(id: string): Promise<TaskStepRow[]> {
       return db.select().from(taskSteps).where(eq(taskSteps.taskId, id)).orderBy(asc(taskSteps.idx));
     },
@@ -254,16 +263,35 @@ export function createTasksStore(database: Database) {
       now = new Date(),
       /** Narrows the legal sources (e.g. only awaiting_approval -> queued for an approval). */
       from?: readonly TaskStatus[],
+      /** Only while this lease holds the task (fencing, as `fence`): LeaseLostError otherwise. */
+      lease?: string | null,
+      /**
+       * Takes this many event sequence numbers in the same statement (the returned row's `eventSeq`
+       * is the last one): the caller inserts the events with `taskEvents.insertTaken`.
+       */
+      takeEvents = 0,
     ): Promise<TaskRow> {
       const sources = from ? sourcesOf(to).filter((s) => from.includes(s)) : sourcesOf(to);
       const rows = await db
         .update(tasks)
-        .set({ ...patch, status: to, updatedAt: now })
-        .where(and(eq(tasks.id, id), inArray(tasks.status, sources)))
+        .set({
+          ...patch,
+          status: to,
+          updatedAt: now,
+          ...(takeEvents > 0 ? { eventSeq: sql`${tasks.eventSeq} + ${takeEvents}` } : {}),
+        })
+        .where(
+          and(
+            eq(tasks.id, id),
+            inArray(tasks.status, sources),
+            lease ? eq(tasks.leaseToken, lease) : undefined,
+          ),
+        )
         .returning();
       const row = rows[0];
       if (row) return row;
       const current = await mustGet(id);
+      if (lease && current.leaseToken !== lease) throw new LeaseLostError(id);
       throw new IllegalTransitionError(current.status as TaskStatus, to);
     },
 

@@ -5,10 +5,10 @@
  */
 import { deleteRedisKeys } from "../support/redis-keys";
 import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
+import { compareEndToEnd } from "./end-to-end";
 import { benchFifoEngine } from "./fifo-engine";
 import { benchRawBullmq } from "./raw-bullmq";
 import { formatSummary, interleaved, machineLine, summarise } from "./stats";
-import { benchTaskEngine } from "./task-engine";
 import type { Workload } from "./workload";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -16,7 +16,7 @@ const CONCURRENCY = 8;
 // Many entities, no-op jobs: throughput. Few entities, jobs that wait: order (raw BullMQ breaks it).
 const THROUGHPUT: Workload = { jobs: 10_000, entities: 1_000 };
 const CONTENDED: Workload = { jobs: 1_000, entities: 4, maxWorkMs: 3 };
-const TASKS: Workload = { jobs: 500, entities: 50 };
+const TASKS: Workload = { jobs: Number(process.env.BENCH_TASKS ?? 500), entities: 50 };
 
 type QueueRun = { jobsPerSecond: number; violations: number };
 
@@ -67,30 +67,16 @@ async function run(redisUrl: string): Promise<void> {
     let violations = await compareQueues(redisUrl, `${prefix}:tp`, THROUGHPUT, "Throughput");
     violations += await compareQueues(redisUrl, `${prefix}:order`, CONTENDED, "Order under contention");
 
-    console.log(
-      `\nTask engine end to end: ${TASKS.jobs} tasks (3 no-op steps each) over ${TASKS.entities} entities, concurrency ${CONCURRENCY}`,
-    );
-    const dialects = postgresUrl ? (["sqlite", "postgres"] as const) : (["sqlite"] as const);
-    let n = 0;
-    const sides = dialects.flatMap((dialect) =>
-      (["memory", "bullmq"] as const).map((engine) => ({
-        name: `${dialect} + ${engine}`,
-        run: async () =>
-          (
-            await benchTaskEngine({
-              dialect,
-              engine,
-              redisUrl,
-              prefix: `${prefix}:${dialect}-${engine}-${n++}`,
-              workload: TASKS,
-              concurrency: CONCURRENCY,
-            })
-          ).tasksPerSecond,
-      })),
-    );
-    const results = await interleaved(sides, RUNS);
-    for (const [name, values] of results)
-      console.log(`  ${name.padEnd(18)} tasks/s ${formatSummary(summarise(values))}`);
+    // End to end, both databases and both queue engines (tests/bench/end-to-end.ts; alone:
+    // tests/bench/end-to-end-bench.ts).
+    await compareEndToEnd({
+      redisUrl,
+      postgres: Boolean(postgresUrl),
+      prefix: `${prefix}:e2e`,
+      runs: RUNS,
+      concurrency: CONCURRENCY,
+      workload: TASKS,
+    });
     if (!postgresUrl) console.log("  (set DATABASE_URL=postgres://... for the PostgreSQL figures)");
     if (violations > 0) {
       console.error(`\nThe FIFO engine broke per-entity order ${violations} time(s).`);
