@@ -129,11 +129,47 @@ export function createJournal(deps: {
   }
 
   /**
-   * Records a step's state and its event (with the task's saved state when given) in one write,
+   * Records step states and their events (with the task's saved state when given) in one write,
    * grouped with the writes of other tasks. False when `unlessCancelled` and a cancel was requested:
    * then nothing was written.
    */
-  async function step(
+  async function steps(
+    taskId: string,
+    changes: readonly StepChange[],
+    extra: StepExtra = {},
+    lease: string | null = null,
+  ): Promise<boolean> {
+    const now = new Date();
+    const rows = changes.map(({ index, name, status: stepStatus }, k) => {
+      // Only the first change takes the caller's percent and message; the others start afresh.
+      const percent = (k === 0 ? extra.percent : undefined) ?? (stepStatus === "succeeded" ? 100 : 0);
+      const message = (k === 0 ? extra.message : undefined) ?? null;
+      const patch = {
+        status: stepStatus,
+        percent,
+        message,
+        ...(stepStatus === "running" ? { startedAt: now, finishedAt: null } : {}),
+        ...(stepStatus === "succeeded" || stepStatus === "failed" || stepStatus === "cancelled"
+          ? { finishedAt: now }
+          : {}),
+      };
+      const event: TaskEventData = { kind: "step", index, name, status: stepStatus, percent, message };
+      return { index, patch, event };
+    });
+    const { events, cancelRequested } = await stores.taskEvents.write({
+      taskId,
+      lease,
+      unlessCancelled: extra.unlessCancelled,
+      steps: rows.map(({ index, patch }) => ({ index, patch })),
+      result: extra.result,
+      events: rows.map((row) => row.event),
+      at: now,
+    });
+    send(events);
+    return !cancelRequested;
+  }
+
+  function step(
     taskId: string,
     index: number,
     name: string,
@@ -141,31 +177,7 @@ export function createJournal(deps: {
     extra: StepExtra = {},
     lease: string | null = null,
   ): Promise<boolean> {
-    const now = new Date();
-    const percent = extra.percent ?? (stepStatus === "succeeded" ? 100 : 0);
-    const message = extra.message ?? null;
-    const { events, cancelRequested } = await stores.taskEvents.write({
-      taskId,
-      lease,
-      unlessCancelled: extra.unlessCancelled,
-      step: {
-        index,
-        patch: {
-          status: stepStatus,
-          percent,
-          message,
-          ...(stepStatus === "running" ? { startedAt: now, finishedAt: null } : {}),
-          ...(stepStatus === "succeeded" || stepStatus === "failed" || stepStatus === "cancelled"
-            ? { finishedAt: now }
-            : {}),
-        },
-      },
-      result: extra.result,
-      events: [{ kind: "step", index, name, status: stepStatus, percent, message }],
-      at: now,
-    });
-    send(events);
-    return !cancelRequested;
+    return steps(taskId, [{ index, name, status: stepStatus }], extra, lease);
   }
 
   async function progress(
@@ -180,7 +192,7 @@ export function createJournal(deps: {
     const { events } = await stores.taskEvents.write({
       taskId,
       lease,
-      step: { index, patch: { percent: clamped, message: message ?? null } },
+      steps: [{ index, patch: { percent: clamped, message: message ?? null } }],
       events: [{ kind: "progress", index, name, percent: clamped, message: message ?? null }],
       at: new Date(),
     });
@@ -210,6 +222,11 @@ export function createJournal(deps: {
       /** False when `unlessCancelled` and a cancel was requested (nothing written). */
       step: (index: number, name: string, stepStatus: StepState, extra: StepExtra = {}) =>
         step(taskId, index, name, stepStatus, extra, lease),
+      /**
+       * Several step changes as one write, in order (a step succeeded and the next one running):
+       * readers see them together. False when `unlessCancelled` and a cancel was requested.
+       */
+      steps: (changes: readonly StepChange[], extra: StepExtra = {}) => steps(taskId, changes, extra, lease),
       progress: (index: number, name: string, percent: number, message?: string) =>
         progress(taskId, index, name, percent, message, lease),
       log: (message: string, level: LogLevel = "info", stepName?: string) =>
@@ -259,6 +276,12 @@ interface StatusOptions {
    * have seen them.
    */
   events?: readonly TaskEventData[];
+}
+
+interface StepChange {
+  index: number;
+  name: string;
+  status: StepState;
 }
 
 interface StepExtra {

@@ -5,14 +5,15 @@ import type { Database, Dialect, RawRun } from "../client";
 import { LeaseLostError, NotFoundError } from "../errors";
 import type { StepPatch } from "./tasks-store";
 
-/** One journal write of one task: its events, with the step row and saved state they go with. */
+/** One journal write of one task: its events, with the step rows and saved state they go with. */
 export interface JournalWrite {
   taskId: string;
   /** Written only while this lease (fencing token) holds the task; LeaseLostError otherwise. */
   lease: string | null;
   /** Nothing is written when a cancel was requested for the task; the outcome says so. */
   unlessCancelled?: boolean;
-  step?: { index: number; patch: StepPatch };
+  /** Step rows to change (distinct indexes), e.g. one step succeeded and the next one running. */
+  steps?: readonly { index: number; patch: StepPatch }[];
   /** The task's saved state (its `result`); undefined leaves it as it is. */
   result?: Record<string, unknown> | null;
   events: readonly TaskEventData[];
@@ -193,14 +194,12 @@ export async function writeBatch(
   const accepted = writes.filter((w) => heads.has(w.taskId));
 
   // 2. Step rows.
-  const steps = accepted.filter((w) => w.step);
+  const steps = accepted.flatMap((w) => (w.steps ?? []).map((step) => ({ taskId: w.taskId, ...step })));
   if (steps.length > 0) {
     const params: unknown[] = [];
-    const rows = steps.map((w) => {
-      const index = w.step?.index ?? 0;
-      const p = w.step?.patch ?? {};
+    const rows = steps.map(({ taskId, index, patch: p }) => {
       params.push(
-        w.taskId,
+        taskId,
         index,
         p.status !== undefined,
         p.status ?? null,

@@ -245,8 +245,11 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       // The state as last stored: a step that changed nothing does not write it again.
       const saved = { json: JSON.stringify(state) };
       const steps = read ?? (await stores.tasks.steps(task.id));
+      const toRun = handler.steps.map((_, index) => steps[index]?.status !== "succeeded");
+      /** A step whose "running" was recorded with the success of the step before it (one write). */
+      let startedAlready: number | null = null;
       for (const [index, step] of handler.steps.entries()) {
-        if (steps[index]?.status !== "succeeded") {
+        if (toRun[index]) {
           const started = { index, name: step.name, startedAt: performance.now() };
           await withSpan(
             `step ${step.name}`,
@@ -261,22 +264,34 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
               // The cancel flag is checked by the step writes themselves (same statement as the lease
               // check): a requested cancel stops the task before the step starts and before it is
               // recorded as succeeded, as a read of the flag at each boundary did.
+              if (startedAlready === index) current = started;
               throwIfAborted(signal);
-              if (!(await fenced.step(index, step.name, "running", { unlessCancelled: true })))
-                throw new AbortedError(ABORT_REASON.cancelled);
+              if (startedAlready !== index) {
+                if (!(await fenced.step(index, step.name, "running", { unlessCancelled: true })))
+                  throw new AbortedError(ABORT_REASON.cancelled);
+              }
+              startedAlready = null;
               current = started;
               injectFailure(task, step.name);
               await step.run(contextFor(task, fenced, index, step.name, state, saved, signal));
               throwIfAborted(signal);
-              // The step's saved state (when it changed) and its success commit together, behind the lease.
+              // The step's saved state (when it changed) and its success commit together, behind the
+              // lease; with the next step's start when nothing (an approval gate) comes in between.
+              const next = index + 1;
+              const nextStep = handler.steps[next];
+              const chain = nextStep && toRun[next] && handler.approval?.after !== step.name;
               const json = JSON.stringify(state);
               const changed = json !== saved.json;
-              const written = await fenced.step(index, step.name, "succeeded", {
-                unlessCancelled: true,
-                ...(changed ? { result: state } : {}),
-              });
+              const written = await fenced.steps(
+                [
+                  { index, name: step.name, status: "succeeded" },
+                  ...(chain ? [{ index: next, name: nextStep.name, status: "running" as const }] : []),
+                ],
+                { unlessCancelled: true, ...(changed ? { result: state } : {}) },
+              );
               if (!written) throw new AbortedError(ABORT_REASON.cancelled);
               if (changed) saved.json = json;
+              if (chain) startedAlready = next;
             },
           );
           recordStep(task, started, "succeeded");
