@@ -42,6 +42,8 @@ export interface Database {
    * transaction.
    */
   rawTransaction<T>(work: (run: RawRun) => Promise<T>): Promise<T>;
+  /** One statement as `rawTransaction` runs them: on its own (autocommit), or in the bound transaction. */
+  rawQuery: RawRun;
   /** Cheap round trip used by readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -79,12 +81,12 @@ function boundTo(base: Database, tx: AppDb): Database {
     db: tx,
     inTransaction: true,
     transaction: (work) => work(bound),
-    rawTransaction: (work) =>
-      work(async (text, params) => {
-        const query = rawAsSql(text, params);
-        if (base.dialect === "postgres") return (await tx.execute(query)).rows;
-        return (tx as unknown as { all(q: SQL): Promise<Record<string, unknown>[]> }).all(query);
-      }),
+    rawTransaction: (work) => work(bound.rawQuery),
+    rawQuery: async (text, params) => {
+      const query = rawAsSql(text, params);
+      if (base.dialect === "postgres") return (await tx.execute(query)).rows;
+      return (tx as unknown as { all(q: SQL): Promise<Record<string, unknown>[]> }).all(query);
+    },
   };
   return bound;
 }
@@ -132,6 +134,7 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
         client.release(broken);
       }
     },
+    rawQuery: async (text, params) => (await pool.query(toPgPlaceholders(text), params as unknown[])).rows,
     ping: async () => {
       await pool.query("select 1");
     },
@@ -201,6 +204,7 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
         tx.close();
       }
     },
+    rawQuery: async (text, params) => (await client.execute({ sql: text, args: params as InArgs })).rows,
     ping: async () => {
       await sqliteDb.run(sql`select 1`);
     },

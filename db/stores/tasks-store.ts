@@ -25,6 +25,11 @@ export interface NewTask {
   traceContext?: string | null;
   idempotencyKey?: string | null;
   maxAttempts?: number;
+  /**
+   * Event sequence numbers taken at creation (the row's `eventSeq`): the caller inserts that many
+   * first events with `taskEvents.insertTaken` in the same transaction, without a counter update.
+   */
+  eventsTaken?: number;
 }
 
 export interface TaskFilter {
@@ -143,6 +148,7 @@ export function createTasksStore(database: Database) {
             source: input.source,
             payload: input.payload,
             maxAttempts: input.maxAttempts ?? 3,
+            eventSeq: input.eventsTaken ?? 0,
             createdAt: now,
             updatedAt: now,
           })
