@@ -10,7 +10,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
-import { insideTransaction, serializeClient } from "./sqlite-serial";
+import { groupCommit, insideTransaction, serializeClient } from "./sqlite-serial";
 
 export type Dialect = "sqlite" | "postgres";
 export type Schema = typeof pgSchema;
@@ -143,79 +143,6 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
   return database;
 }
 
-/** Transactions of one group at most: bounds the wait of the last one. */
-const MAX_GROUP = 64;
-
-/**
- * Group commit of SQLite transactions. SQLite runs one writer at a time and this process has one
- * connection, so transactions wait for each other anyway; those that arrive while one runs share the
- * next BEGIN/COMMIT, each in a savepoint of its own: a transaction that throws rolls back to its
- * savepoint and fails alone, and every caller resolves only after the COMMIT (durability as before).
- * A COMMIT writes the changed pages to the WAL, one write per page, which the end-to-end profile put
- * at 11% of the worker's CPU with three commits per task.
- */
-function groupCommit(appDb: AppDb, database: Database) {
-  interface Job {
-    work: (tx: Database) => Promise<unknown>;
-    resolve: (value: unknown) => void;
-    reject: (error: unknown) => void;
-  }
-  let queue: Job[] = [];
-  let draining = false;
-
-  async function runGroup(jobs: Job[]): Promise<void> {
-    const outcomes: (() => void)[] = [];
-    try {
-      await appDb.transaction((tx) =>
-        insideTransaction(async () => {
-          const [only] = jobs;
-          if (jobs.length === 1 && only) {
-            // Alone: no savepoint, its failure rolls the transaction back.
-            const value = await only.work(boundTo(database, tx as unknown as AppDb));
-            outcomes.push(() => only.resolve(value));
-            return;
-          }
-          for (const job of jobs) {
-            try {
-              const value = await tx.transaction((sp) => job.work(boundTo(database, sp as unknown as AppDb)));
-              outcomes.push(() => job.resolve(value));
-            } catch (error) {
-              outcomes.push(() => job.reject(error));
-            }
-          }
-        }),
-      );
-    } catch (error) {
-      // Nothing of the group committed (the lone transaction failed, or the COMMIT did).
-      for (const job of jobs) job.reject(error);
-      return;
-    }
-    for (const settle of outcomes) settle();
-  }
-
-  async function drain(): Promise<void> {
-    draining = true;
-    try {
-      while (queue.length > 0) {
-        const jobs = queue.slice(0, MAX_GROUP);
-        queue = queue.slice(MAX_GROUP);
-        await runGroup(jobs);
-      }
-    } finally {
-      draining = false;
-    }
-  }
-
-  return {
-    run<T>(work: (tx: Database) => Promise<T>): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        if (!draining) void drain();
-      });
-    },
-  };
-}
-
 /** Any fixed number will do: it names "CloudOps migrations" among the advisory locks of one database. */
 const MIGRATION_LOCK_KEY = 7_401_523_118;
 
@@ -260,7 +187,7 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
     inTransaction: false,
     // libsql opens a write transaction (BEGIN IMMEDIATE) on a connection of its own; other writers wait
     // on busy_timeout, so writes of one transaction commit together and in order.
-    transaction: (work) => group.run(work),
+    transaction: (work) => group.run((tx) => work(boundTo(database, tx))),
     rawTransaction: async (work) => {
       const tx = await client.transaction("write");
       try {
@@ -282,6 +209,9 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
     },
     close: async () => client.close(),
   };
-  const group = groupCommit(appDb, database);
+  const group = groupCommit<AppDb>(
+    (body) => appDb.transaction((tx) => insideTransaction(() => body(tx as unknown as AppDb))),
+    (tx, work) => tx.transaction((sp) => work(sp as unknown as AppDb)),
+  );
   return database;
 }

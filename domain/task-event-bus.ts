@@ -24,37 +24,12 @@ export function createTaskEventBus(deps: {
   prefix: string;
   logger: Logger;
 }): TaskEventBus {
+  if (!deps.redis.real) return createInProcessEventBus(deps.logger);
   const channel = `${deps.prefix}:task-events`;
   const listeners = new Set<TaskEventListener>();
   let publisher: RedisConnection | null = null;
   let subscriber: RedisConnection | null = null;
   let subscribed: Promise<void> = Promise.resolve();
-  // Publishes of one turn of the event loop go out as one pipeline (one socket write): a journal
-  // batch commits the events of many tasks at once, and a write per event was 15% of the worker's
-  // CPU in the end-to-end profile. Order on the channel is the order of the publish calls.
-  let outbox: { message: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  let flushing = false;
-
-  function flush(): void {
-    flushing = false;
-    const batch = outbox;
-    outbox = [];
-    if (batch.length === 0) return;
-    publisher ??= deps.redis.open("request");
-    const pipeline = publisher.pipeline();
-    for (const item of batch) pipeline.publish(channel, item.message);
-    pipeline.exec().then(
-      (results) =>
-        batch.forEach((item, i) => {
-          const error = results?.[i]?.[0];
-          if (error) item.reject(error);
-          else item.resolve();
-        }),
-      (error: unknown) => {
-        for (const item of batch) item.reject(error);
-      },
-    );
-  }
 
   function ensureSubscriber(): void {
     if (subscriber) return;
@@ -84,14 +59,9 @@ export function createTaskEventBus(deps: {
   }
 
   return {
-    publish(event) {
-      return new Promise<void>((resolve, reject) => {
-        outbox.push({ message: JSON.stringify(event), resolve, reject });
-        if (!flushing) {
-          flushing = true;
-          setImmediate(flush);
-        }
-      });
+    async publish(event) {
+      publisher ??= deps.redis.open("request");
+      await publisher.publish(channel, JSON.stringify(event));
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -105,6 +75,39 @@ export function createTaskEventBus(deps: {
       await Promise.allSettled([publisher?.quit(), subscriber?.quit()]);
       publisher = null;
       subscriber = null;
+    },
+  };
+}
+
+/**
+ * Without Redis (the zero-setup start) every role runs in this one process, so the bus is a list of
+ * listeners. It behaves as the Redis bus does for its listeners: delivery is asynchronous (after the
+ * publisher's await), in publish order, and each event arrives as parsed JSON, as it would off the wire.
+ * ioredis-mock's pub/sub did the same through a Lua VM it loads at start (about 10 MB of a demo
+ * process's memory).
+ */
+function createInProcessEventBus(logger: Logger): TaskEventBus {
+  const listeners = new Set<TaskEventListener>();
+  return {
+    async publish(event) {
+      const copy = JSON.parse(JSON.stringify(event)) as TaskEvent;
+      await Promise.resolve();
+      for (const listener of listeners) {
+        try {
+          listener(copy);
+        } catch (error) {
+          logger.error("task event listener failed", { error });
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    ready: () => Promise.resolve(),
+    subscribers: () => listeners.size,
+    async close() {
+      listeners.clear();
     },
   };
 }

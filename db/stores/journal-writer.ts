@@ -157,6 +157,19 @@ export type JournalWriter = ReturnType<typeof createJournalWriter>;
 
 const jsonOrNull = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
 
+/** A write's row of the task-update VALUES list: id, lease, n, at, unless_cancelled, set_result, result. */
+function taskRowParams(w: JournalWrite): unknown[] {
+  return [
+    w.taskId,
+    w.lease,
+    w.events.length,
+    w.at,
+    w.unlessCancelled === true,
+    w.result !== undefined,
+    jsonOrNull(w.result),
+  ];
+}
+
 /** A step row's patch as the (set flag, value) pairs of the step-row VALUES list, after task id and index. */
 function stepParams(p: StepPatch): unknown[] {
   return [
@@ -198,16 +211,8 @@ export async function writeBatch(
   // 1. Lease check, cancel check, event counters and saved state of every task at once.
   const taskParams: unknown[] = [];
   const taskRows = writes.map((w) => {
-    taskParams.push(
-      w.taskId,
-      w.lease,
-      w.events.length,
-      w.at,
-      w.unlessCancelled === true,
-      w.result !== undefined,
-      jsonOrNull(w.result),
-    );
-    return `(?, ?, ?, ?, ?, ?, ?)`;
+    taskParams.push(...taskRowParams(w));
+    return "(?, ?, ?, ?, ?, ?, ?)";
   });
   const bumped = await run(
     `with v(id, lease, n, at, unless_cancelled, set_result, result) as (values ${taskRows.join(", ")})
@@ -350,15 +355,7 @@ async function writeBatchPg(run: RawRun, writes: readonly JournalWrite[]): Promi
   // Parameters in the order their placeholders appear in the text.
   const params: unknown[] = [];
   const taskRows = writes.map((w) => {
-    params.push(
-      w.taskId,
-      w.lease,
-      w.events.length,
-      w.at,
-      w.unlessCancelled === true,
-      w.result !== undefined,
-      jsonOrNull(w.result),
-    );
+    params.push(...taskRowParams(w));
     return "(?::text, ?::text, ?::integer, ?::timestamptz, ?::boolean, ?::boolean, ?::jsonb)";
   });
   const ctes = [
