@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "@libsql/client";
-import { sql } from "drizzle-orm";
+import { createClient, type InArgs } from "@libsql/client";
+import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzleSqlite } from "drizzle-orm/libsql";
 import { migrate as migrateSqlite } from "drizzle-orm/libsql/migrator";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
@@ -10,7 +10,7 @@ import type pg from "pg";
 import { cacheLibsqlStatements } from "./libsql-statement-cache";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
-import { insideTransaction, serializeClient } from "./sqlite-serial";
+import { groupCommit, insideTransaction, serializeClient } from "./sqlite-serial";
 
 export type Dialect = "sqlite" | "postgres";
 export type Schema = typeof pgSchema;
@@ -27,15 +27,49 @@ export interface Database {
   readonly dialect: Dialect;
   readonly db: AppDb;
   readonly schema: Schema;
+  /** True for a Database bound to an open transaction (see `transaction`). */
+  readonly inTransaction: boolean;
   /**
    * Runs `work` in one transaction and hands it a Database bound to that transaction (commit when it
    * resolves, roll back when it throws). Inside, a nested call joins the open transaction. Every write
    * inside must go through the handle it receives: the outer handle would wait on its own locks.
    */
   transaction<T>(work: (tx: Database) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one write transaction on the driver itself, without the query builder: for the
+   * few hot multi-row writes of the journal (see db/stores/journal-writer.ts). SQL uses `?`
+   * placeholders and the dialect's own value encodings. Inside a bound Database it joins that
+   * transaction.
+   */
+  rawTransaction<T>(work: (run: RawRun) => Promise<T>): Promise<T>;
+  /** One statement as `rawTransaction` runs them: on its own (autocommit), or in the bound transaction. */
+  rawQuery: RawRun;
   /** Cheap round trip used by readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Runs one statement with `?` placeholders in the open raw transaction; resolves to its rows. */
+export type RawRun = (text: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** `?` placeholders as drizzle SQL (for a raw statement inside a drizzle transaction). */
+function rawAsSql(text: string, params: readonly unknown[]): SQL {
+  const parts = text.split("?");
+  const chunks: SQL[] = [sql.raw(parts[0] ?? "")];
+  for (let i = 1; i < parts.length; i++) chunks.push(sql`${params[i - 1]}`, sql.raw(parts[i] ?? ""));
+  return sql.join(chunks);
+}
+
+/** `?` placeholders numbered `$1, $2, …` for PostgreSQL (cached: the journal's texts repeat). */
+const numbered = new Map<string, string>();
+function toPgPlaceholders(text: string): string {
+  let out = numbered.get(text);
+  if (out === undefined) {
+    let n = 0;
+    out = text.replace(/\?/g, () => `$${++n}`);
+    if (numbered.size < 1000) numbered.set(text, out);
+  }
+  return out;
 }
 
 const migrationsRoot = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
@@ -45,7 +79,14 @@ function boundTo(base: Database, tx: AppDb): Database {
   const bound: Database = {
     ...base,
     db: tx,
+    inTransaction: true,
     transaction: (work) => work(bound),
+    rawTransaction: (work) => work(bound.rawQuery),
+    rawQuery: async (text, params) => {
+      const query = rawAsSql(text, params);
+      if (base.dialect === "postgres") return (await tx.execute(query)).rows;
+      return (tx as unknown as { all(q: SQL): Promise<Record<string, unknown>[]> }).all(query);
+    },
   };
   return bound;
 }
@@ -81,7 +122,28 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
     dialect: "postgres",
     db,
     schema: pgSchema,
+    inTransaction: false,
     transaction: (work) => db.transaction((tx) => work(boundTo(database, tx as unknown as AppDb))),
+    rawTransaction: async (work) => {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query("begin");
+        const result = await work(
+          async (text, params) => (await client.query(toPgPlaceholders(text), params as unknown[])).rows,
+        );
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        await client.query("rollback").catch((inner: Error) => {
+          broken = inner;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    rawQuery: async (text, params) => (await pool.query(toPgPlaceholders(text), params as unknown[])).rows,
     ping: async () => {
       await pool.query("select 1");
     },
@@ -133,14 +195,34 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
     dialect: "sqlite",
     db: appDb,
     schema: sqliteSchema as unknown as Schema,
+    inTransaction: false,
     // libsql opens a write transaction (BEGIN IMMEDIATE) on a connection of its own; other writers wait
     // on busy_timeout, so writes of one transaction commit together and in order.
-    transaction: (work) =>
-      appDb.transaction((tx) => insideTransaction(() => work(boundTo(database, tx as unknown as AppDb)))),
+    transaction: (work) => group.run((tx) => work(boundTo(database, tx))),
+    rawTransaction: async (work) => {
+      const tx = await client.transaction("write");
+      try {
+        const result = await insideTransaction(() =>
+          work(async (text, params) => (await tx.execute({ sql: text, args: params as InArgs })).rows),
+        );
+        await tx.commit();
+        return result;
+      } catch (error) {
+        await tx.rollback().catch(() => undefined);
+        throw error;
+      } finally {
+        tx.close();
+      }
+    },
+    rawQuery: async (text, params) => (await client.execute({ sql: text, args: params as InArgs })).rows,
     ping: async () => {
       await sqliteDb.run(sql`select 1`);
     },
     close: async () => client.close(),
   };
+  const group = groupCommit<AppDb>(
+    (body) => appDb.transaction((tx) => insideTransaction(() => body(tx as unknown as AppDb))),
+    (tx, work) => tx.transaction((sp) => work(sp as unknown as AppDb)),
+  );
   return database;
 }

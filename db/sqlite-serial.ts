@@ -102,3 +102,79 @@ export function serializeClient(client: Client): Client {
     },
   });
 }
+
+/** Transactions of one group at most: bounds the wait of the last one. */
+const MAX_GROUP = 64;
+
+/**
+ * Group commit of SQLite transactions. SQLite runs one writer at a time and this process has one
+ * connection, so transactions wait for each other anyway; those that arrive while one runs share the
+ * next BEGIN/COMMIT (`transaction`), each in a savepoint of its own (`savepoint`): a transaction that
+ * throws rolls back to its savepoint and fails alone, and every caller resolves only after the
+ * COMMIT (durability as before). A transaction alone runs without a savepoint. A COMMIT writes the
+ * changed pages to the WAL, one write per page, which the end-to-end profile put at 11% of the
+ * worker's CPU with three commits per task.
+ */
+export function groupCommit<Tx>(
+  transaction: (body: (tx: Tx) => Promise<void>) => Promise<void>,
+  savepoint: <T>(tx: Tx, work: (sp: Tx) => Promise<T>) => Promise<T>,
+) {
+  interface Job {
+    work: (tx: Tx) => Promise<unknown>;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }
+  let queue: Job[] = [];
+  let draining = false;
+
+  async function runGroup(jobs: Job[]): Promise<void> {
+    const outcomes: (() => void)[] = [];
+    try {
+      await transaction(async (tx) => {
+        const [only] = jobs;
+        if (jobs.length === 1 && only) {
+          // Alone: no savepoint, its failure rolls the transaction back.
+          const value = await only.work(tx);
+          outcomes.push(() => only.resolve(value));
+          return;
+        }
+        for (const job of jobs) {
+          try {
+            const value = await savepoint(tx, job.work);
+            outcomes.push(() => job.resolve(value));
+          } catch (error) {
+            outcomes.push(() => job.reject(error));
+          }
+        }
+      });
+    } catch (error) {
+      // Nothing of the group committed (the lone transaction failed, or the COMMIT did).
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    for (const settle of outcomes) settle();
+  }
+
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        const jobs = queue.slice(0, MAX_GROUP);
+        queue = queue.slice(MAX_GROUP);
+        await runGroup(jobs);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  return {
+    /** Runs `work` in a transaction shared with those that arrive meanwhile; resolves after COMMIT. */
+    run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+        if (!draining) void drain();
+      });
+    },
+  };
+}

@@ -49,14 +49,24 @@ export function createJournal(deps: {
       .catch((error) => logger.warn("task event publish failed", { taskId: event.taskId, error }));
   }
 
+  async function publishAll(events: readonly TaskEvent[]): Promise<void> {
+    for (const event of events) await publish(event);
+  }
+
+  /**
+   * Publishes without waiting for Redis to answer: the bus sends in call order on one connection, so
+   * the status event that ends a task (awaited) still arrives after every event before it, and a
+   * step no longer waits a Redis round trip before the next one starts.
+   */
+  function send(events: readonly TaskEvent[]): void {
+    for (const event of events) void publish(event);
+  }
+
   /** Stores one event, behind the lease check when `lease` is given (same transaction). */
   async function emit(taskId: string, data: TaskEventData, lease: string | null = null): Promise<TaskEvent> {
-    const event = lease
-      ? await stores.transaction(async (tx) => {
-          await tx.tasks.fence(taskId, lease);
-          return tx.taskEvents.append(taskId, data);
-        })
-      : await stores.taskEvents.append(taskId, data);
+    const { events } = await stores.taskEvents.write({ taskId, lease, events: [data], at: new Date() });
+    const event = events[0];
+    if (!event) throw new Error("task event write returned no event");
     await publish(event);
     return event;
   }
@@ -74,72 +84,100 @@ export function createJournal(deps: {
       { kind: SpanKind.CLIENT, attributes: { "cloudops.task.id": taskId, "cloudops.task.status": to } },
       () =>
         stores.transaction(async (tx) => {
-          if (options.lease) await tx.tasks.fence(taskId, options.lease);
           await options.within?.(tx);
           // A finished task holds no lease: nothing may write for it any more.
           const final = isTerminal(to) ? { leaseToken: null, leaseExpiresAt: null } : {};
+          const now = new Date();
+          // The lease check and the event counter are part of the conditional move (one statement).
+          const datas = [...(options.events ?? []), null];
           const moved = await tx.tasks.transition(
             taskId,
             to,
             { ...patch, ...final },
-            new Date(),
+            now,
             options.from,
+            options.lease,
+            datas.length,
           );
-          const before: TaskEvent[] = [];
-          for (const data of options.events ?? []) before.push(await tx.taskEvents.append(taskId, data));
-          const appended = await tx.taskEvents.append(taskId, {
-            kind: "status",
-            status: to,
-            attempts: moved.attempts,
-            error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
-          });
+          // The status event and the events that go before it: one insert.
+          const all = await tx.taskEvents.insertTaken(
+            moved,
+            datas.map(
+              (data): TaskEventData =>
+                data ?? {
+                  kind: "status",
+                  status: to,
+                  attempts: moved.attempts,
+                  error: moved.error ? { code: moved.error.code, message: moved.error.message } : null,
+                },
+            ),
+            now,
+          );
+          const appended = all.at(-1);
+          if (!appended) throw new Error("status event insert returned no row");
           if (deps.onTerminal && isTerminal(to)) await deps.onTerminal(moved, tx);
           if (deps.onApprovalRequested && to === "awaiting_approval")
             await deps.onApprovalRequested(moved, tx);
-          return { task: { ...moved, eventSeq: appended.seq }, event: appended, before };
+          return { task: { ...moved, eventSeq: appended.seq }, event: appended, before: all.slice(0, -1) };
         }),
     );
-    for (const earlier of before) await publish(earlier);
+    await publishAll(before);
     await publish(event);
     if (isTerminal(to)) countFinished(task, to);
     if (isTerminal(to) || to === "awaiting_approval") deps.afterTerminal?.();
     return task;
   }
 
-  async function step(
+  /**
+   * Records step states and their events (with the task's saved state when given) in one write,
+   * grouped with the writes of other tasks. False when `unlessCancelled` and a cancel was requested:
+   * then nothing was written.
+   */
+  async function steps(
     taskId: string,
-    index: number,
-    name: string,
-    stepStatus: StepState,
-    extra: { percent?: number; message?: string | null; taskPatch?: TaskPatch } = {},
+    changes: readonly StepChange[],
+    extra: StepExtra = {},
     lease: string | null = null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const now = new Date();
-    const percent = extra.percent ?? (stepStatus === "succeeded" ? 100 : 0);
-    const data: TaskEventData = {
-      kind: "step",
-      index,
-      name,
-      status: stepStatus,
-      percent,
-      message: extra.message ?? null,
-    };
-    // The step row, the task patch (a step's saved state) and the step event commit together.
-    const event = await stores.transaction(async (tx) => {
-      if (lease) await tx.tasks.fence(taskId, lease);
-      await tx.tasks.updateStep(taskId, index, {
+    const rows = changes.map(({ index, name, status: stepStatus }, k) => {
+      // Only the first change takes the caller's percent and message; the others start afresh.
+      const percent = (k === 0 ? extra.percent : undefined) ?? (stepStatus === "succeeded" ? 100 : 0);
+      const message = (k === 0 ? extra.message : undefined) ?? null;
+      const patch = {
         status: stepStatus,
         percent,
-        message: extra.message ?? null,
+        message,
         ...(stepStatus === "running" ? { startedAt: now, finishedAt: null } : {}),
         ...(stepStatus === "succeeded" || stepStatus === "failed" || stepStatus === "cancelled"
           ? { finishedAt: now }
           : {}),
-      });
-      if (extra.taskPatch) await tx.tasks.update(taskId, extra.taskPatch, now);
-      return tx.taskEvents.append(taskId, data, now);
+      };
+      const event: TaskEventData = { kind: "step", index, name, status: stepStatus, percent, message };
+      return { index, patch, event };
     });
-    await publish(event);
+    const { events, cancelRequested } = await stores.taskEvents.write({
+      taskId,
+      lease,
+      unlessCancelled: extra.unlessCancelled,
+      steps: rows.map(({ index, patch }) => ({ index, patch })),
+      result: extra.result,
+      events: rows.map((row) => row.event),
+      at: now,
+    });
+    send(events);
+    return !cancelRequested;
+  }
+
+  function step(
+    taskId: string,
+    index: number,
+    name: string,
+    stepStatus: StepState,
+    extra: StepExtra = {},
+    lease: string | null = null,
+  ): Promise<boolean> {
+    return steps(taskId, [{ index, name, status: stepStatus }], extra, lease);
   }
 
   async function progress(
@@ -151,13 +189,14 @@ export function createJournal(deps: {
     lease: string | null = null,
   ): Promise<void> {
     const clamped = Math.max(0, Math.min(100, Math.round(percent)));
-    const data: TaskEventData = { kind: "progress", index, name, percent: clamped, message: message ?? null };
-    const event = await stores.transaction(async (tx) => {
-      if (lease) await tx.tasks.fence(taskId, lease);
-      await tx.tasks.updateStep(taskId, index, { percent: clamped, message: message ?? null });
-      return tx.taskEvents.append(taskId, data);
+    const { events } = await stores.taskEvents.write({
+      taskId,
+      lease,
+      steps: [{ index, patch: { percent: clamped, message: message ?? null } }],
+      events: [{ kind: "progress", index, name, percent: clamped, message: message ?? null }],
+      at: new Date(),
     });
-    await publish(event);
+    send(events);
   }
 
   async function log(
@@ -180,22 +219,22 @@ export function createJournal(deps: {
       lease,
       status: (to: TaskStatus, patch: TaskPatch = {}, options: StatusOptions = {}) =>
         status(taskId, to, patch, { ...options, lease }),
-      step: (
-        index: number,
-        name: string,
-        stepStatus: StepState,
-        extra: { percent?: number; message?: string | null; taskPatch?: TaskPatch } = {},
-      ) => step(taskId, index, name, stepStatus, extra, lease),
+      /** False when `unlessCancelled` and a cancel was requested (nothing written). */
+      step: (index: number, name: string, stepStatus: StepState, extra: StepExtra = {}) =>
+        step(taskId, index, name, stepStatus, extra, lease),
+      /**
+       * Several step changes as one write, in order (a step succeeded and the next one running):
+       * readers see them together. False when `unlessCancelled` and a cancel was requested.
+       */
+      steps: (changes: readonly StepChange[], extra: StepExtra = {}) => steps(taskId, changes, extra, lease),
       progress: (index: number, name: string, percent: number, message?: string) =>
         progress(taskId, index, name, percent, message, lease),
       log: (message: string, level: LogLevel = "info", stepName?: string) =>
         log(taskId, message, level, stepName, lease),
-      /** Saves task fields (the handler's state, attempts) behind the lease check. */
-      update: (patch: TaskPatch) =>
-        stores.transaction(async (tx) => {
-          await tx.tasks.fence(taskId, lease);
-          return tx.tasks.update(taskId, patch);
-        }),
+      /** Saves the handler's state behind the lease check. */
+      saveResult: async (result: Record<string, unknown>): Promise<void> => {
+        await stores.taskEvents.write({ taskId, lease, result, events: [], at: new Date() });
+      },
     };
   }
 
@@ -218,7 +257,7 @@ export function createJournal(deps: {
       name: string,
       stepStatus: StepState,
       extra: { percent?: number; message?: string | null } = {},
-    ) => step(taskId, index, name, stepStatus, extra),
+    ) => step(taskId, index, name, stepStatus, extra).then(() => undefined),
     progress: (taskId: string, index: number, name: string, percent: number, message?: string) =>
       progress(taskId, index, name, percent, message),
     log: (taskId: string, message: string, level: LogLevel = "info", stepName?: string) =>
@@ -237,6 +276,21 @@ interface StatusOptions {
    * have seen them.
    */
   events?: readonly TaskEventData[];
+}
+
+interface StepChange {
+  index: number;
+  name: string;
+  status: StepState;
+}
+
+interface StepExtra {
+  percent?: number;
+  message?: string | null;
+  /** The task's saved state, stored with the step. */
+  result?: Record<string, unknown>;
+  /** Write nothing (and return false) when a cancel was requested for the task. */
+  unlessCancelled?: boolean;
 }
 
 type StepState = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";

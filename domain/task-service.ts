@@ -92,18 +92,23 @@ export function createTaskService(deps: TaskServiceDeps) {
   ): Promise<{ task: TaskRow; created: boolean }> {
     const { idempotencyRecord, ...fields } = input;
     const { result, event } = await stores.transaction(async (tx) => {
-      const created = await tx.tasks.create({
-        ...fields,
-        traceContext: traceContext ?? null,
-        maxAttempts: attemptsFor(input.type),
-      });
+      const now = new Date();
+      const created = await tx.tasks.create(
+        {
+          ...fields,
+          traceContext: traceContext ?? null,
+          maxAttempts: attemptsFor(input.type),
+          eventsTaken: 1,
+        },
+        now,
+      );
       if (!created.created) return { result: created, event: null };
-      const first = await tx.taskEvents.append(created.task.id, {
-        kind: "status",
-        status: "queued",
-        attempts: 0,
-        error: null,
-      });
+      // The row was created holding sequence number 1: the first event needs no counter update.
+      const [first] = await tx.taskEvents.insertTaken(
+        created.task,
+        [{ kind: "status", status: "queued", attempts: 0, error: null }],
+        now,
+      );
       if (idempotencyRecord) await tx.idempotency.attachTask(idempotencyRecord, created.task.id);
       return { result: created, event: first };
     });

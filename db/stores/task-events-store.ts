@@ -5,6 +5,13 @@ import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database } from "../client";
 import { NotFoundError } from "../errors";
 import type { TaskLogRow } from "../rows";
+import {
+  createJournalWriter,
+  type JournalWrite,
+  type JournalWriter,
+  type WriteOutcome,
+  writeBatch,
+} from "./journal-writer";
 
 export { MAX_LOG_LINES_PER_TASK };
 
@@ -45,33 +52,58 @@ export function createTaskEventsStore(database: Database) {
       .where(and(eq(taskEvents.taskId, taskId), eq(taskEvents.kind, "log"), lt(taskEvents.seq, oldestKept)));
   }
 
-  async function appendIn(db: AppDb, taskId: string, data: TaskEventData, now: Date): Promise<TaskEvent> {
+  async function appendIn(
+    db: AppDb,
+    taskId: string,
+    datas: readonly TaskEventData[],
+    now: Date,
+  ): Promise<TaskEvent[]> {
     const bumped = await db
       .update(tasks)
-      .set({ eventSeq: sql`${tasks.eventSeq} + 1`, updatedAt: now })
+      .set({ eventSeq: sql`${tasks.eventSeq} + ${datas.length}`, updatedAt: now })
       .where(eq(tasks.id, taskId))
       .returning({ seq: tasks.eventSeq, type: tasks.type, entityId: tasks.entityId, status: tasks.status });
     const head = bumped[0];
     if (!head) throw new NotFoundError("task_not_found", `No task has the id ${taskId}`);
+    return insertIn(db, taskId, datas, head, now);
+  }
+
+  /** Inserts events whose sequence numbers were taken already (the last one is `head.seq`). */
+  async function insertIn(
+    db: AppDb,
+    taskId: string,
+    datas: readonly TaskEventData[],
+    head: { seq: number; type: string; entityId: string; status: string },
+    now: Date,
+  ): Promise<TaskEvent[]> {
+    const first = head.seq - datas.length + 1;
     const inserted = await db
       .insert(taskEvents)
-      .values({ taskId, seq: head.seq, kind: data.kind, data, at: now })
+      .values(datas.map((data, k) => ({ taskId, seq: first + k, kind: data.kind, data, at: now })))
       .returning();
-    const row = inserted[0];
-    if (!row) throw new Error("task event insert returned no row");
-    if (data.kind === "log") {
-      await db.insert(taskLogs).values({
-        taskId,
-        seq: head.seq,
-        at: now,
-        level: data.level,
-        step: data.step ?? null,
-        message: data.message,
-      });
-      if (head.seq % PRUNE_EVERY === 0) await prune(db, taskId);
+    const logs = datas.flatMap((data, k) =>
+      data.kind === "log"
+        ? [
+            {
+              taskId,
+              seq: first + k,
+              at: now,
+              level: data.level,
+              step: data.step ?? null,
+              message: data.message,
+            },
+          ]
+        : [],
+    );
+    if (logs.length > 0) {
+      await db.insert(taskLogs).values(logs);
+      if (logs.some((log) => log.seq % PRUNE_EVERY === 0)) await prune(db, taskId);
     }
-    return toEvent(row, { type: head.type, entityId: head.entityId, status: head.status as TaskStatus });
+    const task = { type: head.type, entityId: head.entityId, status: head.status as TaskStatus };
+    return inserted.sort((a, b) => a.seq - b.seq).map((row) => toEvent(row, task));
   }
+
+  let writer: JournalWriter | null = null;
 
   return {
     /**
@@ -80,8 +112,47 @@ export function createTaskEventsStore(database: Database) {
      * lock is held until commit: events of one task commit in sequence order, so a reader that has seen
      * event N+1 has been able to see event N. Returns the event ready to publish.
      */
-    append(taskId: string, data: TaskEventData, now = new Date()): Promise<TaskEvent> {
-      return database.transaction((tx) => appendIn(tx.db, taskId, data, now));
+    async append(taskId: string, data: TaskEventData, now = new Date()): Promise<TaskEvent> {
+      const [event] = await database.transaction((tx) => appendIn(tx.db, taskId, [data], now));
+      if (!event) throw new Error("task event insert returned no row");
+      return event;
+    },
+
+    /** Like `append` for several events of one task, in order, with one counter bump and one insert. */
+    appendMany(taskId: string, datas: readonly TaskEventData[], now = new Date()): Promise<TaskEvent[]> {
+      if (datas.length === 0) return Promise.resolve([]);
+      return database.transaction((tx) => appendIn(tx.db, taskId, datas, now));
+    },
+
+    /**
+     * Inserts events whose sequence numbers the caller took on the task row in this transaction
+     * (`tasks.transition(..., takeEvents)`): `task` is that row as the update returned it.
+     */
+    insertTaken(
+      task: { id: string; eventSeq: number; type: string; entityId: string; status: string },
+      datas: readonly TaskEventData[],
+      now = new Date(),
+    ): Promise<TaskEvent[]> {
+      return database.transaction((tx) =>
+        insertIn(tx.db, task.id, datas, { ...task, seq: task.eventSeq }, now),
+      );
+    },
+
+    /**
+     * The journal's hot path: a task's events with its step row and saved state, behind its lease
+     * (see JournalWrite). Outside a transaction, writes of concurrent tasks commit together (group
+     * commit, db/stores/journal-writer.ts); inside one, it joins it. Throws LeaseLostError or
+     * NotFoundError when refused.
+     */
+    async write(write: JournalWrite): Promise<WriteOutcome> {
+      if (!database.inTransaction) {
+        writer ??= createJournalWriter(database);
+        return writer.write(write);
+      }
+      const [outcome] = await database.rawTransaction((run) => writeBatch(run, database.dialect, [write]));
+      if (outcome instanceof Error) throw outcome;
+      if (!outcome) throw new Error("journal write lost its outcome");
+      return outcome;
     },
 
     /** Events of one task after `afterSeq`, in order (resume of a task stream). */

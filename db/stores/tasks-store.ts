@@ -25,6 +25,11 @@ export interface NewTask {
   traceContext?: string | null;
   idempotencyKey?: string | null;
   maxAttempts?: number;
+  /**
+   * Event sequence numbers taken at creation (the row's `eventSeq`): the caller inserts that many
+   * first events with `taskEvents.insertTaken` in the same transaction, without a counter update.
+   */
+  eventsTaken?: number;
 }
 
 export interface TaskFilter {
@@ -143,6 +148,7 @@ export function createTasksStore(database: Database) {
             source: input.source,
             payload: input.payload,
             maxAttempts: input.maxAttempts ?? 3,
+            eventSeq: input.eventsTaken ?? 0,
             createdAt: now,
             updatedAt: now,
           })
@@ -182,6 +188,15 @@ export function createTasksStore(database: Database) {
       if (!task) return null;
       const steps = rows.flatMap((row) => (row.step ? [row.step] : []));
       return { task, steps, logs: logs.reverse() };
+    },
+
+    /** The task and its steps in one prepared query (what a delivery reads before it runs). */
+    async withSteps(id: string): Promise<{ task: TaskRow; steps: TaskStepRow[] } | null> {
+      detailQueries ??= prepareDetailQueries();
+      const rows = await detailQueries.taskWithSteps.execute({ id });
+      const task = rows[0]?.task;
+      if (!task) return null;
+      return { task, steps: rows.flatMap((row) => (row.step ? [row.step] : [])) };
     },
 
     async steps(id: string): Promise<TaskStepRow[]> {
@@ -254,16 +269,35 @@ export function createTasksStore(database: Database) {
       now = new Date(),
       /** Narrows the legal sources (e.g. only awaiting_approval -> queued for an approval). */
       from?: readonly TaskStatus[],
+      /** Only while this lease holds the task (fencing, as `fence`): LeaseLostError otherwise. */
+      lease?: string | null,
+      /**
+       * Takes this many event sequence numbers in the same statement (the returned row's `eventSeq`
+       * is the last one): the caller inserts the events with `taskEvents.insertTaken`.
+       */
+      takeEvents = 0,
     ): Promise<TaskRow> {
       const sources = from ? sourcesOf(to).filter((s) => from.includes(s)) : sourcesOf(to);
       const rows = await db
         .update(tasks)
-        .set({ ...patch, status: to, updatedAt: now })
-        .where(and(eq(tasks.id, id), inArray(tasks.status, sources)))
+        .set({
+          ...patch,
+          status: to,
+          updatedAt: now,
+          ...(takeEvents > 0 ? { eventSeq: sql`${tasks.eventSeq} + ${takeEvents}` } : {}),
+        })
+        .where(
+          and(
+            eq(tasks.id, id),
+            inArray(tasks.status, sources),
+            lease ? eq(tasks.leaseToken, lease) : undefined,
+          ),
+        )
         .returning();
       const row = rows[0];
       if (row) return row;
       const current = await mustGet(id);
+      if (lease && current.leaseToken !== lease) throw new LeaseLostError(id);
       throw new IllegalTransitionError(current.status as TaskStatus, to);
     },
 

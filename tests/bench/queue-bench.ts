@@ -5,14 +5,14 @@
  */
 import { deleteRedisKeys } from "../support/redis-keys";
 import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
+import { compareEndToEnd } from "./end-to-end";
 import { CONTENDED, compareFifoAndRaw, THROUGHPUT } from "./fifo-compare";
-import { formatSummary, interleaved, machineLine, summarise } from "./stats";
-import { benchTaskEngine } from "./task-engine";
+import { machineLine } from "./stats";
 import type { Workload } from "./workload";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = 8;
-const TASKS: Workload = { jobs: 500, entities: 50 };
+const TASKS: Workload = { jobs: Number(process.env.BENCH_TASKS ?? 500), entities: 50 };
 
 async function main(): Promise<void> {
   if (!redisUrl) {
@@ -42,30 +42,16 @@ async function run(redisUrl: string): Promise<void> {
       label: "Order under contention",
     });
 
-    console.log(
-      `\nTask engine end to end: ${TASKS.jobs} tasks (3 no-op steps each) over ${TASKS.entities} entities, concurrency ${CONCURRENCY}`,
-    );
-    const dialects = postgresUrl ? (["sqlite", "postgres"] as const) : (["sqlite"] as const);
-    let n = 0;
-    const sides = dialects.flatMap((dialect) =>
-      (["memory", "bullmq"] as const).map((engine) => ({
-        name: `${dialect} + ${engine}`,
-        run: async () =>
-          (
-            await benchTaskEngine({
-              dialect,
-              engine,
-              redisUrl,
-              prefix: `${prefix}:${dialect}-${engine}-${n++}`,
-              workload: TASKS,
-              concurrency: CONCURRENCY,
-            })
-          ).tasksPerSecond,
-      })),
-    );
-    const results = await interleaved(sides, RUNS);
-    for (const [name, values] of results)
-      console.log(`  ${name.padEnd(18)} tasks/s ${formatSummary(summarise(values))}`);
+    // End to end, both databases and both queue engines (tests/bench/end-to-end.ts; alone:
+    // tests/bench/end-to-end-bench.ts).
+    await compareEndToEnd({
+      redisUrl,
+      postgres: Boolean(postgresUrl),
+      prefix: `${prefix}:e2e`,
+      runs: RUNS,
+      concurrency: CONCURRENCY,
+      workload: TASKS,
+    });
     if (!postgresUrl) console.log("  (set DATABASE_URL=postgres://... for the PostgreSQL figures)");
     if (violations > 0) {
       console.error(`\nThe FIFO engine broke per-entity order ${violations} time(s).`);

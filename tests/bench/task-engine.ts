@@ -1,38 +1,91 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Dialect } from "../../db/client";
-import { createStores } from "../../db/stores/index";
-import { createTaskEventBus } from "../../domain/task-event-bus";
-import { silentLogger } from "../../platform/logger";
-import { createRedisFactory } from "../../platform/redis";
-import { createQueue } from "../../worker/queue/create-queue";
-import { composeEngine as createTaskEngine } from "../support/compose-engine";
-import { createTestDatabase } from "../support/databases";
-import { createScriptedHandlers } from "../support/scripted-handlers";
+import type { createStores } from "../../db/stores/index";
+import type { createTaskEventBus } from "../../domain/task-event-bus";
+import type { createRedisFactory } from "../../platform/redis";
+import type { createQueue } from "../../worker/queue/create-queue";
+import type { composeEngine } from "../support/compose-engine";
+import type { createTestDatabase } from "../support/databases";
+import type { createScriptedHandlers } from "../support/scripted-handlers";
 import { rounds, type Workload } from "./workload";
 
-/**
- * Tasks per second end to end: submit (row + event + publish), deliver, run three no-op steps
- * through the journal (database, then event bus), succeed. The database is the cost being measured.
- */
-export async function benchTaskEngine(options: {
+export interface TaskEngineOptions {
   dialect: Dialect;
   engine: "memory" | "bullmq";
   redisUrl: string;
   prefix: string;
   workload: Workload;
   concurrency: number;
-}) {
-  const testDb = await createTestDatabase(options.dialect);
+}
+
+export interface TaskEngineRun {
+  tasksPerSecond: number;
+  seconds: number;
+  /** CPU time (user + system) of the process running submit and worker, per task, over the timed part. */
+  cpuMsPerTask: number;
+}
+
+/** What the bench needs of a checkout: loaded from this tree, or from BENCH_BASELINE's. */
+interface EngineModules {
+  createTestDatabase: typeof createTestDatabase;
+  createStores: typeof createStores;
+  createTaskEventBus: typeof createTaskEventBus;
+  createRedisFactory: typeof createRedisFactory;
+  createQueue: typeof createQueue;
+  composeEngine: typeof composeEngine;
+  createScriptedHandlers: typeof createScriptedHandlers;
+  silentLogger: Parameters<typeof createQueue>[1];
+}
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
+
+/** The engine's modules of the checkout at `root` (this one by default). */
+export async function loadEngineModules(root = ROOT): Promise<EngineModules> {
+  const at = (path: string) => import(join(root, path));
+  const [databases, stores, bus, redis, queue, compose, scripted, logger] = await Promise.all([
+    at("tests/support/databases.ts"),
+    at("db/stores/index.ts"),
+    at("domain/task-event-bus.ts"),
+    at("platform/redis.ts"),
+    at("worker/queue/create-queue.ts"),
+    at("tests/support/compose-engine.ts"),
+    at("tests/support/scripted-handlers.ts"),
+    at("platform/logger.ts"),
+  ]);
+  return {
+    createTestDatabase: databases.createTestDatabase,
+    createStores: stores.createStores,
+    createTaskEventBus: bus.createTaskEventBus,
+    createRedisFactory: redis.createRedisFactory,
+    createQueue: queue.createQueue,
+    composeEngine: compose.composeEngine,
+    createScriptedHandlers: scripted.createScriptedHandlers,
+    silentLogger: logger.silentLogger,
+  };
+}
+
+/**
+ * Tasks per second end to end: submit (row + event + publish), deliver, run three no-op steps
+ * through the journal (database, then event bus), succeed. The database is the cost being measured.
+ */
+export async function benchTaskEngine(
+  options: TaskEngineOptions,
+  modules?: EngineModules,
+): Promise<TaskEngineRun> {
+  const m = modules ?? (await loadEngineModules());
+  const testDb = await m.createTestDatabase(options.dialect);
   const dataDir = mkdtempSync(join(tmpdir(), "cloudops-bench-"));
-  const stores = createStores(testDb.database);
-  const bus = createTaskEventBus({
-    redis: createRedisFactory(options.redisUrl),
+  const stores = m.createStores(testDb.database);
+  const bus = m.createTaskEventBus({
+    redis: m.createRedisFactory(options.redisUrl),
     prefix: options.prefix,
-    logger: silentLogger,
+    logger: m.silentLogger,
   });
-  const queue = await createQueue(
+  const queue = await m.createQueue(
     {
       engine: options.engine,
       redisUrl: options.redisUrl,
@@ -40,19 +93,20 @@ export async function benchTaskEngine(options: {
       maxConcurrentSessions: options.concurrency,
       maxMessagesPerSession: 4,
     },
-    silentLogger,
+    m.silentLogger,
   );
-  const engine = createTaskEngine({
+  const engine = m.composeEngine({
     stores,
     queue,
     bus,
-    logger: silentLogger,
+    logger: m.silentLogger,
     dataDir,
     stepDelayMs: 0,
-    handlers: createScriptedHandlers().handlers,
+    handlers: m.createScriptedHandlers().handlers,
   });
   try {
     await engine.startWorker();
+    const cpu = process.cpuUsage();
     const started = performance.now();
     for (const round of rounds(options.workload)) {
       await Promise.all(
@@ -73,10 +127,15 @@ export async function benchTaskEngine(options: {
         if (counts.failed > 0) throw new Error(`${counts.failed} benchmark tasks failed`);
         break;
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
-    return { tasksPerSecond: options.workload.jobs / seconds, seconds };
+    const used = process.cpuUsage(cpu);
+    return {
+      tasksPerSecond: options.workload.jobs / seconds,
+      seconds,
+      cpuMsPerTask: (used.user + used.system) / 1000 / options.workload.jobs,
+    };
   } finally {
     await engine.stop(100);
     await queue.close();
@@ -84,4 +143,28 @@ export async function benchTaskEngine(options: {
     await testDb.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One run in a fresh process (no JIT or heap state carried from the other sides), with the engine
+ * of the checkout at `root`: this tree, or a baseline checkout to compare with in the same run.
+ */
+export function benchTaskEngineInChild(options: TaskEngineOptions, root = ROOT): Promise<TaskEngineRun> {
+  const child = fileURLToPath(new URL("./task-engine-child.ts", import.meta.url));
+  return new Promise((done, fail) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", child, root, JSON.stringify(options)],
+      { cwd: ROOT, env: process.env, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        if (error) return fail(new Error(`task engine run failed: ${stderr || error.message}`));
+        const last = stdout.trim().split("\n").at(-1) ?? "";
+        try {
+          done(JSON.parse(last) as TaskEngineRun);
+        } catch {
+          fail(new Error(`task engine run printed no result: ${stdout}${stderr}`));
+        }
+      },
+    );
+  });
 }

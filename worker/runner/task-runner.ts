@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { LeaseLostError } from "../../db/errors";
-import type { TaskRow } from "../../db/rows";
+import type { TaskRow, TaskStepRow } from "../../db/rows";
 import type { Stores } from "../../db/stores/index";
 import type { FencedJournal, Journal } from "../../domain/journal";
 import { isTerminal, type TaskStatus } from "../../domain/model/task-status";
@@ -172,7 +172,8 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
    * the traceparent of the message, else the one stored with the task.
    */
   async function run(delivery: Delivery): Promise<ProcessResult> {
-    const row = await stores.tasks.get(delivery.taskId).catch(() => null);
+    const read = await stores.tasks.withSteps(delivery.taskId).catch(() => null);
+    const row = read?.task ?? null;
     return withSpan(
       `task ${row?.type ?? "unknown"}`,
       {
@@ -186,14 +187,18 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
         },
       },
       async (span) => {
-        const result = await runDelivery(delivery, row);
+        const result = await runDelivery(delivery, row, read?.steps ?? null);
         span.setAttribute("cloudops.task.outcome", result.kind);
         return result;
       },
     );
   }
 
-  async function runDelivery(delivery: Delivery, row: TaskRow | null): Promise<ProcessResult> {
+  async function runDelivery(
+    delivery: Delivery,
+    row: TaskRow | null,
+    steps: TaskStepRow[] | null,
+  ): Promise<ProcessResult> {
     let begun: Begun;
     try {
       const task = row ?? (await stores.tasks.get(delivery.taskId));
@@ -212,13 +217,20 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     const stopHeartbeat = heartbeat(task.id, fenced.lease, lost);
     const signal = AbortSignal.any([delivery.signal, lost.signal]);
     try {
-      return await runSteps(task, fenced, signal);
+      // A queued task has no lease holder, so nothing wrote its steps since they were read with it;
+      // a running one may have had a stalled holder until this delivery took the lease: read again.
+      return await runSteps(task, fenced, signal, row?.status === "queued" ? steps : null);
     } finally {
       stopHeartbeat();
     }
   }
 
-  async function runSteps(task: TaskRow, fenced: FencedJournal, signal: AbortSignal): Promise<ProcessResult> {
+  async function runSteps(
+    task: TaskRow,
+    fenced: FencedJournal,
+    signal: AbortSignal,
+    read: TaskStepRow[] | null,
+  ): Promise<ProcessResult> {
     const handler = deps.handlers.get(task.type);
     let current: { index: number; name: string; startedAt: number } | null = null;
     try {
@@ -230,12 +242,15 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
         return { kind: "done" };
       }
       const state: Record<string, unknown> = { ...(task.result ?? {}) };
-      const steps = await stores.tasks.steps(task.id);
+      // The state as last stored: a step that changed nothing does not write it again.
+      const saved = { json: JSON.stringify(state) };
+      const steps = read ?? (await stores.tasks.steps(task.id));
+      const toRun = handler.steps.map((_, index) => steps[index]?.status !== "succeeded");
+      /** A step whose "running" was recorded with the success of the step before it (one write). */
+      let startedAlready: number | null = null;
       for (const [index, step] of handler.steps.entries()) {
-        if (steps[index]?.status !== "succeeded") {
-          await stopIfCancelled(task.id, signal);
+        if (toRun[index]) {
           const started = { index, name: step.name, startedAt: performance.now() };
-          current = started;
           await withSpan(
             `step ${step.name}`,
             {
@@ -246,12 +261,37 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
               },
             },
             async () => {
-              await fenced.step(index, step.name, "running");
+              // The cancel flag is checked by the step writes themselves (same statement as the lease
+              // check): a requested cancel stops the task before the step starts and before it is
+              // recorded as succeeded, as a read of the flag at each boundary did.
+              if (startedAlready === index) current = started;
+              throwIfAborted(signal);
+              if (startedAlready !== index) {
+                if (!(await fenced.step(index, step.name, "running", { unlessCancelled: true })))
+                  throw new AbortedError(ABORT_REASON.cancelled);
+              }
+              startedAlready = null;
+              current = started;
               injectFailure(task, step.name);
-              await step.run(contextFor(task, fenced, index, step.name, state, signal));
-              await stopIfCancelled(task.id, signal);
-              // The step's saved state and its success commit together, behind the lease.
-              await fenced.step(index, step.name, "succeeded", { taskPatch: { result: state } });
+              await step.run(contextFor(task, fenced, index, step.name, state, saved, signal));
+              throwIfAborted(signal);
+              // The step's saved state (when it changed) and its success commit together, behind the
+              // lease; with the next step's start when nothing (an approval gate) comes in between.
+              const next = index + 1;
+              const nextStep = handler.steps[next];
+              const chain = nextStep && toRun[next] && handler.approval?.after !== step.name;
+              const json = JSON.stringify(state);
+              const changed = json !== saved.json;
+              const written = await fenced.steps(
+                [
+                  { index, name: step.name, status: "succeeded" },
+                  ...(chain ? [{ index: next, name: nextStep.name, status: "running" as const }] : []),
+                ],
+                { unlessCancelled: true, ...(changed ? { result: state } : {}) },
+              );
+              if (!written) throw new AbortedError(ABORT_REASON.cancelled);
+              if (changed) saved.json = json;
+              if (chain) startedAlready = next;
             },
           );
           recordStep(task, started, "succeeded");
@@ -259,7 +299,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
         }
         // The gate is asked after its step whether that step ran now or before the task parked.
         if (handler.approval?.after === step.name) {
-          const ctx = contextFor(task, fenced, index, step.name, state, signal);
+          const ctx = contextFor(task, fenced, index, step.name, state, saved, signal);
           const parkedNow = await gate.check(task, await handler.approval.request(ctx), state, fenced);
           if (parkedNow) return parkedNow;
         }
@@ -400,6 +440,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     index: number,
     name: string,
     state: Record<string, unknown>,
+    saved: { json: string },
     signal: AbortSignal,
   ): StepContext<Deps> {
     let nextRead = 0;
@@ -411,7 +452,9 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       state,
       log: (message, level = "info") => fenced.log(tagged(state, message), level, name),
       saveState: async () => {
-        await fenced.update({ result: { ...state } });
+        const json = JSON.stringify(state);
+        await fenced.saveResult({ ...state });
+        saved.json = json;
       },
       progress: (percent, message) =>
         fenced.progress(index, name, percent, message === undefined ? message : tagged(state, message)),
