@@ -82,13 +82,40 @@ function boundTo(base: Database, tx: AppDb): Database {
     inTransaction: true,
     transaction: (work) => work(bound),
     rawTransaction: (work) => work(bound.rawQuery),
-    rawQuery: async (text, params) => {
-      const query = rawAsSql(text, params);
-      if (base.dialect === "postgres") return (await tx.execute(query)).rows;
-      return (tx as unknown as { all(q: SQL): Promise<Record<string, unknown>[]> }).all(query);
-    },
+    rawQuery:
+      driverRunIn(base.dialect, tx) ??
+      (async (text, params) => {
+        const query = rawAsSql(text, params);
+        if (base.dialect === "postgres") return (await tx.execute(query)).rows;
+        return (tx as unknown as { all(q: SQL): Promise<Record<string, unknown>[]> }).all(query);
+      }),
   };
   return bound;
+}
+
+/**
+ * A raw statement straight on the driver object that holds drizzle transaction `tx` (libsql's
+ * Transaction, or node-postgres' PoolClient), so raw SQL in a transaction costs what it costs outside
+ * one instead of a round through drizzle's SQL builder. Those objects are drizzle internals
+ * (`session.tx`, `session.client`): when a drizzle version moves them, this returns null and raw
+ * statements take the builder path again (slower, same results; the store contract suite runs both
+ * dialects through here).
+ */
+function driverRunIn(dialect: Dialect, tx: AppDb): RawRun | null {
+  const session = (tx as unknown as { session?: { tx?: unknown; client?: unknown } }).session;
+  if (dialect === "sqlite") {
+    const libsqlTx = session?.tx as
+      | { execute?: (stmt: { sql: string; args: InArgs }) => Promise<{ rows: Record<string, unknown>[] }> }
+      | undefined;
+    if (typeof libsqlTx?.execute !== "function") return null;
+    const execute = libsqlTx.execute.bind(libsqlTx);
+    return async (text, params) => (await execute({ sql: text, args: params as InArgs })).rows;
+  }
+  const client = session?.client as { query?: unknown; release?: unknown } | undefined;
+  // Inside a transaction the session's client is the pool client that ran BEGIN (it can release).
+  if (typeof client?.query !== "function" || typeof client.release !== "function") return null;
+  const pgClient = client as unknown as pg.PoolClient;
+  return async (text, params) => (await pgClient.query(toPgPlaceholders(text), params as unknown[])).rows;
 }
 
 export function dialectOf(url: string): Dialect {

@@ -10,6 +10,7 @@ import {
 import { type StepStatus, stepsOf, type TaskSource, type TaskType } from "../../domain/model/task-types";
 import type { Database } from "../client";
 import { ConflictError, LeaseLostError, NotFoundError } from "../errors";
+import { type RawRows, rawRows } from "../raw-rows";
 import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../rows";
 import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
 
@@ -70,9 +71,26 @@ export type StepPatch = Partial<
 
 export { MAX_PAGE_SIZE };
 
+/** The tasks table's raw-row codec per dialect (the schemas differ, the column names do not). */
+const codecs = new WeakMap<object, RawRows<TaskRow>>();
+function rawRowsOf(database: Database): RawRows<TaskRow> {
+  let codec = codecs.get(database.schema.tasks);
+  if (!codec) {
+    codec = rawRows<TaskRow>(database.schema.tasks);
+    codecs.set(database.schema.tasks, codec);
+  }
+  return codec;
+}
+
+/** Texts of the conditional move by shape (see transitionStatement); a handful in practice. */
+const transitionTexts = new Map<string, string>();
+/** The text of a new task's insert (its columns are always the same). */
+let insertText: string | undefined;
+
 export function createTasksStore(database: Database) {
   const { db, schema } = database;
   const { tasks, taskSteps, taskLogs } = schema;
+  const taskRows = rawRowsOf(database);
 
   async function get(id: string): Promise<TaskRow | null> {
     const rows = await db.select().from(tasks).where(eq(tasks.id, id)).limit(1);
@@ -116,6 +134,40 @@ export function createTasksStore(database: Database) {
     };
   }
 
+  /**
+   * The conditional move as one SQL text per shape (which columns the patch sets, how many source
+   * statuses, with or without the lease check), built once and run on the driver: the move runs twice
+   * per task (start, finish) and drizzle rebuilt it every time.
+   */
+  async function transitionStatement(
+    id: string,
+    to: TaskStatus,
+    patch: TaskPatch,
+    now: Date,
+    sources: readonly TaskStatus[],
+    lease: string | null,
+    takeEvents: number,
+  ): Promise<TaskRow | null> {
+    const keys = Object.keys(patch).filter((key) => patch[key as keyof TaskPatch] !== undefined);
+    const shape = `${keys.join(",")}|${sources.length}|${lease !== null}|${takeEvents > 0}`;
+    let text = transitionTexts.get(shape);
+    if (text === undefined) {
+      const sets = [...keys, "status", "updatedAt"].map((key) => `${taskRows.name(key)} = ?`);
+      if (takeEvents > 0) sets.push(`"event_seq" = "event_seq" + ?`);
+      text = `update "tasks" set ${sets.join(", ")} where "id" = ? and "status" in (${sources.map(() => "?").join(", ")})${
+        lease !== null ? ` and "lease_token" = ?` : ""
+      } returning ${taskRows.columnList}`;
+      transitionTexts.set(shape, text);
+    }
+    const params = keys.map((key) => taskRows.toDriver(key, patch[key as keyof TaskPatch]));
+    params.push(to, taskRows.toDriver("updatedAt", now));
+    if (takeEvents > 0) params.push(takeEvents);
+    params.push(id, ...sources);
+    if (lease !== null) params.push(lease);
+    const rows = await database.rawQuery(text, params);
+    return rows[0] ? taskRows.fromRow(rows[0]) : null;
+  }
+
   async function mustGet(id: string): Promise<TaskRow> {
     const task = await get(id);
     if (!task) throw new NotFoundError("task_not_found", `No task has the id ${id}`);
@@ -131,30 +183,35 @@ export function createTasksStore(database: Database) {
      * existing task is returned and `created` is false, so redelivered requests create nothing.
      */
     create(input: NewTask, now = new Date()): Promise<{ task: TaskRow; created: boolean }> {
-      return database.transaction(async ({ db }) => {
+      return database.transaction(async (tx) => {
+        const { db } = tx;
         const id = newId("task", now.getTime());
-        const inserted = await db
-          .insert(tasks)
-          .values({
-            id,
-            type: input.type,
-            status: "queued",
-            entityId: input.entityId,
-            projectId: input.projectId ?? null,
-            correlationId: input.correlationId ?? id,
-            traceContext: input.traceContext ?? null,
-            idempotencyKey: input.idempotencyKey ?? null,
-            requestedBy: input.requestedBy,
-            source: input.source,
-            payload: input.payload,
-            maxAttempts: input.maxAttempts ?? 3,
-            eventSeq: input.eventsTaken ?? 0,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .onConflictDoNothing()
-          .returning();
-        const task = inserted[0];
+        const values: Partial<TaskRow> = {
+          id,
+          type: input.type,
+          status: "queued",
+          entityId: input.entityId,
+          projectId: input.projectId ?? null,
+          correlationId: input.correlationId ?? id,
+          traceContext: input.traceContext ?? null,
+          idempotencyKey: input.idempotencyKey ?? null,
+          requestedBy: input.requestedBy,
+          source: input.source,
+          payload: input.payload,
+          maxAttempts: input.maxAttempts ?? 3,
+          eventSeq: input.eventsTaken ?? 0,
+          createdAt: now,
+          updatedAt: now,
+        };
+        // Raw SQL on the transaction's driver, as the conditional move (every submit comes here).
+        const keys = Object.keys(values) as (keyof TaskRow)[];
+        insertText ??= `insert into "tasks" (${keys.map((key) => taskRows.name(key)).join(", ")})
+          values (${keys.map(() => "?").join(", ")}) on conflict do nothing returning ${taskRows.columnList}`;
+        const inserted = await tx.rawQuery(
+          insertText,
+          keys.map((key) => taskRows.toDriver(key, values[key])),
+        );
+        const task = inserted[0] ? taskRows.fromRow(inserted[0]) : undefined;
         if (!task) {
           if (!input.idempotencyKey)
             throw new ConflictError("task_conflict", "A task with this id already exists");
@@ -169,9 +226,10 @@ export function createTasksStore(database: Database) {
         }
         const names = stepsOf(input.type);
         if (names.length > 0) {
-          await db
-            .insert(taskSteps)
-            .values(names.map((name, idx) => ({ taskId: id, idx, name, status: "pending", percent: 0 })));
+          await tx.rawQuery(
+            `insert into task_steps (task_id, idx, name, status, percent) values ${names.map(() => "(?, ?, ?, 'pending', 0)").join(", ")}`,
+            names.flatMap((name, idx) => [id, idx, name]),
+          );
         }
         return { task, created: true };
       });
@@ -278,23 +336,7 @@ export function createTasksStore(database: Database) {
       takeEvents = 0,
     ): Promise<TaskRow> {
       const sources = from ? sourcesOf(to).filter((s) => from.includes(s)) : sourcesOf(to);
-      const rows = await db
-        .update(tasks)
-        .set({
-          ...patch,
-          status: to,
-          updatedAt: now,
-          ...(takeEvents > 0 ? { eventSeq: sql`${tasks.eventSeq} + ${takeEvents}` } : {}),
-        })
-        .where(
-          and(
-            eq(tasks.id, id),
-            inArray(tasks.status, sources),
-            lease ? eq(tasks.leaseToken, lease) : undefined,
-          ),
-        )
-        .returning();
-      const row = rows[0];
+      const row = await transitionStatement(id, to, patch, now, sources, lease ?? null, takeEvents);
       if (row) return row;
       const current = await mustGet(id);
       if (lease && current.leaseToken !== lease) throw new LeaseLostError(id);

@@ -59,6 +59,50 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     });
 
+    it("returns from create and every move exactly the row a read gives, every column type included", async () => {
+      // create and transition are SQL text run on the driver (db/raw-rows.ts), get is the query
+      // builder: Dates, JSON, booleans and nulls must come back the same through both.
+      const startedAt = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+      const { task } = await stores.tasks.create(
+        newTask("prod/raw", { projectId: null, traceContext: "00-abc-def-01", maxAttempts: 5 }),
+      );
+      expect(task).toEqual(await stores.tasks.get(task.id));
+      const running = await stores.tasks.transition(task.id, "running", {
+        startedAt,
+        attempts: 1,
+        leaseToken: "lease-1",
+        leaseExpiresAt: new Date(startedAt.getTime() + 60_000),
+        result: { nested: { list: [1, "two", null] }, flag: true },
+      });
+      expect(running).toEqual(await stores.tasks.get(task.id));
+      expect(running).toMatchObject({ startedAt, attempts: 1, cancelRequested: false, maxAttempts: 5 });
+      const failed = await stores.transaction((tx) =>
+        tx.tasks.transition(
+          task.id,
+          "failed",
+          {
+            error: { code: "boom", message: "it broke", hint: "retry" },
+            leaseToken: null,
+            leaseExpiresAt: null,
+          },
+          new Date(startedAt.getTime() + 1000),
+          undefined,
+          "lease-1",
+          2,
+        ),
+      );
+      expect(failed).toEqual(await stores.tasks.get(task.id));
+      expect(failed).toMatchObject({
+        status: "failed",
+        leaseToken: null,
+        leaseExpiresAt: null,
+        eventSeq: task.eventSeq + 2,
+        error: { code: "boom", message: "it broke", hint: "retry" },
+        result: { nested: { list: [1, "two", null] }, flag: true },
+        updatedAt: new Date(startedAt.getTime() + 1000),
+      });
+    });
+
     it("parks a task with its approval and lets only one decision move it out of awaiting_approval", async () => {
       const { task } = await stores.tasks.create(newTask("prod/approval"));
       await stores.tasks.transition(task.id, "running");
@@ -251,6 +295,8 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       }
       expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
       expect(events[0]?.task).toEqual({ type: "k8s.restart", entityId: "prod/events", status: "queued" });
+      // What a write returns (ready to publish) is what a reader of the table gets: ids, times, data.
+      expect(await stores.taskEvents.listForTask(task.id)).toEqual(events);
       const after = await stores.taskEvents.listForTask(task.id, 3);
       expect(after.map((e) => e.seq)).toEqual([4, 5]);
       const since = await stores.taskEvents.listSince(events[1]?.id ?? 0);
