@@ -91,27 +91,21 @@ export function createTaskService(deps: TaskServiceDeps) {
     traceContext: string | undefined,
   ): Promise<{ task: TaskRow; created: boolean }> {
     const { idempotencyRecord, ...fields } = input;
-    const { result, event } = await stores.transaction(async (tx) => {
-      const now = new Date();
-      const created = await tx.tasks.create(
-        {
-          ...fields,
-          traceContext: traceContext ?? null,
-          maxAttempts: attemptsFor(input.type),
-          eventsTaken: 1,
-        },
-        now,
+    const record = (into: Stores) =>
+      into.taskEvents.recordCreate(
+        { ...fields, traceContext: traceContext ?? null, maxAttempts: attemptsFor(input.type) },
+        new Date(),
+        { kind: "status", status: "queued", attempts: 0, error: null },
       );
-      if (!created.created) return { result: created, event: null };
-      // The row was created holding sequence number 1: the first event needs no counter update.
-      const [first] = await tx.taskEvents.insertTaken(
-        created.task,
-        [{ kind: "status", status: "queued", attempts: 0, error: null }],
-        now,
-      );
-      if (idempotencyRecord) await tx.idempotency.attachTask(idempotencyRecord, created.task.id);
-      return { result: created, event: first };
-    });
+    // Without an idempotency record to link, the task and its first event are the whole write: no
+    // transaction of ours around it (on PostgreSQL one round trip instead of five).
+    const { event, ...result } = idempotencyRecord
+      ? await stores.transaction(async (tx) => {
+          const created = await record(tx);
+          if (created.created) await tx.idempotency.attachTask(idempotencyRecord, created.task.id);
+          return created;
+        })
+      : await record(stores);
     if (event) {
       await publishNew(result.task, idempotencyRecord);
       instruments.tasksSubmitted.add(1, { type: input.type });

@@ -28,7 +28,7 @@ export interface NewTask {
   maxAttempts?: number;
   /**
    * Event sequence numbers taken at creation (the row's `eventSeq`): the caller inserts that many
-   * first events with `taskEvents.insertTaken` in the same transaction, without a counter update.
+   * first events in the same transaction, without a counter update (see taskEvents.recordCreate).
    */
   eventsTaken?: number;
 }
@@ -73,7 +73,7 @@ export { MAX_PAGE_SIZE };
 
 /** The tasks table's raw-row codec per dialect (the schemas differ, the column names do not). */
 const codecs = new WeakMap<object, RawRows<TaskRow>>();
-function rawRowsOf(database: Database): RawRows<TaskRow> {
+export function taskRowsOf(database: Database): RawRows<TaskRow> {
   let codec = codecs.get(database.schema.tasks);
   if (!codec) {
     codec = rawRows<TaskRow>(database.schema.tasks);
@@ -90,7 +90,7 @@ let insertText: string | undefined;
 export function createTasksStore(database: Database) {
   const { db, schema } = database;
   const { tasks, taskSteps, taskLogs } = schema;
-  const taskRows = rawRowsOf(database);
+  const taskRows = taskRowsOf(database);
 
   async function get(id: string): Promise<TaskRow | null> {
     const rows = await db.select().from(tasks).where(eq(tasks.id, id)).limit(1);
@@ -139,15 +139,16 @@ export function createTasksStore(database: Database) {
    * statuses, with or without the lease check), built once and run on the driver: the move runs twice
    * per task (start, finish) and drizzle rebuilt it every time.
    */
-  async function transitionStatement(
+  function transitionSql(
     id: string,
     to: TaskStatus,
     patch: TaskPatch,
     now: Date,
-    sources: readonly TaskStatus[],
+    from: readonly TaskStatus[] | undefined,
     lease: string | null,
     takeEvents: number,
-  ): Promise<TaskRow | null> {
+  ): { sql: string; params: unknown[] } {
+    const sources = from ? sourcesOf(to).filter((s) => from.includes(s)) : sourcesOf(to);
     const keys = Object.keys(patch).filter((key) => patch[key as keyof TaskPatch] !== undefined);
     const shape = `${keys.join(",")}|${sources.length}|${lease !== null}|${takeEvents > 0}`;
     let text = transitionTexts.get(shape);
@@ -164,8 +165,56 @@ export function createTasksStore(database: Database) {
     if (takeEvents > 0) params.push(takeEvents);
     params.push(id, ...sources);
     if (lease !== null) params.push(lease);
-    const rows = await database.rawQuery(text, params);
-    return rows[0] ? taskRows.fromRow(rows[0]) : null;
+    return { sql: text, params };
+  }
+
+  /** Why a conditional move changed nothing: the error it throws. */
+  async function explainRefusedMove(id: string, to: TaskStatus, lease: string | null): Promise<never> {
+    const current = await mustGet(id);
+    if (lease && current.leaseToken !== lease) throw new LeaseLostError(id);
+    throw new IllegalTransitionError(current.status as TaskStatus, to);
+  }
+
+  /**
+   * A new queued task's insert as SQL text run on the driver, like the conditional move (every submit
+   * runs it); `on conflict do nothing`: no row comes back when its idempotency key is taken.
+   */
+  function insertSql(input: NewTask, now: Date): { sql: string; params: unknown[]; id: string } {
+    const id = newId("task", now.getTime());
+    const values: Partial<TaskRow> = {
+      id,
+      type: input.type,
+      status: "queued",
+      entityId: input.entityId,
+      projectId: input.projectId ?? null,
+      correlationId: input.correlationId ?? id,
+      traceContext: input.traceContext ?? null,
+      idempotencyKey: input.idempotencyKey ?? null,
+      requestedBy: input.requestedBy,
+      source: input.source,
+      payload: input.payload,
+      maxAttempts: input.maxAttempts ?? 3,
+      eventSeq: input.eventsTaken ?? 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const keys = Object.keys(values) as (keyof TaskRow)[];
+    insertText ??= `insert into "tasks" (${keys.map((key) => taskRows.name(key)).join(", ")})
+      values (${keys.map(() => "?").join(", ")}) on conflict do nothing returning ${taskRows.columnList}`;
+    return { sql: insertText, params: keys.map((key) => taskRows.toDriver(key, values[key])), id };
+  }
+
+  /** The task a refused insert collided with: the one holding its idempotency key. */
+  async function existingFor(into: Database, input: NewTask): Promise<TaskRow> {
+    if (!input.idempotencyKey) throw new ConflictError("task_conflict", "A task with this id already exists");
+    const rows = await into.db
+      .select()
+      .from(tasks)
+      .where(eq(tasks.idempotencyKey, input.idempotencyKey))
+      .limit(1);
+    const existing = rows[0];
+    if (!existing) throw new ConflictError("task_conflict", "The task could not be created; try again");
+    return existing;
   }
 
   async function mustGet(id: string): Promise<TaskRow> {
@@ -184,56 +233,22 @@ export function createTasksStore(database: Database) {
      */
     create(input: NewTask, now = new Date()): Promise<{ task: TaskRow; created: boolean }> {
       return database.transaction(async (tx) => {
-        const { db } = tx;
-        const id = newId("task", now.getTime());
-        const values: Partial<TaskRow> = {
-          id,
-          type: input.type,
-          status: "queued",
-          entityId: input.entityId,
-          projectId: input.projectId ?? null,
-          correlationId: input.correlationId ?? id,
-          traceContext: input.traceContext ?? null,
-          idempotencyKey: input.idempotencyKey ?? null,
-          requestedBy: input.requestedBy,
-          source: input.source,
-          payload: input.payload,
-          maxAttempts: input.maxAttempts ?? 3,
-          eventSeq: input.eventsTaken ?? 0,
-          createdAt: now,
-          updatedAt: now,
-        };
-        // Raw SQL on the transaction's driver, as the conditional move (every submit comes here).
-        const keys = Object.keys(values) as (keyof TaskRow)[];
-        insertText ??= `insert into "tasks" (${keys.map((key) => taskRows.name(key)).join(", ")})
-          values (${keys.map(() => "?").join(", ")}) on conflict do nothing returning ${taskRows.columnList}`;
-        const inserted = await tx.rawQuery(
-          insertText,
-          keys.map((key) => taskRows.toDriver(key, values[key])),
-        );
-        const task = inserted[0] ? taskRows.fromRow(inserted[0]) : undefined;
-        if (!task) {
-          if (!input.idempotencyKey)
-            throw new ConflictError("task_conflict", "A task with this id already exists");
-          const rows = await db
-            .select()
-            .from(tasks)
-            .where(eq(tasks.idempotencyKey, input.idempotencyKey))
-            .limit(1);
-          const existing = rows[0];
-          if (!existing) throw new ConflictError("task_conflict", "The task could not be created; try again");
-          return { task: existing, created: false };
-        }
+        const insert = insertSql(input, now);
+        const inserted = await tx.rawQuery(insert.sql, insert.params);
+        if (!inserted[0]) return { task: await existingFor(tx, input), created: false };
         const names = stepsOf(input.type);
         if (names.length > 0) {
           await tx.rawQuery(
             `insert into task_steps (task_id, idx, name, status, percent) values ${names.map(() => "(?, ?, ?, 'pending', 0)").join(", ")}`,
-            names.flatMap((name, idx) => [id, idx, name]),
+            names.flatMap((name, idx) => [insert.id, idx, name]),
           );
         }
-        return { task, created: true };
+        return { task: taskRows.fromRow(inserted[0]), created: true };
       });
     },
+
+    insertSql,
+    existingFor,
 
     /** The task with its steps (one query) and its last log lines (a second one, run alongside). */
     async detail(id: string, logLines = 20): Promise<TaskDetail | null> {
@@ -331,17 +346,18 @@ export function createTasksStore(database: Database) {
       lease?: string | null,
       /**
        * Takes this many event sequence numbers in the same statement (the returned row's `eventSeq`
-       * is the last one): the caller inserts the events with `taskEvents.insertTaken`.
+       * is the last one): the caller inserts the events (see taskEvents.recordMove).
        */
       takeEvents = 0,
     ): Promise<TaskRow> {
-      const sources = from ? sourcesOf(to).filter((s) => from.includes(s)) : sourcesOf(to);
-      const row = await transitionStatement(id, to, patch, now, sources, lease ?? null, takeEvents);
-      if (row) return row;
-      const current = await mustGet(id);
-      if (lease && current.leaseToken !== lease) throw new LeaseLostError(id);
-      throw new IllegalTransitionError(current.status as TaskStatus, to);
+      const move = transitionSql(id, to, patch, now, from, lease ?? null, takeEvents);
+      const rows = await database.rawQuery(move.sql, move.params);
+      if (rows[0]) return taskRows.fromRow(rows[0]);
+      return explainRefusedMove(id, to, lease ?? null);
     },
+
+    transitionSql,
+    explainRefusedMove,
 
     async update(id: string, patch: TaskPatch, now = new Date()): Promise<TaskRow> {
       const rows = await db

@@ -284,6 +284,103 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
     });
   });
 
+  describe("a new task recorded with its first event", () => {
+    it("creates the task with its steps and first event, and returns what readers get", async () => {
+      const queued = { kind: "status" as const, status: "queued" as const, attempts: 0, error: null };
+      const created = await stores.taskEvents.recordCreate(newTask("prod/created"), new Date(), queued);
+      expect(created.created).toBe(true);
+      expect(created.task).toEqual(await stores.tasks.get(created.task.id));
+      expect(created.task).toMatchObject({ status: "queued", eventSeq: 1, entityId: "prod/created" });
+      expect((await stores.tasks.steps(created.task.id)).map((s) => [s.idx, s.name, s.status])).toEqual(
+        stepsOf("k8s.restart").map((name, idx) => [idx, name, "pending"]),
+      );
+      expect(await stores.taskEvents.listForTask(created.task.id)).toEqual([created.event]);
+    });
+
+    it("returns the task holding a taken idempotency key, and writes nothing", async () => {
+      const queued = { kind: "status" as const, status: "queued" as const, attempts: 0, error: null };
+      const key = { idempotencyKey: `recorded-${dialect}` };
+      const first = await stores.taskEvents.recordCreate(newTask("prod/once", key), new Date(), queued);
+      const again = await stores.taskEvents.recordCreate(newTask("prod/once", key), new Date(), queued);
+      expect(again).toEqual({ task: first.task, created: false, event: null });
+      expect(await stores.taskEvents.listForTask(first.task.id)).toHaveLength(1);
+      const page = await stores.tasks.list({ entityId: "prod/once" });
+      expect(page.items.map((t) => t.id)).toEqual([first.task.id]);
+    });
+  });
+
+  describe("a move recorded with its events", () => {
+    it("moves the task, records the given events then its status event, and returns what a reader lists", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/recorded"));
+      const started = await stores.taskEvents.recordMove({
+        id: task.id,
+        to: "running",
+        patch: { attempts: 1, leaseToken: "l1", error: null },
+        now: new Date(),
+        events: [],
+      });
+      expect(started.task).toEqual(await stores.tasks.get(task.id));
+      expect(started.events.map((e) => e.data)).toEqual([
+        { kind: "status", status: "running", attempts: 1, error: null },
+      ]);
+      const failed = await stores.taskEvents.recordMove({
+        id: task.id,
+        to: "failed",
+        patch: { error: { code: "boom", message: "it broke", hint: "not in the event" }, leaseToken: null },
+        now: new Date(),
+        lease: "l1",
+        events: [
+          { kind: "log", level: "warn", message: "giving up", step: null },
+          { kind: "step", index: 1, name: "rollout restart", status: "failed", percent: 0, message: null },
+        ],
+      });
+      expect(failed.task).toEqual(await stores.tasks.get(task.id));
+      expect(failed.task).toMatchObject({ status: "failed", eventSeq: 4, leaseToken: null });
+      expect(failed.events.map((e) => [e.seq, e.data.kind])).toEqual([
+        [2, "log"],
+        [3, "step"],
+        [4, "status"],
+      ]);
+      expect(failed.events.at(-1)?.data).toEqual({
+        kind: "status",
+        status: "failed",
+        attempts: 1,
+        error: { code: "boom", message: "it broke" },
+      });
+      expect((await stores.taskEvents.logs(task.id)).map((l) => [l.seq, l.level, l.message])).toEqual([
+        [2, "warn", "giving up"],
+      ]);
+      // What the move returned to publish is exactly what a reader of the table gets.
+      const listed = await stores.taskEvents.listForTask(task.id);
+      expect(listed).toEqual(
+        [...started.events, ...failed.events].map((e) => ({ ...e, task: listed[0]?.task })),
+      );
+    });
+
+    it("refuses a move under a lost lease or from the wrong status, and records nothing", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/recorded-refused"));
+      await stores.taskEvents.recordMove({
+        id: task.id,
+        to: "running",
+        patch: { leaseToken: "mine" },
+        now: new Date(),
+        events: [],
+      });
+      const move = { id: task.id, to: "succeeded" as const, patch: {}, now: new Date(), events: [] };
+      await expect(stores.taskEvents.recordMove({ ...move, lease: "theirs" })).rejects.toMatchObject({
+        code: "lease_lost",
+      });
+      await expect(stores.taskEvents.recordMove({ ...move, to: "queued" })).rejects.toBeInstanceOf(
+        IllegalTransitionError,
+      );
+      await expect(stores.taskEvents.recordMove({ ...move, id: "tsk_missing" })).rejects.toMatchObject({
+        code: "task_not_found",
+      });
+      expect((await stores.taskEvents.listForTask(task.id)).map((e) => e.seq)).toEqual([1]);
+      expect((await stores.tasks.get(task.id))?.eventSeq).toBe(1);
+    });
+  });
+
   describe("task events and logs", () => {
     it("numbers events per task without gaps and resumes after a sequence number", async () => {
       const { task } = await stores.tasks.create(newTask("prod/events"));
