@@ -60,16 +60,29 @@ function rawAsSql(text: string, params: readonly unknown[]): SQL {
   return sql.join(chunks);
 }
 
-/** `?` placeholders numbered `$1, $2, …` for PostgreSQL (cached: the journal's texts repeat). */
-const numbered = new Map<string, string>();
-function toPgPlaceholders(text: string): string {
-  let out = numbered.get(text);
-  if (out === undefined) {
+/**
+ * A raw statement for node-postgres: `?` placeholders numbered `$1, $2, …`, and a name for the first
+ * MAX_NAMED_STATEMENTS texts, so each connection parses and plans them once (PREPARE) instead of on
+ * every run. The raw texts are the task engine's hot statements; the end-to-end profile showed the
+ * PostgreSQL server, not this process, as the busiest part of a PostgreSQL run. Texts past the bound
+ * (the journal's batches vary with their size) run unnamed: a named statement lives as long as its
+ * connection on the server.
+ */
+const pgStatements = new Map<string, { text: string; name?: string }>();
+const MAX_NAMED_STATEMENTS = 200;
+function pgQuery(
+  text: string,
+  params: readonly unknown[],
+): { text: string; name?: string; values: unknown[] } {
+  let statement = pgStatements.get(text);
+  if (statement === undefined) {
     let n = 0;
-    out = text.replace(/\?/g, () => `$${++n}`);
-    if (numbered.size < 1000) numbered.set(text, out);
+    const numbered = text.replace(/\?/g, () => `$${++n}`);
+    const name = pgStatements.size < MAX_NAMED_STATEMENTS ? `cloudops_raw_${pgStatements.size}` : undefined;
+    statement = { text: numbered, name };
+    if (pgStatements.size < 1000) pgStatements.set(text, statement);
   }
-  return out;
+  return { ...statement, values: params as unknown[] };
 }
 
 const migrationsRoot = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
@@ -115,7 +128,7 @@ function driverRunIn(dialect: Dialect, tx: AppDb): RawRun | null {
   // Inside a transaction the session's client is the pool client that ran BEGIN (it can release).
   if (typeof client?.query !== "function" || typeof client.release !== "function") return null;
   const pgClient = client as unknown as pg.PoolClient;
-  return async (text, params) => (await pgClient.query(toPgPlaceholders(text), params as unknown[])).rows;
+  return async (text, params) => (await pgClient.query(pgQuery(text, params))).rows;
 }
 
 export function dialectOf(url: string): Dialect {
@@ -156,9 +169,7 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
       let broken: Error | undefined;
       try {
         await client.query("begin");
-        const result = await work(
-          async (text, params) => (await client.query(toPgPlaceholders(text), params as unknown[])).rows,
-        );
+        const result = await work(async (text, params) => (await client.query(pgQuery(text, params))).rows);
         await client.query("commit");
         return result;
       } catch (error) {
@@ -170,7 +181,7 @@ async function openPostgres(url: string, runMigrations: boolean): Promise<Databa
         client.release(broken);
       }
     },
-    rawQuery: async (text, params) => (await pool.query(toPgPlaceholders(text), params as unknown[])).rows,
+    rawQuery: async (text, params) => (await pool.query(pgQuery(text, params))).rows,
     ping: async () => {
       await pool.query("select 1");
     },
