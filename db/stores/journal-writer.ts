@@ -3,6 +3,7 @@ import { MAX_LOG_LINES_PER_TASK } from "../../domain/model/limits";
 import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database, Dialect, RawRun } from "../client";
 import { LeaseLostError, NotFoundError } from "../errors";
+import { PRUNE_EVERY } from "./recorded-writes";
 import type { StepPatch } from "./tasks-store";
 
 /** One journal write of one task: its events, with the step rows and saved state they go with. */
@@ -27,7 +28,6 @@ export interface WriteOutcome {
   cancelRequested: boolean;
 }
 
-const PRUNE_EVERY = 25;
 /** Rows per batch: far below the bound-parameter limits of both dialects (12 per step row). */
 const MAX_BATCH = 64;
 

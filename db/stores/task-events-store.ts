@@ -2,7 +2,6 @@ import { and, asc, desc, eq, gt, lt, or, sql } from "drizzle-orm";
 import type { TaskEvent, TaskEventData } from "../../domain/model/events";
 import { MAX_LOG_LINES_PER_TASK } from "../../domain/model/limits";
 import type { TaskStatus } from "../../domain/model/task-status";
-import { stepsOf } from "../../domain/model/task-types";
 import type { Database } from "../client";
 import { NotFoundError } from "../errors";
 import type { TaskLogRow, TaskRow } from "../rows";
@@ -13,35 +12,28 @@ import {
   type WriteOutcome,
   writeBatch,
 } from "./journal-writer";
-import { createTasksStore, type NewTask, type TaskPatch, taskRowsOf } from "./tasks-store";
+import {
+  PRUNE_EVERY,
+  type RecordedCreate,
+  type RecordedMove,
+  recordCreatePg,
+  recordMovePg,
+  statusEventOf,
+  toEvent,
+} from "./recorded-writes";
+import { createTasksStore, type NewTask, type TasksStore } from "./tasks-store";
 
 export { MAX_LOG_LINES_PER_TASK };
-
-const PRUNE_EVERY = 25;
 
 export function createTaskEventsStore(database: Database) {
   const { db, schema } = database;
   type AppDb = Database["db"];
   const { tasks, taskEvents, taskLogs } = schema;
-  let tasks_: ReturnType<typeof createTasksStore> | undefined;
+  let tasksOfThisDatabase: TasksStore | undefined;
   /** The tasks store over the same database (made on first use: most stores of a transaction never need it). */
-  const tasksStore = () => (tasks_ ??= createTasksStore(database));
+  const tasksStore = () => (tasksOfThisDatabase ??= createTasksStore(database));
   /** An event time as the `at` column stores it. */
   const at = (date: Date) => taskEvents.at.mapToDriverValue(date);
-
-  function toEvent(
-    row: { id: number; taskId: string; seq: number; at: Date; data: Record<string, unknown> },
-    task: TaskEvent["task"],
-  ): TaskEvent {
-    return {
-      id: row.id,
-      taskId: row.taskId,
-      seq: row.seq,
-      at: row.at.toISOString(),
-      task,
-      data: row.data as TaskEventData,
-    };
-  }
 
   async function prune(db: AppDb, taskId: string): Promise<void> {
     const cutoff = await db
@@ -125,121 +117,6 @@ export function createTaskEventsStore(database: Database) {
     return inserted.map((row) => toEvent(row, task));
   }
 
-  /**
-   * PostgreSQL: the move and its events as one statement of data-modifying CTEs (atomic by itself),
-   * one round trip instead of four (begin, update, insert, commit). The status event is built from
-   * the moved row as statusEventOf builds it (the store contract compares what this returns with
-   * what a reader lists).
-   */
-  async function recordMovePg(move: RecordedMove): Promise<{ task: TaskRow; events: TaskEvent[] }> {
-    const { sql: update, params } = tasksStore().transitionSql(
-      move.id,
-      move.to,
-      move.patch,
-      move.now,
-      move.from,
-      move.lease ?? null,
-      move.events.length + 1,
-    );
-    const at = move.now.toISOString();
-    const rows = move.events.map((data, k) => {
-      params.push(move.events.length - k, data.kind, JSON.stringify(data), at);
-      return "(?::integer, ?::text, ?::jsonb, ?::timestamptz)";
-    });
-    params.push(move.to, at);
-    const statusData = `jsonb_build_object('kind', 'status', 'status', ?::text, 'attempts', t.attempts,
-      'error', case when t.error is null or jsonb_typeof(t.error) = 'null' then null
-        else jsonb_build_object('code', t.error->'code', 'message', t.error->'message') end)`;
-    const before =
-      rows.length > 0
-        ? `select t.id, t.event_seq - ev.back, ev.kind, ev.data, ev.at
-             from t cross join (values ${rows.join(", ")}) as ev(back, kind, data, at) union all `
-        : "";
-    // Log events also write their log line (as insertIn does).
-    const logs = move.events.flatMap((data, k) =>
-      data.kind === "log" ? [{ data, back: move.events.length - k }] : [],
-    );
-    const logRows = logs.map(({ data, back }) => {
-      params.push(back, data.level, data.step ?? null, data.message, at);
-      return "(?::integer, ?::text, ?::text, ?::text, ?::timestamptz)";
-    });
-    const logInsert =
-      logRows.length > 0
-        ? `, l as (insert into task_logs (task_id, seq, level, step, message, at)
-             select t.id, t.event_seq - lv.back, lv.level, lv.step, lv.message, lv.at
-             from t cross join (values ${logRows.join(", ")}) as lv(back, level, step, message, at))`
-        : "";
-    const result = await database.rawQuery(
-      `with t as (${update}),
-       e as (insert into task_events (task_id, seq, kind, data, at)
-         ${before}select t.id, t.event_seq, 'status', ${statusData}, ?::timestamptz from t
-         returning id, seq)${logInsert}
-       select t.*, e.id as "__event_id", e.seq as "__event_seq" from t cross join e order by e.seq`,
-      params,
-    );
-    const first = result[0];
-    if (!first) return tasksStore().explainRefusedMove(move.id, move.to, move.lease ?? null);
-    const task = taskRowsOf(database).fromRow(first);
-    const seqOf = (back: number) => task.eventSeq - back;
-    if (logs.some(({ back }) => seqOf(back) % PRUNE_EVERY === 0)) await prune(db, task.id);
-    const datas = [...move.events, statusEventOf(move.to, task)];
-    const head = { type: task.type, entityId: task.entityId, status: task.status as TaskStatus };
-    const events = datas.map((data, k) =>
-      toEvent(
-        {
-          id: Number(result[k]?.__event_id ?? 0),
-          taskId: task.id,
-          seq: task.eventSeq - datas.length + 1 + k,
-          at: move.now,
-          data: data as Record<string, unknown>,
-        },
-        head,
-      ),
-    );
-    return { task, events };
-  }
-
-  /**
-   * PostgreSQL: a new task, its steps and its first event as one statement (one round trip instead
-   * of five). A taken idempotency key inserts nothing; the existing task is read then.
-   */
-  async function recordCreatePg(input: NewTask, now: Date, first: TaskEventData): Promise<RecordedCreate> {
-    const insert = tasksStore().insertSql({ ...input, eventsTaken: 1 }, now);
-    const { params } = insert;
-    const names = stepsOf(input.type);
-    const stepRows = names.map((name, idx) => {
-      params.push(idx, name);
-      return "(?::integer, ?::text)";
-    });
-    const stepInsert =
-      stepRows.length > 0
-        ? `, s as (insert into task_steps (task_id, idx, name, status, percent)
-             select t.id, sv.idx, sv.name, 'pending', 0 from t cross join (values ${stepRows.join(", ")}) as sv(idx, name))`
-        : "";
-    params.push(first.kind, JSON.stringify(first), now.toISOString());
-    const rows = await database.rawQuery(
-      `with t as (${insert.sql})${stepInsert},
-       e as (insert into task_events (task_id, seq, kind, data, at)
-         select t.id, t.event_seq, ?::text, ?::jsonb, ?::timestamptz from t returning id)
-       select t.*, e.id as "__event_id" from t cross join e`,
-      params,
-    );
-    const row = rows[0];
-    if (!row) return { task: await tasksStore().existingFor(database, input), created: false, event: null };
-    const task = taskRowsOf(database).fromRow(row);
-    const event = toEvent(
-      {
-        id: Number(row.__event_id),
-        taskId: task.id,
-        seq: task.eventSeq,
-        at: now,
-        data: first as Record<string, unknown>,
-      },
-      { type: task.type, entityId: task.entityId, status: task.status as TaskStatus },
-    );
-    return { task, created: true, event };
-  }
-
   let writer: JournalWriter | null = null;
 
   return {
@@ -283,7 +160,7 @@ export function createTaskEventsStore(database: Database) {
      * a taken idempotency key, the task holding it (`created` false, no event).
      */
     async recordCreate(input: NewTask, now: Date, first: TaskEventData): Promise<RecordedCreate> {
-      if (database.dialect === "postgres") return recordCreatePg(input, now, first);
+      if (database.dialect === "postgres") return recordCreatePg(database, tasksStore(), input, now, first);
       return database.transaction(async (tx) => {
         const created = await createTasksStore(tx).create({ ...input, eventsTaken: 1 }, now);
         if (!created.created) return { ...created, event: null };
@@ -297,7 +174,8 @@ export function createTaskEventsStore(database: Database) {
      * (statusEventOf) with it, atomically: for a move with nothing else to write in its transaction.
      */
     async recordMove(move: RecordedMove): Promise<{ task: TaskRow; events: TaskEvent[] }> {
-      if (database.dialect === "postgres") return recordMovePg(move);
+      if (database.dialect === "postgres")
+        return recordMovePg(database, tasksStore(), move, (taskId) => prune(db, taskId));
       return database.transaction(async (tx) => {
         const task = await createTasksStore(tx).transition(
           move.id,
@@ -395,33 +273,5 @@ export function createTaskEventsStore(database: Database) {
 }
 
 export type TaskEventsStore = ReturnType<typeof createTaskEventsStore>;
-
-/** A new task and its first event (see recordCreate). */
-export interface RecordedCreate {
-  task: TaskRow;
-  created: boolean;
-  /** The first event, ready to publish; null when the task existed already. */
-  event: TaskEvent | null;
-}
-
-/** A move with the events recorded with it (see recordMove). */
-export interface RecordedMove {
-  id: string;
-  to: TaskStatus;
-  patch: TaskPatch;
-  now: Date;
-  from?: readonly TaskStatus[];
-  lease?: string | null;
-  /** Events that go before the status event, in order. */
-  events: readonly TaskEventData[];
-}
-
-/** The event a move to `to` records, from the task row as the move left it. */
-export function statusEventOf(to: TaskStatus, task: TaskRow): TaskEventData {
-  return {
-    kind: "status",
-    status: to,
-    attempts: task.attempts,
-    error: task.error ? { code: task.error.code, message: task.error.message } : null,
-  };
-}
+export type { RecordedCreate, RecordedMove };
+export { statusEventOf };
