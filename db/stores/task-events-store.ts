@@ -171,7 +171,8 @@ export function createTaskEventsStore(database: Database) {
 
     /**
      * Moves a task as tasks.transition does and records `events` and then its status event
-     * (statusEventOf) with it, atomically: for a move with nothing else to write in its transaction.
+     * (statusEventOf) with it, atomically, in the caller's transaction when there is one (PostgreSQL:
+     * one statement, so a move with nothing else to write needs no transaction at all).
      */
     async recordMove(move: RecordedMove): Promise<{ task: TaskRow; events: TaskEvent[] }> {
       if (database.dialect === "postgres")
@@ -273,5 +274,3 @@ export function createTaskEventsStore(database: Database) {
 }
 
 export type TaskEventsStore = ReturnType<typeof createTaskEventsStore>;
-export type { RecordedCreate, RecordedMove };
-export { statusEventOf };
