@@ -13,6 +13,7 @@ import { ConflictError, LeaseLostError, NotFoundError } from "../errors";
 import { type RawRows, rawRows } from "../raw-rows";
 import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../rows";
 import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
+import { readTaskDetail } from "./task-detail-read";
 
 export interface NewTask {
   type: TaskType;
@@ -89,7 +90,7 @@ let insertText: string | undefined;
 
 export function createTasksStore(database: Database) {
   const { db, schema } = database;
-  const { tasks, taskSteps, taskLogs } = schema;
+  const { tasks, taskSteps } = schema;
   const taskRows = taskRowsOf(database);
 
   async function get(id: string): Promise<TaskRow | null> {
@@ -108,30 +109,6 @@ export function createTasksStore(database: Database) {
       or ${tasks.entityId} in (select ${environments.id} from ${environments}
         join ${projects} on ${projects.id} = ${environments.projectId}
         where ${like(sql`${projects.name} || '/' || ${environments.name}`)}))`;
-  }
-
-  // GET /api/tasks/{id} is the hottest read: its SQL is built once (drizzle spent 19% of the route's
-  // CPU rebuilding it), and PostgreSQL keeps a named prepared statement per connection. Prepared on
-  // first use, because stores bound to a transaction are made per transaction and rarely read details.
-  let detailQueries: ReturnType<typeof prepareDetailQueries> | null = null;
-  function prepareDetailQueries() {
-    const id = sql.placeholder("id");
-    return {
-      taskWithSteps: db
-        .select({ task: tasks, step: taskSteps })
-        .from(tasks)
-        .leftJoin(taskSteps, eq(taskSteps.taskId, tasks.id))
-        .where(eq(tasks.id, id))
-        .orderBy(asc(taskSteps.idx))
-        .prepare("cloudops_task_with_steps"),
-      lastLogs: db
-        .select()
-        .from(taskLogs)
-        .where(eq(taskLogs.taskId, id))
-        .orderBy(desc(taskLogs.seq))
-        .limit(sql.placeholder("limit"))
-        .prepare("cloudops_task_last_logs"),
-    };
   }
 
   /**
@@ -250,26 +227,15 @@ export function createTasksStore(database: Database) {
     insertSql,
     existingFor,
 
-    /** The task with its steps (one query) and its last log lines (a second one, run alongside). */
-    async detail(id: string, logLines = 20): Promise<TaskDetail | null> {
-      detailQueries ??= prepareDetailQueries();
-      const [rows, logs] = await Promise.all([
-        detailQueries.taskWithSteps.execute({ id }),
-        detailQueries.lastLogs.execute({ id, limit: logLines }),
-      ]);
-      const task = rows[0]?.task;
-      if (!task) return null;
-      const steps = rows.flatMap((row) => (row.step ? [row.step] : []));
-      return { task, steps, logs: logs.reverse() };
+    /** The task with its steps and its last log lines, in one statement (task-detail-read.ts). */
+    detail(id: string, logLines = 20): Promise<TaskDetail | null> {
+      return readTaskDetail(database, id, logLines);
     },
 
-    /** The task and its steps in one prepared query (what a delivery reads before it runs). */
+    /** The task and its steps (what a delivery reads before it runs). */
     async withSteps(id: string): Promise<{ task: TaskRow; steps: TaskStepRow[] } | null> {
-      detailQueries ??= prepareDetailQueries();
-      const rows = await detailQueries.taskWithSteps.execute({ id });
-      const task = rows[0]?.task;
-      if (!task) return null;
-      return { task, steps: rows.flatMap((row) => (row.step ? [row.step] : [])) };
+      const detail = await readTaskDetail(database, id, 0);
+      return detail && { task: detail.task, steps: detail.steps };
     },
 
     async steps(id: string): Promise<TaskStepRow[]> {

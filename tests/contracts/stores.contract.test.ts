@@ -209,6 +209,31 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       expect(detail?.steps[1]).toMatchObject({ status: "running", percent: 40 });
       expect(detail?.logs).toEqual([]);
       expect(await stores.tasks.detail("tsk_00000000000000000000000000")).toBeNull();
+      expect(await stores.tasks.withSteps("tsk_00000000000000000000000000")).toBeNull();
+    });
+
+    it("reads a detail whose rows equal the query builder's: dates, JSON, nulls and log lines in order", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/detail-rows"));
+      const startedAt = new Date("2026-01-05T10:00:01.234Z");
+      await stores.tasks.updateStep(task.id, 0, {
+        status: "succeeded",
+        percent: 100,
+        message: 'done: "quoted" \\ and ünïcode',
+        startedAt,
+        finishedAt: new Date(startedAt.getTime() + 1500),
+      });
+      await stores.tasks.updateStep(task.id, 1, { status: "running", percent: 40, startedAt });
+      for (const message of ["first", "second", "third"]) {
+        await stores.taskEvents.append(task.id, { kind: "log", level: "warn", step: "rollout", message });
+      }
+      const detail = await stores.tasks.detail(task.id, 2);
+      expect(detail?.task).toEqual(await stores.tasks.get(task.id));
+      expect(detail?.steps).toEqual(await stores.tasks.steps(task.id));
+      expect(detail?.steps[0]?.startedAt).toEqual(startedAt);
+      expect(detail?.logs).toEqual((await stores.taskEvents.logs(task.id)).slice(-2));
+      expect(detail?.logs.map((l) => l.message)).toEqual(["second", "third"]);
+      expect((await stores.tasks.detail(task.id, 0))?.logs).toEqual([]);
+      expect(await stores.tasks.withSteps(task.id)).toEqual({ task: detail?.task, steps: detail?.steps });
     });
 
     it("refuses a cursor it did not issue", async () => {
