@@ -1,4 +1,5 @@
 import { type IncomingMessage, request } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskEvent } from "../../domain/model/events";
 import { createTestApi, seedProject, type TestApi } from "../support/api-harness";
@@ -18,6 +19,18 @@ if (postgresUrl || redisUrl) {
     `${postgresUrl ? "PostgreSQL" : "SQLite"} and ${redisUrl ? "Redis" : "ioredis-mock"}`,
     { dialect: postgresUrl ? "postgres" : "sqlite", redisUrl },
   ]);
+}
+
+/** A restart task submitted with no worker running: it stays queued until something moves it. */
+async function queuedTask(api: TestApi): Promise<string> {
+  const { task } = await api.t.engine.tasks.submit({
+    type: "k8s.restart",
+    entityId: `shop/web-${Math.random().toString(36).slice(2, 8)}`,
+    payload: { namespace: "shop", name: "web" },
+    requestedBy: "t",
+    source: "api",
+  });
+  return task.id;
 }
 
 describe.each(backends)("task event streams over a real socket (%s)", (_name, engine) => {
@@ -277,6 +290,76 @@ describe("a slow client over a real socket", () => {
   });
 });
 
+describe("the bytes of a stream on the wire", () => {
+  let api: TestApi;
+  let server: Awaited<ReturnType<typeof listen>>;
+
+  beforeAll(async () => {
+    api = await createTestApi({ sse: { heartbeatMs: 60_000 } });
+    server = await listen(api.app.fetch);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await api?.close();
+  });
+
+  /** A keep-alive HTTP/1.1 GET on a plain socket; `text()` is every byte read so far. */
+  function rawGet(path: string) {
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\nconnection: keep-alive\r\nx-demo-role: viewer\r\n\r\n`,
+    );
+    return { text: () => text, closed, socket };
+  }
+
+  it("sends frames unframed (no chunked encoding) and ends the body by closing the connection", async () => {
+    const listening = api.t.bus.subscribers();
+    const client = rawGet("/api/tasks/sse");
+    await waitUntil(() => api.t.bus.subscribers() > listening, "stream subscribed");
+    const event: TaskEvent = {
+      id: 3_000_001,
+      taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
+      seq: 1,
+      at: new Date().toISOString(),
+      task: { type: "deploy", entityId: "env_x", status: "running" },
+      data: { kind: "log", level: "info", message: "on the wire" },
+    };
+    await api.t.bus.publish(event);
+    const frame = `event: log\ndata: ${JSON.stringify(event)}\nid: ${event.id}\n\n`;
+    await waitUntil(() => client.text().includes(frame), "frame on the wire");
+    const [head = "", body = ""] = client.text().split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head.toLowerCase()).toContain("content-type: text/event-stream");
+    expect(head.toLowerCase()).toContain("connection: close");
+    expect(head.toLowerCase()).not.toContain("transfer-encoding");
+    // The body is the frames themselves, byte for byte: no chunk sizes between them.
+    expect(body).toBe(`: connected\n\n${frame}`);
+    client.socket.destroy();
+    await client.closed;
+  });
+
+  it("closes the connection after the last frame of a finished task's stream", async () => {
+    // No worker runs here: a queued task is cancelled at once, and its stream is complete.
+    const taskId = await queuedTask(api);
+    await api.t.engine.tasks.cancel(taskId);
+    await api.t.waitForStatus(taskId, ["cancelled"]);
+    const client = rawGet(`/api/tasks/${taskId}/sse`);
+    await client.closed;
+    const body = client.text().split("\r\n\r\n").slice(1).join("\r\n\r\n");
+    expect(body.startsWith(": connected\n\n")).toBe(true);
+    expect(body.endsWith("\n\n")).toBe(true);
+    expect(body).toContain("event: done");
+    expect(body).not.toMatch(/^[0-9a-f]+\r\n/m);
+  });
+});
+
 describe("the end of a task stream", () => {
   let api: TestApi;
 
@@ -285,19 +368,8 @@ describe("the end of a task stream", () => {
   });
   afterAll(async () => api?.close());
 
-  const queuedTask = async () => {
-    const { task } = await api.t.engine.tasks.submit({
-      type: "k8s.restart",
-      entityId: `shop/web-${Math.random().toString(36).slice(2, 8)}`,
-      payload: { namespace: "shop", name: "web" },
-      requestedBy: "t",
-      source: "api",
-    });
-    return task.id;
-  };
-
   it("ends with the closing status event of a task that finishes while the stream is open", async () => {
-    const taskId = await queuedTask();
+    const taskId = await queuedTask(api);
     const listening = api.t.bus.subscribers();
     const reader = readSse(await api.as("viewer")(`/api/tasks/${taskId}/sse`));
     expect((await reader.next())?.event).toBe("status");
@@ -312,7 +384,7 @@ describe("the end of a task stream", () => {
   });
 
   it("ends at once for a reader that resumes after the closing event", async () => {
-    const taskId = await queuedTask();
+    const taskId = await queuedTask(api);
     await api.t.engine.journal.status(taskId, "running", { attempts: 1 });
     await api.t.engine.journal.status(taskId, "cancelled", { finishedAt: new Date() });
     const res = await api.as("viewer")(`/api/tasks/${taskId}/sse`, { headers: { "last-event-id": "3" } });
