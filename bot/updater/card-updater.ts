@@ -28,6 +28,10 @@ export interface CardUpdaterDeps {
   minIntervalMs?: number;
   /** Card updates sent, throttled (429) and failed. */
   instruments?: Instruments;
+  /** How long the list of a task's cards is trusted before a task event reads it again (10 s). */
+  cardsTtlMs?: number;
+  /** Past this many tasks in memory, the quiet ones are forgotten (1,000; see forgetQuiet). */
+  maxKnownTasks?: number;
 }
 
 /** One posted message showing a task. `recordId` null: a legacy origin with no bot_cards row. */
@@ -46,8 +50,6 @@ export interface TrackedCard {
 /** The bot reads tasks and cards as itself; reads need no user behind them. */
 const UPDATER: Actor = { id: "cloudops-card-updater", name: "CloudOps card updater", role: "viewer" };
 const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
-/** How long the list of a task's cards is trusted before a task event reads it again. */
-const CARDS_TTL_MS = 10_000;
 
 /** A bot_cards record as a tracked card, or null when it cannot be updated (no message, bad ref). */
 export function trackedOf(card: BotCard): TrackedCard | null {
@@ -73,12 +75,17 @@ export function trackedOf(card: BotCard): TrackedCard | null {
 export function createCardUpdater(deps: CardUpdaterDeps) {
   const { api, logger, gate } = deps;
   const instruments = deps.instruments ?? noopInstruments;
+  const cardsTtlMs = deps.cardsTtlMs ?? 10_000;
+  const maxKnownTasks = deps.maxKnownTasks ?? 1000;
   const ctx = { actor: UPDATER };
   const tracked = new Map<string, TrackedCard>();
   const byTask = new Map<string, { keys: Set<string>; loadedAt: number }>();
   /** The read of a task's cards in flight: a burst of events of one task shares one read. */
   const loading = new Map<string, Promise<void>>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Cards whose next delivery waits on a timer of pushLater: the coalescer does not know them yet. */
+  const waitingKeys = new Set<string>();
+  let lastSweepAt = 0;
   let subscription: SseSubscription | null = null;
   let stopped = false;
 
@@ -99,13 +106,13 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
   }
 
   /**
-   * Every card of a task, read at most once per CARDS_TTL_MS: a task's events come in bursts (queued,
+   * Every card of a task, read at most once per `cardsTtlMs`: a task's events come in bursts (queued,
    * started, each step), and without the shared read each of them listed the cards and read the
    * origin again (12 reads per task in bench:bot, the most frequent API calls of the whole runtime).
    */
   function loadCards(taskId: string): Promise<void> {
     const entry = byTask.get(taskId);
-    if (entry && Date.now() - entry.loadedAt < CARDS_TTL_MS) return Promise.resolve();
+    if (entry && Date.now() - entry.loadedAt < cardsTtlMs) return Promise.resolve();
     let pending = loading.get(taskId);
     if (!pending) {
       pending = readCards(taskId).finally(() => loading.delete(taskId));
@@ -228,14 +235,37 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
       coalescer.push(key);
       return;
     }
+    waitingKeys.add(key);
     const timer = setTimeout(() => {
       timers.delete(timer);
+      waitingKeys.delete(key);
       coalescer.push(key);
     }, delayMs);
     timers.add(timer);
   }
 
+  /**
+   * The updater follows every task's events, most of them tasks with no card at all (started from the
+   * dashboard or the API), and kept an entry for each of them for the life of the process. Past
+   * `maxKnownTasks`, at most once per `cardsTtlMs`, it forgets each task whose cards list is stale and
+   * none of whose cards has an update waiting, scheduled or in flight. Nothing is lost: the cards
+   * live in bot_cards (and the task's origin), and the task's next event reads them again.
+   */
+  function forgetQuiet(): void {
+    const now = Date.now();
+    if (byTask.size < maxKnownTasks || now - lastSweepAt < cardsTtlMs) return;
+    lastSweepAt = now;
+    for (const [taskId, entry] of byTask) {
+      if (now - entry.loadedAt < cardsTtlMs || loading.has(taskId)) continue;
+      const busy = [...entry.keys].some((key) => waitingKeys.has(key) || !coalescer.isIdle(key));
+      if (busy) continue;
+      for (const key of entry.keys) tracked.delete(key);
+      byTask.delete(taskId);
+    }
+  }
+
   async function onTaskEvent(taskId: string): Promise<void> {
+    forgetQuiet();
     try {
       await loadCards(taskId);
     } catch (error) {
@@ -299,6 +329,10 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
       if (card.shownVersion) coalescer.sent(card.key);
       coalescer.push(card.key);
     },
+    /** Tasks whose cards are kept in memory (bounded by forgetQuiet). */
+    knownTasks(): number {
+      return byTask.size;
+    },
     /** True when no update of any card of the task is waiting, scheduled or being sent. */
     settled(taskId: string): boolean {
       return [...(byTask.get(taskId)?.keys ?? [])].every((key) => coalescer.isIdle(key));
@@ -308,6 +342,7 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
       coalescer.stop();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      waitingKeys.clear();
       await subscription?.close();
       subscription = null;
     },
