@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import RedisMock from "ioredis-mock";
 import { describe, expect, it } from "vitest";
+import { startPrivateRedis } from "../tests/support/private-redis";
 import { redisUrl, uniqueSuffix } from "../tests/support/services";
 import { defineScripts } from "./redis-scripts";
 
@@ -13,18 +14,22 @@ if (redisUrl) connections.push(["real Redis", () => new Redis(redisUrl as string
 
 describe.each(connections)("defineScripts on %s", (_name, open, real) => {
   it("runs a registered script with its keys and arguments, also after Redis forgot its scripts", async () => {
-    const redis = open();
+    // SCRIPT FLUSH empties the script cache of every client of a server: on a redis-server of this
+    // test's own, not on the Redis the machine's other runs share.
+    const own = real ? await startPrivateRedis() : null;
+    const redis = own ? new Redis(own.url) : open();
     const key = `cloudops-test:scripts:${uniqueSuffix()}`;
     try {
       const run = defineScripts(redis, "test", { counter: COUNTER });
       expect(await run("counter", [key], [2])).toBe(2);
       // Registering again on the same connection is harmless and shares the command.
       const again = defineScripts(redis, "test", { counter: COUNTER });
-      if (real) await redis.script("FLUSH");
+      if (own) expect(await redis.script("FLUSH")).toBe("OK");
       expect(await again("counter", [key], [3])).toBe(5);
     } finally {
       await redis.del(key);
       redis.disconnect();
+      await own?.destroy();
     }
   });
 
