@@ -28,15 +28,21 @@ function harness(cardTasks: string[]) {
   const cardReads: string[] = [];
   const updates: Array<{ activityId: string; status: string }> = [];
   const held = new Map<string, Promise<void>>();
-  const card = (taskId: string): BotCard =>
-    ({
-      id: `card-${taskId}`,
-      taskId,
-      activityId: `activity-${taskId}`,
-      conversationRef: REF,
-      deliveredStatus: "queued",
-      attempts: 0,
-    }) as BotCard;
+  const card = (taskId: string): BotCard => ({
+    id: `card-${taskId}`,
+    conversationId: REF.conversation.id,
+    sourceKey: null,
+    activityId: `activity-${taskId}`,
+    taskId,
+    conversationRef: { ...REF },
+    deliveredStatus: "queued",
+    settled: false,
+    attempts: 0,
+    nextAttemptAt: null,
+    lastError: null,
+    createdAt: new Date(0).toISOString(),
+    updatedAt: new Date(0).toISOString(),
+  });
   const api = {
     openEventStream: async () =>
       new Response(
