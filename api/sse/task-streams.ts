@@ -123,16 +123,23 @@ function hubOf(deps: ApiDeps): AllTasksHub {
 }
 
 /**
- * Every task's events (ids = global event id) from `afterId`, or from now when it is null. The hub
- * holds what is published from the moment of join(), and the present is read after that and before
- * the headers go out: a client that sees the stream open misses no event written after it did.
+ * Every task's events (ids = global event id) after `afterId`, or from now when it is null. The hub
+ * holds what is published from the moment of join(), before the headers go out: a client that sees
+ * the stream open misses no event written after it did.
+ *
+ * A stream from now has no replay, so every event published after join() is new to its reader,
+ * whatever its id: no id filter. (It had one, the newest id read at open, and on PostgreSQL that lost
+ * events: ids are taken before the commit, so an event can commit and be published after a higher id
+ * was already read. A resumed stream still filters by its Last-Event-ID, where the same race can skip
+ * an event that commits late: not solved here, it needs a resume that overlaps what the reader saw,
+ * and readers that take the overlap as duplicates.)
  */
 export async function streamAllTasks(c: Context, deps: ApiDeps, afterId: number | null): Promise<Response> {
   const member = hubOf(deps).join();
-  let from: number;
   try {
-    // A database that does not answer fails here, before the headers: 503 dependency_unavailable.
-    from = afterId ?? (await deps.stores.taskEvents.latestId());
+    // A database that does not answer fails here, before the headers: 503 dependency_unavailable (a
+    // resumed stream finds out with its first replay read).
+    if (afterId === null) await deps.stores.taskEvents.latestId();
   } catch (error) {
     member.leave();
     throw error;
@@ -141,7 +148,7 @@ export async function streamAllTasks(c: Context, deps: ApiDeps, afterId: number 
   const response = channel.respond(c);
   const load =
     afterId === null ? null : (after: number) => deps.stores.taskEvents.listSince(after, ALL_TASKS_PAGE);
-  member.start(channel, from, load).catch((error) => {
+  member.start(channel, afterId ?? 0, load).catch((error) => {
     deps.logger.warn("task event stream failed", { error });
     channel.close();
   });

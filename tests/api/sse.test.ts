@@ -21,6 +21,18 @@ if (postgresUrl || redisUrl) {
   ]);
 }
 
+/** A log line of a task no test created, for publishing straight to the bus. */
+function logEvent(id: number, seq: number, message: string): TaskEvent {
+  return {
+    id,
+    taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
+    seq,
+    at: new Date().toISOString(),
+    task: { type: "deploy", entityId: "env_x", status: "running" },
+    data: { kind: "log", level: "info", message },
+  };
+}
+
 /** A restart task submitted with no worker running: it stays queued until something moves it. */
 async function queuedTask(api: TestApi): Promise<string> {
   const { task } = await api.t.engine.tasks.submit({
@@ -261,14 +273,7 @@ describe("a slow client over a real socket", () => {
     let published = 0;
     while (api.t.bus.subscribers() > listening && published < 5000) {
       published++;
-      await api.t.bus.publish({
-        id: 2_000_000 + published,
-        taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
-        seq: published,
-        at: new Date().toISOString(),
-        task: { type: "deploy", entityId: "env_x", status: "running" },
-        data: { kind: "log", level: "info", message: "x".repeat(8000) },
-      });
+      await api.t.bus.publish(logEvent(2_000_000 + published, published, "x".repeat(8000)));
       // The bus delivers on a later turn: let it, so the drop can stop the publishing early.
       if (published % 50 === 0) await new Promise((r) => setImmediate(r));
     }
@@ -323,14 +328,7 @@ describe("the bytes of a stream on the wire", () => {
     const listening = api.t.bus.subscribers();
     const client = rawGet("/api/tasks/sse");
     await waitUntil(() => api.t.bus.subscribers() > listening, "stream subscribed");
-    const event: TaskEvent = {
-      id: 3_000_001,
-      taskId: "tsk_01jd2x5k8m0000abcdefghjkmn",
-      seq: 1,
-      at: new Date().toISOString(),
-      task: { type: "deploy", entityId: "env_x", status: "running" },
-      data: { kind: "log", level: "info", message: "on the wire" },
-    };
+    const event = logEvent(3_000_001, 1, "on the wire");
     await api.t.bus.publish(event);
     const frame = `event: log\ndata: ${JSON.stringify(event)}\nid: ${event.id}\n\n`;
     await waitUntil(() => client.text().includes(frame), "frame on the wire");
@@ -442,6 +440,26 @@ describe("the all-tasks stream opened without Last-Event-ID", () => {
       await reader.cancel();
       const mine = events.map((e) => JSON.parse(e.data) as TaskEvent).filter((e) => e.taskId === task.id);
       expect(mine.map((e) => e.seq)).toEqual([1, 2]);
+    } finally {
+      store.latestId = latestId;
+    }
+  });
+
+  it("delivers an event that commits after a higher id was read as the present (PostgreSQL ids are taken before the commit)", async () => {
+    const store = api.t.stores.taskEvents;
+    const latestId = store.latestId;
+    const present = (await latestId()) + 1000;
+    // The newest id at open is one whose transaction committed first; a lower one is still open.
+    store.latestId = async () => present;
+    try {
+      const listening = api.t.bus.subscribers();
+      const reader = readSse(await api.as("viewer")("/api/tasks/sse"));
+      await waitUntil(() => api.t.bus.subscribers() > listening, "stream subscribed");
+      const late = logEvent(present - 500, 7, "committed late");
+      await api.t.bus.publish(late);
+      const events = await reader.until((e) => e.id === String(late.id));
+      await reader.cancel();
+      expect(JSON.parse(events.at(-1)?.data ?? "{}")).toMatchObject({ id: late.id, seq: 7 });
     } finally {
       store.latestId = latestId;
     }
