@@ -239,6 +239,6 @@ for (const [clients, runs] of results) {
     `${clients.padStart(14)} clients: delivery ms p50 ${f((r) => r.p50)} · p95 ${f((r) => r.p95)} · p99 ${f((r) => r.p99)}` +
       ` · server CPU s ${f((r) => r.cpuSeconds, 2)} · peak RSS MB ${f((r) => r.peakRssMb)}` +
       ` · heap MB ${f((r) => r.heapMb)} · external MB ${f((r) => r.externalMb)} · deliveries ${f((r) => r.deliveries)}` +
-      ` · load clients' CPU s ${f((r) => r.clientCpuSeconds, 2)}`,
+      ` · load clients' CPU s since connected ${f((r) => r.clientCpuSeconds, 2)}`,
   );
 }
