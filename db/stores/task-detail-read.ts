@@ -1,5 +1,5 @@
-import { getTableColumns, type Table } from "drizzle-orm";
 import type { Database } from "../client";
+import { jsonArrayOf, jsonPairs, parseJsonArray } from "../json-aggregate";
 import { type RawRows, rawRows } from "../raw-rows";
 import type { TaskDetail, TaskLogRow, TaskRow, TaskStepRow } from "../rows";
 
@@ -11,9 +11,7 @@ import type { TaskDetail, TaskLogRow, TaskRow, TaskStepRow } from "../rows";
 // its steps and last log lines as two JSON arrays the database builds. Measured alone (200 tasks of
 // three steps, 5,000 reads): 144–220 µs of CPU per read before, 55–66 µs after on SQLite; 265–360 µs
 // before, about 215 µs after on PostgreSQL (where the server does most of the work).
-// Values come back through each column's own drizzle mapping (raw-rows.ts), so the rows are the ones
-// the query builder returns; in JSON, timestamps are epoch milliseconds (SQLite) or ISO text
-// (PostgreSQL), both of which the timestamp columns map to a Date.
+// Values come back through each column's own drizzle mapping (json-aggregate.ts, raw-rows.ts).
 
 interface Codecs {
   task: RawRows<TaskRow>;
@@ -24,22 +22,12 @@ interface Codecs {
 
 const byTasksTable = new WeakMap<object, Codecs>();
 
-/** `'name', "name", …` for every column: the arguments of json_object / json_build_object. */
-function jsonPairs(table: Table): string {
-  return Object.values(getTableColumns(table))
-    .map((column) => `'${column.name}', "${column.name}"`)
-    .join(", ");
-}
-
 function codecsOf(database: Database): Codecs {
   const { tasks, taskSteps, taskLogs } = database.schema;
   let codecs = byTasksTable.get(tasks);
   if (codecs) return codecs;
   const task = rawRows<TaskRow>(tasks);
-  const array = (pairs: string, order: string) =>
-    database.dialect === "postgres"
-      ? `coalesce(json_agg(json_build_object(${pairs}) order by ${order}), '[]')`
-      : `json_group_array(json_object(${pairs}) order by ${order})`;
+  const array = (pairs: string, order: string) => jsonArrayOf(database.dialect, pairs, order);
   const text = `select ${task.columnList},
     (select ${array(jsonPairs(taskSteps), "idx")}
       from task_steps where task_id = t.id) as "steps_json",
@@ -49,12 +37,6 @@ function codecsOf(database: Database): Codecs {
   codecs = { task, step: rawRows<TaskStepRow>(taskSteps), log: rawRows<TaskLogRow>(taskLogs), text };
   byTasksTable.set(tasks, codecs);
   return codecs;
-}
-
-/** A JSON array column: text on SQLite, already parsed by node-postgres. */
-function jsonArray(value: unknown): Record<string, unknown>[] {
-  const parsed = typeof value === "string" ? JSON.parse(value) : value;
-  return Array.isArray(parsed) ? parsed : [];
 }
 
 /** The task with its steps (by index) and its last `logLines` log lines (oldest first); null if absent. */
@@ -69,7 +51,7 @@ export async function readTaskDetail(
   if (!row) return null;
   return {
     task: codecs.task.fromRow(row),
-    steps: jsonArray(row.steps_json).map((step) => codecs.step.fromRow(step)),
-    logs: jsonArray(row.logs_json).map((line) => codecs.log.fromRow(line)),
+    steps: parseJsonArray(row.steps_json).map((step) => codecs.step.fromRow(step)),
+    logs: parseJsonArray(row.logs_json).map((line) => codecs.log.fromRow(line)),
   };
 }

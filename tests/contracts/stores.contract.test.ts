@@ -212,6 +212,39 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       expect(await stores.tasks.withSteps("tsk_00000000000000000000000000")).toBeNull();
     });
 
+    it("lists pages whose rows equal the query builder's reads: dates, JSON, booleans, nulls, newest first", async () => {
+      const tag = `listrows${dialect}${Date.now()}`;
+      const { task: plain } = await stores.tasks.create(
+        newTask(`prod/${tag}-a`, { idempotencyKey: `${tag}-a` }),
+      );
+      const { task: rich } = await stores.tasks.create(
+        newTask(`prod/${tag}-b`, {
+          payload: { note: 'quoted " \\ ünïcode', nested: { n: 1.5, list: [1, null] } },
+        }),
+      );
+      await stores.tasks.transition(rich.id, "running", { startedAt: new Date("2026-01-05T10:00:01.234Z") });
+      await stores.tasks.transition(rich.id, "failed", {
+        finishedAt: new Date("2026-01-05T10:00:02.5Z"),
+        error: { code: "boom", message: "it broke" },
+        result: { partial: true },
+        cancelRequested: true,
+      });
+      // Both may carry the same millisecond: the order is (createdAt, id), newest first.
+      const expected = [await stores.tasks.get(plain.id), await stores.tasks.get(rich.id)].sort(
+        (a, b) =>
+          (b?.createdAt.getTime() ?? 0) - (a?.createdAt.getTime() ?? 0) ||
+          ((b?.id ?? "") > (a?.id ?? "") ? 1 : -1),
+      );
+      expect((await stores.tasks.list({ q: tag })).items).toEqual(expected);
+      const page = await stores.tasks.list({ q: tag, limit: 1 });
+      expect(page.items).toEqual(expected.slice(0, 1));
+      expect(page.nextCursor).not.toBeNull();
+      const rest = await stores.tasks.list({ q: tag, limit: 5, cursor: page.nextCursor });
+      expect(rest.items).toEqual(expected.slice(1));
+      expect(rest.nextCursor).toBeNull();
+      expect((await stores.tasks.list({ q: `${tag}-nothing` })).items).toEqual([]);
+    });
+
     it("reads a detail whose rows equal the query builder's: dates, JSON, nulls and log lines in order", async () => {
       const { task } = await stores.tasks.create(newTask("prod/detail-rows"));
       const startedAt = new Date("2026-01-05T10:00:01.234Z");
