@@ -1,4 +1,4 @@
-import { getTableColumns, type Table } from "drizzle-orm";
+import { getTableColumns, getTableName, type Table } from "drizzle-orm";
 import type { Dialect } from "./client";
 
 // Rows as one JSON array that the database builds, for reads that return many rows or repeat
@@ -8,12 +8,21 @@ import type { Dialect } from "./client";
 // (raw-rows.ts), which maps every value as the query builder would: in JSON, timestamps are epoch
 // milliseconds (SQLite) or ISO text (PostgreSQL), and both map to a Date.
 
+/**
+ * Columns json_object can take: PostgreSQL functions take at most 100 arguments (a name and a value
+ * per column) and SQLite's default limit is 127.
+ */
+export const MAX_JSON_COLUMNS = 50;
+
 /** `'name', "from"."name", …` for every column of `table`: the arguments of json_object. */
 export function jsonPairs(table: Table, from?: string): string {
+  const columns = Object.values(getTableColumns(table));
+  if (columns.length > MAX_JSON_COLUMNS)
+    throw new Error(
+      `${getTableName(table)} has ${columns.length} columns; json_object takes ${MAX_JSON_COLUMNS} (split the object)`,
+    );
   const prefix = from ? `"${from}".` : "";
-  return Object.values(getTableColumns(table))
-    .map((column) => `'${column.name}', ${prefix}"${column.name}"`)
-    .join(", ");
+  return columns.map((column) => `'${column.name}', ${prefix}"${column.name}"`).join(", ");
 }
 
 /** The aggregate of one JSON object per row (`pairs` from jsonPairs) in `order`, `[]` for no rows. */
