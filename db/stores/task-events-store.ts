@@ -5,7 +5,7 @@ import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database } from "../client";
 import { NotFoundError } from "../errors";
 import { jsonArrayOf, parseJsonArray } from "../json-aggregate";
-import { rawRows } from "../raw-rows";
+import { type RawRows, rawRows } from "../raw-rows";
 import type { TaskLogRow, TaskRow } from "../rows";
 import {
   createJournalWriter,
@@ -27,6 +27,27 @@ import { createTasksStore, type NewTask, type TasksStore } from "./tasks-store";
 
 export { MAX_LOG_LINES_PER_TASK };
 
+/** What an events page reads with, built once per schema (stores are made per transaction). */
+interface EventsRead {
+  codec: RawRows<{ id: number; taskId: string; seq: number; at: Date; data: Record<string, unknown> }>;
+  /** The page's JSON array, by the column it is ordered by, read from the subquery named "page". */
+  texts: Record<"seq" | "id", string>;
+}
+const eventsReads = new WeakMap<object, EventsRead>();
+function eventsReadOf(database: Database): EventsRead {
+  const { taskEvents } = database.schema;
+  let read = eventsReads.get(taskEvents);
+  if (!read) {
+    const pairs = ["id", "task_id", "seq", "data", "at", "type", "entity_id", "status"]
+      .map((column) => `'${column}', "page"."${column}"`)
+      .join(", ");
+    const text = (order: "seq" | "id") => jsonArrayOf(database.dialect, pairs, `"page"."${order}"`);
+    read = { codec: rawRows(taskEvents), texts: { seq: text("seq"), id: text("id") } };
+    eventsReads.set(taskEvents, read);
+  }
+  return read;
+}
+
 export function createTaskEventsStore(database: Database) {
   const { db, schema } = database;
   type AppDb = Database["db"];
@@ -36,34 +57,12 @@ export function createTaskEventsStore(database: Database) {
   const tasksStore = () => (tasksOfThisDatabase ??= createTasksStore(database));
   /** An event time as the `at` column stores it. */
   const at = (date: Date) => taskEvents.at.mapToDriverValue(date);
-  const eventRows = rawRows<{
-    id: number;
-    taskId: string;
-    seq: number;
-    at: Date;
-    data: Record<string, unknown>;
-  }>(taskEvents);
-
   /**
    * Events with their task's type, entity and status, as one JSON array the database builds
    * (json-aggregate.ts): a replay page is up to hundreds of rows, and as rows each column of each
    * row cost @libsql/client an Object.defineProperty (a 27-event task: about 0.7 ms of CPU as rows,
    * 0.5 as an array, on SQLite).
    */
-  const eventsJsonTexts = new Map<string, string>();
-  /** The aggregate of an events page in `order`, read from the subquery named "page". */
-  const eventsJson = (order: "seq" | "id") => {
-    let text = eventsJsonTexts.get(order);
-    if (text === undefined) {
-      const pairs = ["id", "task_id", "seq", "data", "at", "type", "entity_id", "status"]
-        .map((column) => `'${column}', "page"."${column}"`)
-        .join(", ");
-      text = jsonArrayOf(database.dialect, pairs, `"page"."${order}"`);
-      eventsJsonTexts.set(order, text);
-    }
-    return text;
-  };
-
   async function eventsPage(where: SQL, order: "seq" | "id", limit: number): Promise<TaskEvent[]> {
     const page = db
       .select({
@@ -82,9 +81,10 @@ export function createTaskEventsStore(database: Database) {
       .orderBy(asc(order === "seq" ? taskEvents.seq : taskEvents.id))
       .limit(limit)
       .as("page");
-    const [aggregate] = await db.select({ rows: sql.raw(eventsJson(order)) }).from(page);
+    const read = eventsReadOf(database);
+    const [aggregate] = await db.select({ rows: sql.raw(read.texts[order]) }).from(page);
     return parseJsonArray(aggregate?.rows).map((row) =>
-      toEvent(eventRows.fromRow(row), {
+      toEvent(read.codec.fromRow(row), {
         type: String(row.type),
         entityId: String(row.entity_id),
         status: row.status as TaskStatus,
