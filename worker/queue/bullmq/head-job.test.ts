@@ -1,8 +1,8 @@
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteRedisKeys } from "../../../tests/support/redis-keys";
-import { redisUrl, uniqueSuffix } from "../../../tests/support/services";
+import type { Redis } from "ioredis";
+import { describe, expect, it } from "vitest";
+import { useRedisSuite } from "../../../tests/support/redis-suite";
+import { redisUrl } from "../../../tests/support/services";
 import { createFifoStore } from "./fifo-store";
 import { HEAD_JOB_NAME, HEAD_JOB_OPTIONS } from "./head-job";
 import { fifoKeys, headJobId } from "./keys";
@@ -22,20 +22,11 @@ async function storedJob(redis: Redis, queue: Queue, jobId: string) {
 }
 
 describe.skipIf(!redisUrl)("head jobs added by the lane scripts", () => {
-  const suitePrefix = `cloudops-test:${uniqueSuffix()}`;
-  const url = redisUrl ?? "";
-  let redis: Redis;
-  let n = 0;
-  beforeAll(() => {
-    redis = new Redis(url);
-  });
-  afterAll(async () => {
-    await deleteRedisKeys(url, suitePrefix);
-    await redis.quit();
-  });
+  const suite = useRedisSuite(redisUrl ?? "");
 
   it("are the jobs queue.add makes: same fields, waiting, announced, found by BullMQ", async () => {
-    const keys = fifoKeys(`${suitePrefix}:${++n}`);
+    const redis = suite.redis();
+    const keys = fifoKeys(suite.nextPrefix());
     const queue = new Queue(keys.queueName, {
       connection: redis,
       prefix: keys.bullPrefix,
@@ -104,7 +95,8 @@ describe.skipIf(!redisUrl)("head jobs added by the lane scripts", () => {
   });
 
   it("follow queue.add on a paused queue", async () => {
-    const keys = fifoKeys(`${suitePrefix}:${++n}`);
+    const redis = suite.redis();
+    const keys = fifoKeys(suite.nextPrefix());
     const queue = new Queue(keys.queueName, { connection: redis, prefix: keys.bullPrefix });
     const reference = new Queue("reference", { connection: redis, prefix: keys.bullPrefix });
     try {

@@ -1,28 +1,19 @@
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../../platform/logger";
 import { createRecorder, waitUntil } from "../../../tests/support/queue-recorder";
-import { deleteRedisKeys } from "../../../tests/support/redis-keys";
-import { redisUrl, uniqueSuffix } from "../../../tests/support/services";
+import { useRedisSuite } from "../../../tests/support/redis-suite";
+import { redisUrl } from "../../../tests/support/services";
 import { createBullmqQueue } from "./bullmq-engine";
 import { fifoKeys, headJobId } from "./keys";
 
 describe.skipIf(!redisUrl)("BullMQ engine recovery paths", () => {
-  const suitePrefix = `cloudops-test:${uniqueSuffix()}`;
-  let n = 0;
   const url = redisUrl ?? "";
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(url);
-  });
-  afterAll(async () => {
-    await deleteRedisKeys(url, suitePrefix);
-    await redis.quit();
-  });
+  const suite = useRedisSuite(url);
 
   it("runs a head whose job is missing (BullMQ lost it, or it was removed behind our back)", async () => {
-    const prefix = `${suitePrefix}:${++n}`;
+    const redis = suite.redis();
+    const prefix = suite.nextPrefix();
     const keys = fifoKeys(prefix);
     // Lanes built (the epoch exists); the head's job, added by the enqueue script, then disappears.
     await redis.set(keys.epoch, "built");
@@ -48,7 +39,8 @@ describe.skipIf(!redisUrl)("BullMQ engine recovery paths", () => {
   });
 
   it("skips a job whose item is no longer the head (left over from before a crash)", async () => {
-    const prefix = `${suitePrefix}:${++n}`;
+    const redis = suite.redis();
+    const prefix = suite.nextPrefix();
     const keys = fifoKeys(prefix);
     const queue = await createBullmqQueue(
       { redisUrl: url, prefix, maxConcurrentSessions: 2, maxMessagesPerSession: 4 },

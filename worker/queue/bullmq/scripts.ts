@@ -17,29 +17,44 @@ local function pendingKey(entity) return base .. 'e:' .. entity .. ':pending' en
 local function headKey(entity) return base .. 'e:' .. entity .. ':head' end
 `;
 
+/** Values per item of the enqueue script. */
+export const ENQUEUE_ARITY = 7;
+
 /**
- * KEYS: lane base, queue key prefix. ARGV: taskId, entityId, force, traceparent, encoded entity id,
- * timestamp, nonce. Returns -1 if already queued, -2 if deferred (the epoch is missing: Redis lost its data
- * and the lanes are not rebuilt yet, so taking the item now would put it ahead of older items of its
- * entity), the seq if the item became head (its job is added), else 0. `force` ('1') is the rebuild.
+ * KEYS: lane base, queue key prefix. ARGV: one or more items of ENQUEUE_ARITY values each: taskId,
+ * entityId, force, traceparent, encoded entity id, timestamp, nonce. Returns, per item in order: -1 if
+ * already queued, -2 if deferred (the epoch is missing: Redis lost its data and the lanes are not
+ * rebuilt yet, so taking the item now would put it ahead of older items of its entity), the seq if
+ * the item became head (its job is added), else 0. `force` ('1') is the rebuild.
+ *
+ * Several items per call because a burst of submissions (Promise.all over a round in bench:queue, a
+ * deploy to many environments) otherwise costs one EVALSHA each: Redis's per-script overhead and
+ * ioredis's per-command work were a measurable part of the engine's cost per job (see fifo-store.ts).
  */
 const ENQUEUE = `${LANE_KEYS}${ADD_HEAD_JOB_LUA}
-if redis.call('HSETNX', itemsKey, ARGV[1], ARGV[2]) == 0 then return -1 end
-if ARGV[3] ~= '1' and redis.call('EXISTS', base .. 'epoch') == 0 then
-  redis.call('HDEL', itemsKey, ARGV[1])
-  redis.call('RPUSH', base .. 'deferred', cjson.encode({ARGV[1], ARGV[2]}))
-  return -2
+local function enqueueOne(taskId, entity, force, traceparent, encodedEntity, timestamp, nonce)
+  if redis.call('HSETNX', itemsKey, taskId, entity) == 0 then return -1 end
+  if force ~= '1' and redis.call('EXISTS', base .. 'epoch') == 0 then
+    redis.call('HDEL', itemsKey, taskId)
+    redis.call('RPUSH', base .. 'deferred', cjson.encode({taskId, entity}))
+    return -2
+  end
+  local seq = redis.call('INCR', seqKey)
+  redis.call('HSET', seqsKey, taskId, seq)
+  redis.call('RPUSH', pendingKey(entity), taskId)
+  -- An entity with a head is in the set already (it leaves it with its last item).
+  if redis.call('SET', headKey(entity), taskId, 'NX') then
+    redis.call('SADD', entitiesKey, entity)
+    addHeadJob(KEYS[2], encodedEntity, timestamp, entity, taskId, seq, traceparent, nonce)
+    return seq
+  end
+  return 0
 end
-local seq = redis.call('INCR', seqKey)
-redis.call('HSET', seqsKey, ARGV[1], seq)
-redis.call('RPUSH', pendingKey(ARGV[2]), ARGV[1])
--- An entity with a head is in the set already (it leaves it with its last item).
-if redis.call('SET', headKey(ARGV[2]), ARGV[1], 'NX') then
-  redis.call('SADD', entitiesKey, ARGV[2])
-  addHeadJob(KEYS[2], ARGV[5], ARGV[6], ARGV[2], ARGV[1], seq, ARGV[4], ARGV[7])
-  return seq
+local out = {}
+for i = 1, #ARGV, ${ENQUEUE_ARITY} do
+  out[#out + 1] = enqueueOne(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
 end
-return 0
+return out
 `;
 
 /** KEYS: lane base. ARGV: taskId, seq, entityId. 1 when this exact item (same enqueue) is its entity's head. */
