@@ -111,7 +111,8 @@ async function bench(db: string, tasks: number): Promise<void> {
     report(`${db}, ${tasks} tasks`, rows);
     return;
   }
-  // Both servers up at once, one load run each in turn, so load from elsewhere hits both alike.
+  // Both servers up at once, one load run each in turn (the first one alternating, see interleaved()
+  // in stats.ts), so load from elsewhere hits both alike.
   const runs = Number(process.env.BENCH_RUNS ?? 3);
   const mine = await startServer(env);
   const theirs = await startServer(env, BASELINE);
@@ -119,8 +120,10 @@ async function bench(db: string, tasks: number): Promise<void> {
   const theirRows: Row[] = [];
   try {
     for (let run = 0; run < runs; run++) {
-      mineRows.push(...(await load(mine.port, { ...env, BENCH_RUNS: "1" })));
-      theirRows.push(...(await load(theirs.port, { ...env, BENCH_RUNS: "1" })));
+      const loadMine = async () => mineRows.push(...(await load(mine.port, { ...env, BENCH_RUNS: "1" })));
+      const loadTheirs = async () =>
+        theirRows.push(...(await load(theirs.port, { ...env, BENCH_RUNS: "1" })));
+      for (const next of run % 2 === 0 ? [loadMine, loadTheirs] : [loadTheirs, loadMine]) await next();
     }
   } finally {
     await Promise.all([mine.stop(), theirs.stop()]);

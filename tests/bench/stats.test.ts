@@ -8,12 +8,15 @@ describe("benchmark statistics", () => {
     expect(formatSummary(summarise([10, 30, 20]))).toBe("20 (10–30, 3 runs)");
   });
 
-  it("runs the sides interleaved, round by round", async () => {
+  it("runs the sides interleaved, round by round, every other round in reverse", async () => {
     const order: string[] = [];
-    const side = (name: string) => ({ name, run: async () => order.push(name) });
-    const results = await interleaved([side("a"), side("b")], 3);
-    expect(order).toEqual(["a", "b", "a", "b", "a", "b"]);
-    expect(results.get("a")).toHaveLength(3);
+    let n = 0;
+    const side = (name: string) => ({ name, run: async () => `${name}${++n}` });
+    const results = await interleaved([side("a"), side("b"), side("c")], 3, (name) => order.push(name));
+    expect(order).toEqual(["a", "b", "c", "c", "b", "a", "a", "b", "c"]);
+    // Each side's results stay in round order, whatever order the round ran in.
+    expect(results.get("a")).toEqual(["a1", "a6", "a7"]);
+    expect(results.get("c")).toEqual(["c3", "c4", "c9"]);
   });
 
   it("takes nearest-rank percentiles of unsorted values", () => {

@@ -32,8 +32,11 @@ export function formatSummary(summary: Summary, digits = 0): string {
 }
 
 /**
- * Runs every side `runs` times, interleaved (A B C A B C …), so a change in the machine's load hits
- * all sides alike; returns each side's results in run order.
+ * Runs every side `runs` times, interleaved, so a change in the machine's load hits all sides alike;
+ * returns each side's results in run order. Every other round runs the sides in reverse (A B C, C B A,
+ * A B C, …): two copies of the same checkout run as "this" and "baseline" (bench:bot, same code for the
+ * bot) showed the side that always ran first 1.13x the CPU per activity and a slower first reply in
+ * two rounds of three, which an alternating order spreads over both sides (fully with an even count).
  */
 export async function interleaved<T>(
   sides: ReadonlyArray<{ name: string; run: () => Promise<T> }>,
@@ -42,7 +45,7 @@ export async function interleaved<T>(
 ): Promise<Map<string, T[]>> {
   const results = new Map<string, T[]>(sides.map((s) => [s.name, []]));
   for (let round = 1; round <= runs; round++) {
-    for (const side of sides) {
+    for (const side of round % 2 === 1 ? sides : [...sides].reverse()) {
       const result = await side.run();
       results.get(side.name)?.push(result);
       onResult?.(side.name, result, round);
