@@ -21,8 +21,16 @@ export function jsonPairs(table: Table, from?: string): string {
     throw new Error(
       `${getTableName(table)} has ${columns.length} columns; json_object takes ${MAX_JSON_COLUMNS} (split the object)`,
     );
+  return namedPairs(
+    columns.map((column) => column.name),
+    from,
+  );
+}
+
+/** `'name', "from"."name", …` for the columns `names` (of a join or subquery, not one table). */
+export function namedPairs(names: readonly string[], from?: string): string {
   const prefix = from ? `"${from}".` : "";
-  return columns.map((column) => `'${column.name}', ${prefix}"${column.name}"`).join(", ");
+  return names.map((name) => `'${name}', ${prefix}"${name}"`).join(", ");
 }
 
 /** The aggregate of one JSON object per row (`pairs` from jsonPairs) in `order`, `[]` for no rows. */

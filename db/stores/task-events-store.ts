@@ -4,7 +4,7 @@ import { MAX_LOG_LINES_PER_TASK } from "../../domain/model/limits";
 import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database } from "../client";
 import { NotFoundError } from "../errors";
-import { jsonArrayOf, parseJsonArray } from "../json-aggregate";
+import { jsonArrayOf, namedPairs, parseJsonArray } from "../json-aggregate";
 import { type RawRows, rawRows } from "../raw-rows";
 import type { TaskLogRow, TaskRow } from "../rows";
 import {
@@ -38,9 +38,7 @@ function eventsReadOf(database: Database): EventsRead {
   const { taskEvents } = database.schema;
   let read = eventsReads.get(taskEvents);
   if (!read) {
-    const pairs = ["id", "task_id", "seq", "data", "at", "type", "entity_id", "status"]
-      .map((column) => `'${column}', "page"."${column}"`)
-      .join(", ");
+    const pairs = namedPairs(["id", "task_id", "seq", "data", "at", "type", "entity_id", "status"], "page");
     const text = (order: "seq" | "id") => jsonArrayOf(database.dialect, pairs, `"page"."${order}"`);
     read = { codec: rawRows(taskEvents), texts: { seq: text("seq"), id: text("id") } };
     eventsReads.set(taskEvents, read);

@@ -150,6 +150,7 @@ function batchedEnqueue(
 
   function send(items: typeof pending): void {
     const args = items.flatMap((item) => item.args);
+    // Through a promise so that a synchronous throw (an unregistered script) rejects the callers too.
     Promise.resolve()
       .then(() => run(args))
       .then(
