@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime, type Runtime } from "../../compose";
 import { loadConfig } from "../../config";
 import type { TaskDetail } from "../../contracts/tasks";
 import { stepsOf } from "../../domain/model/task-types";
 import { createLogger } from "../../platform/logger";
+import { fifoKeys } from "../../worker/queue/bullmq/keys";
 import { createTestDatabase, type TestDatabase } from "../support/databases";
 import { type FakeConnector, startFakeConnector } from "../support/fake-connector";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver";
@@ -33,10 +36,14 @@ const one = (spans: ReceivedSpan[], predicate: (s: ReceivedSpan) => boolean, wha
   return found[0] as ReceivedSpan;
 };
 
-/** Every step ran in the worker and called the cluster adapter. */
+/**
+ * Every step ran in the worker and called the cluster adapter, and the task span is in. The worker
+ * exports in batches and the task span ends last, so the steps can arrive a batch before it.
+ */
 const workerDone = (spans: ReceivedSpan[]) =>
   RESTART_STEPS.every((name) => spans.some((s) => s.name === `step ${name}`)) &&
-  spans.some((s) => s.name === "k8s.rolloutStatus");
+  spans.some((s) => s.name === "k8s.rolloutStatus") &&
+  spans.some((s) => s.name === "task k8s.restart");
 
 describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, across processes", () => {
   let receiver: OtlpReceiver;
@@ -176,12 +183,32 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
     expectTaskSubtree(spans, request, taskId);
   }, 120_000);
 
+  /**
+   * Runs `body` while the worker process takes no job (a BullMQ pause of the deployment's queue). The
+   * bot reads the task before it posts its card: on a busy machine the task could finish first, and
+   * the card would then be posted in its final state, with no update to follow.
+   */
+  async function withQueuePaused<T>(body: () => Promise<T>): Promise<T> {
+    const keys = fifoKeys(prefix);
+    const connection = new Redis(redisUrl ?? "", { maxRetriesPerRequest: null });
+    const queue = new Queue(keys.queueName, { connection, prefix: keys.bullPrefix });
+    try {
+      await queue.pause();
+      try {
+        return await body();
+      } finally {
+        await queue.resume();
+      }
+    } finally {
+      await queue.close();
+      await connection.quit();
+    }
+  }
+
   it("follows a Teams message through the bot turn, the API and the worker to the card update", async () => {
-    const { activity, taskId } = await sendTaskCommand(
-      botUrl,
-      connector,
-      `19:obs-${uniqueSuffix()}@thread.tacv2`,
-      "restart prod/api",
+    // The card is posted while the task waits; it must then be updated to the end.
+    const { activity, taskId } = await withQueuePaused(() =>
+      sendTaskCommand(botUrl, connector, `19:obs-${uniqueSuffix()}@thread.tacv2`, "restart prod/api"),
     );
     const detail = await finished(taskId);
     expect(detail.status).toBe("succeeded");
