@@ -113,7 +113,12 @@ describe("task endpoints (no worker: tasks wait in the queue)", () => {
     expect(byType.length).toBeGreaterThan(0);
     expect(byType.every((t) => t.type === "k8s.restart")).toBe(true);
     expect((await op()("/api/tasks?status=exploded")).status).toBe(400);
-    expect((await op()("/api/tasks?cursor=garbage")).status).toBe(400);
+    // A cursor no page handed out: the same problem on every cursor-paged list.
+    for (const list of ["/api/tasks", "/api/dlq"]) {
+      const res = await op()(`${list}?cursor=garbage`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe("invalid_cursor");
+    }
     expect((await op()("/api/tasks?limit=201")).status).toBe(400);
   });
 

@@ -4,10 +4,9 @@ import {
   DeadLetterPageSchema,
   EXAMPLE_DEAD_LETTER,
 } from "../../../contracts/dead-letters";
-import { decodeCursor } from "../../../db/stores/cursor";
-import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { requireValidCursor } from "../cursor-guard";
 import { errorResponses } from "../shared";
 import { toDeadLetter } from "./mappers";
 
@@ -35,9 +34,7 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
     const q = c.req.valid("query");
-    if (q.cursor && !decodeCursor(q.cursor)) {
-      throw new ApiError(400, "invalid_cursor", "Invalid cursor", "Pass the nextCursor of a previous page");
-    }
+    requireValidCursor(q.cursor);
     const page = await kit.deps.stores.deadLetters.list(q);
     return c.json({ items: page.items.map(toDeadLetter), nextCursor: page.nextCursor }, 200);
   });

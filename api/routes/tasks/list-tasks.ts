@@ -1,9 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { EXAMPLE_TASK, TaskListQuery, TaskPageSchema } from "../../../contracts/tasks";
-import { decodeCursor } from "../../../db/stores/cursor";
-import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { requireValidCursor } from "../cursor-guard";
 import { errorResponses } from "../shared";
 import { toTask } from "./mappers";
 
@@ -31,9 +30,7 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
     const q = c.req.valid("query");
-    if (q.cursor && !decodeCursor(q.cursor)) {
-      throw new ApiError(400, "invalid_cursor", "Invalid cursor", "Pass the nextCursor of a previous page");
-    }
+    requireValidCursor(q.cursor);
     const page = await kit.deps.stores.tasks.list(q);
     return c.json({ items: page.items.map(toTask), nextCursor: page.nextCursor }, 200);
   });
