@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { TaskQueue } from "../../domain/queue-port";
+import { silentLogger } from "../../platform/logger";
+import { waitUntil } from "../../tests/support/queue-recorder";
+import { createMemoryQueue } from "./memory-engine";
+
+describe("memory engine", () => {
+  let queue: TaskQueue | null = null;
+  afterEach(async () => {
+    await queue?.close();
+    queue = null;
+  });
+
+  it("starts a delivery after the enqueuing turn, not inside it: the submitting request answers first", async () => {
+    queue = createMemoryQueue({ maxConcurrentSessions: 4, maxMessagesPerSession: 4 }, silentLogger);
+    const order: string[] = [];
+    await queue.start(async (delivery) => {
+      order.push(`delivered ${delivery.taskId}`);
+      return { kind: "done" };
+    });
+    // What a request handler does after its submit: a few more awaits, then it answers.
+    const submitting = (async () => {
+      for (const taskId of ["t1", "t2"]) await queue?.enqueue({ entityId: `env/${taskId}`, taskId });
+      for (let step = 0; step < 20; step++) await Promise.resolve();
+      order.push("answered");
+    })();
+    await submitting;
+    await waitUntil(() => order.length === 3, "both items were delivered");
+    expect(order).toEqual(["answered", "delivered t1", "delivered t2"]);
+  });
+});
