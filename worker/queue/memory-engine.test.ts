@@ -28,4 +28,27 @@ describe("memory engine", () => {
     await waitUntil(() => order.length === 3, "both items were delivered");
     expect(order).toEqual(["answered", "delivered t1", "delivered t2"]);
   });
+
+  it("aborts a running delivery after the turn of the abort: the cancelling request answers first", async () => {
+    queue = createMemoryQueue({ maxConcurrentSessions: 4, maxMessagesPerSession: 4 }, silentLogger);
+    const order: string[] = [];
+    let running = false;
+    await queue.start(
+      (delivery) =>
+        new Promise((resolve) => {
+          running = true;
+          delivery.signal.addEventListener("abort", () => {
+            order.push(`aborted (${String(delivery.signal.reason)})`);
+            resolve({ kind: "done" });
+          });
+        }),
+    );
+    await queue.enqueue({ entityId: "env/a", taskId: "long" });
+    await waitUntil(() => running, "the item is running");
+    await queue.abort("long");
+    for (let step = 0; step < 20; step++) await Promise.resolve();
+    order.push("answered");
+    await waitUntil(() => order.length === 2, "the delivery was aborted");
+    expect(order).toEqual(["answered", "aborted (cancelled)"]);
+  });
 });

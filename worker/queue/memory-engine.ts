@@ -62,10 +62,10 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
   }
 
   /**
-   * Starts deliveries once the calling turn is done (enqueue, and the abort of a task waiting for its
-   * retry). In one process (the zero-setup start) SQLite answers synchronously, so a delivery started
-   * inside the call ran the task's first steps before the request that made it could answer. In
-   * bench:bot, 20 Teams commands at once: first reply p95 205 (197–210) vs 252 (249–276) ms.
+   * Starts deliveries once the enqueuing turn is done. In one process (the zero-setup start) SQLite
+   * answers synchronously, so a delivery started inside the enqueue ran the task's first steps before
+   * the request that made it could answer. In bench:bot, 20 Teams commands at once: first reply p95
+   * 205 (197–210) vs 252 (249–276) ms.
    */
   let pumpScheduled = false;
   function pumpSoon(): void {
@@ -149,15 +149,19 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
     },
 
     async abort(taskId) {
-      controllers.get(taskId)?.abort(ABORT_REASON.cancelled);
-      const lane = lanes.get(laneOf.get(taskId) ?? "");
-      if (lane?.retryTimer && lane.items[0]?.taskId === taskId) {
-        // Waiting for a retry: deliver now so the runner sees the cancel request without the wait.
-        clearTimeout(lane.retryTimer);
-        lane.retryTimer = null;
-        markReady(lane);
-        pumpSoon();
-      }
+      // On the next turn, as an abort reaches the other engines' workers (over Redis or Service Bus):
+      // the delivery's cancellation (its journal writes) does not run inside the request that asked.
+      setImmediate(() => {
+        controllers.get(taskId)?.abort(ABORT_REASON.cancelled);
+        const lane = lanes.get(laneOf.get(taskId) ?? "");
+        if (lane?.retryTimer && lane.items[0]?.taskId === taskId) {
+          // Waiting for a retry: deliver now so the runner sees the cancel request without the wait.
+          clearTimeout(lane.retryTimer);
+          lane.retryTimer = null;
+          markReady(lane);
+          pump();
+        }
+      });
     },
 
     async start(p) {
