@@ -4,6 +4,7 @@ import type { Logger } from "../platform/logger";
 import type { Instruments } from "../platform/telemetry/instruments";
 import { type Bot, createBot } from "./create-bot";
 import { createEmulator } from "./emulator/create-emulator";
+import { inProcessFetch } from "./in-process-fetch";
 
 /**
  * Mounts the bot's /api/messages on the process app (before the API routes) and, in demo (no
@@ -20,8 +21,7 @@ export function mountBot(app: Hono, config: Config, logger: Logger, instruments?
     );
     return null;
   }
-  const local = (input: RequestInfo | URL, init?: RequestInit) =>
-    Promise.resolve(app.fetch(new Request(input, init)));
+  const local = inProcessFetch(app);
   const bot = createBot({ config, logger, instruments, fetch: config.role === "all" ? local : undefined });
   app.route("/", bot.app);
   if (!config.bot.appId) {
