@@ -40,19 +40,26 @@ export function createIdempotencyStore(database: Database) {
       now = new Date(),
     ): Promise<Reservation> {
       const leaseEnd = new Date(now.getTime() + options.leaseMs);
-      await db
-        .delete(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.key, key), lt(idempotencyKeys.expiresAt, now)));
+      const fresh = {
+        fingerprint,
+        statusCode: null,
+        response: null,
+        headers: null,
+        taskId: null,
+        lockedUntil: leaseEnd,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + options.ttlMs),
+      };
+      // One statement (one commit on SQLite, one round trip on PostgreSQL) where a delete of the
+      // expired key and then an insert were two: a key past its expiry is overwritten in place.
       const inserted = await db
         .insert(idempotencyKeys)
-        .values({
-          key,
-          fingerprint,
-          lockedUntil: leaseEnd,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + options.ttlMs),
+        .values({ key, ...fresh })
+        .onConflictDoUpdate({
+          target: idempotencyKeys.key,
+          set: fresh,
+          setWhere: lt(idempotencyKeys.expiresAt, now),
         })
-        .onConflictDoNothing()
         .returning({ key: idempotencyKeys.key });
       if (inserted.length > 0) return { state: "reserved", taskId: null };
       const record = await get(key);

@@ -640,7 +640,17 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
     it("lets an expired key be claimed again", async () => {
       const key = `idem-exp-${dialect}`;
       await stores.idempotency.reserve(key, "fp-1", { ttlMs: 1, leaseMs: 1 }, new Date(Date.now() - 10_000));
+      await stores.idempotency.attachTask(key, "tsk_old");
+      await stores.idempotency.complete(key, 202, { taskId: "tsk_old" }, { location: "/old" });
       expect((await stores.idempotency.reserve(key, "fp-2", long)).state).toBe("reserved");
+      // The new claim starts clean: nothing of the expired answer is replayed.
+      expect(await stores.idempotency.get(key)).toMatchObject({
+        fingerprint: "fp-2",
+        statusCode: null,
+        response: null,
+        headers: null,
+        taskId: null,
+      });
     });
 
     it("frees an unanswered claim once its lease has run out, not after the key's lifetime", async () => {
