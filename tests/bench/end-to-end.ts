@@ -23,7 +23,7 @@ export async function compareEndToEnd(options: {
   if (baseline && !existsSync(resolve(baseline, "node_modules")))
     throw new Error(`BENCH_BASELINE ${baseline} has no node_modules (link this tree's there)`);
   console.log(
-    `\nTask engine end to end: ${workload.jobs} tasks (3 no-op steps each) over ${workload.entities} entities, concurrency ${concurrency}; each run in its own process${baseline ? `; baseline side: ${baseline}` : ""}`,
+    `\nTask engine end to end: ${workload.jobs} tasks (3 no-op steps each) over ${workload.entities} entities, concurrency ${concurrency}; each run in its own process; task events in-process with the memory engine (the one-process start), over Redis with BullMQ${baseline ? `; baseline side: ${baseline}` : ""}`,
   );
   const combos = (options.postgres ? (["sqlite", "postgres"] as const) : (["sqlite"] as const)).flatMap(
     (dialect) => (["memory", "bullmq"] as const).map((engine) => ({ dialect, engine })),
