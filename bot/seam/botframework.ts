@@ -97,6 +97,7 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
         }
       : {},
   );
+  reuseConnectorClients(auth);
   const adapter = new SeamAdapter(auth);
   // Our handlers catch their own errors; anything reaching here is a bug worth a log line, never a crash.
   adapter.onTurnError = async (_context, error) => {
@@ -193,6 +194,43 @@ export function createBotFrameworkSeam(credentials: BotCredentials, logger: Logg
       );
       if (failure !== undefined) throw toConnectorError(failure);
     },
+  };
+}
+
+type ConnectorFactory = ReturnType<ConfigurationBotFrameworkAuthentication["createConnectorFactory"]>;
+type ConnectorClient = Awaited<ReturnType<ConnectorFactory["create"]>>;
+
+/** Distinct bot app, service URL and audience triples kept; Teams has a handful of service URLs. */
+const MAX_CONNECTOR_CLIENTS = 64;
+
+/**
+ * One ConnectorClient per bot app, service URL and audience, where the SDK's factory built a new one
+ * (credentials, and an HTTP pipeline of a dozen policies) for every turn and every card update: in a
+ * profile of Teams commands its construction was about as costly as the send itself. A client holds
+ * no state between requests and its credentials cache their token, so one serves every call.
+ */
+export function reuseConnectorClients(auth: ConfigurationBotFrameworkAuthentication): void {
+  const clients = new Map<string, Promise<ConnectorClient>>();
+  const createFactory = auth.createConnectorFactory.bind(auth);
+  auth.createConnectorFactory = (claimsIdentity) => {
+    const factory = createFactory(claimsIdentity);
+    // The SDK's factory says which app it sends as; one that does not is left alone.
+    const appId = (factory as { appId?: unknown }).appId;
+    if (typeof appId !== "string") return factory;
+    return {
+      create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+        const key = JSON.stringify([appId, serviceUrl, audience ?? null]);
+        let client = clients.get(key);
+        if (!client) {
+          if (clients.size >= MAX_CONNECTOR_CLIENTS) clients.clear();
+          client = factory.create(serviceUrl, audience);
+          // A failed creation is not kept: the next call tries again.
+          client.catch(() => clients.delete(key));
+          clients.set(key, client);
+        }
+        return client;
+      },
+    };
   };
 }
 
