@@ -51,4 +51,23 @@ describe("memory engine", () => {
     await waitUntil(() => order.length === 2, "the delivery was aborted");
     expect(order).toEqual(["answered", "aborted (cancelled)"]);
   });
+
+  it("delivers the next item after the turn of a removal: the cancelling request answers first", async () => {
+    queue = createMemoryQueue({ maxConcurrentSessions: 4, maxMessagesPerSession: 4 }, silentLogger);
+    const order: string[] = [];
+    await queue.start(async (delivery) => {
+      order.push(`delivered ${delivery.taskId}`);
+      // The head fails once and waits a long backoff; the one behind it waits for the head.
+      return delivery.taskId === "head" ? { kind: "retry", delayMs: 60_000 } : { kind: "done" };
+    });
+    await queue.enqueue({ entityId: "env/a", taskId: "head" });
+    await queue.enqueue({ entityId: "env/a", taskId: "next" });
+    await waitUntil(() => order.length === 1, "the head was delivered once");
+    // Cancelling the head while it waits for its retry frees the lane for the next item.
+    expect(await queue.remove("head")).toBe(true);
+    for (let step = 0; step < 20; step++) await Promise.resolve();
+    order.push("answered");
+    await waitUntil(() => order.length === 3, "the next item was delivered");
+    expect(order).toEqual(["delivered head", "answered", "delivered next"]);
+  });
 });

@@ -144,7 +144,8 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
       lane.queued = lane.queued && lane.items.length > 0;
       markReady(lane);
       dropIfEmpty(lane);
-      pump();
+      // As for enqueue: the item the removal frees starts after the request that removed it answers.
+      pumpSoon();
       return true;
     },
 
