@@ -5,14 +5,13 @@ export interface FetchHandler {
 
 /**
  * A `fetch` that answers from `app` in this process (ROLE=all: the bot calls the API of its own app),
- * the same HTTP contract with no socket or port. Two things a call over the wire gets for free are
- * made explicit, and one is made cheaper:
- * - a string body carries its Content-Length: without it the API's body limit (hono/body-limit)
- *   read every in-process POST and PATCH body as a stream into a second Request;
+ * the same HTTP contract with no socket or port. Two differences from a plain `app.fetch(new Request())`:
+ * - a string body carries its Content-Length, as it would on the wire: without it the API's body
+ *   limit (hono/body-limit) read every in-process POST and PATCH body as a stream into a second Request;
  * - the caller's signal (its timeout) rejects the call with the signal's reason, as fetch does,
  *   but is not handed to the Request, which followed it with one more AbortSignal per call.
  * In bench:bot (20 Teams commands at once, 5 such calls per command) the runtime's CPU per activity
- * fell to 0.94x and the first reply's p95 to 0.94x (docs/performance.md).
+ * fell to 0.94x in two runs; the first reply's p95 moved within the bench's noise (docs/performance.md).
  */
 export function inProcessFetch(app: FetchHandler) {
   return (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {

@@ -4,6 +4,15 @@ import { silentLogger } from "../../platform/logger";
 import { waitUntil } from "../../tests/support/queue-recorder";
 import { createMemoryQueue } from "./memory-engine";
 
+/** What a request handler does after its call to the queue: a few more awaits, then it answers. */
+async function answerAfterAwaits(order: string[]): Promise<void> {
+  for (let step = 0; step < 20; step++) await Promise.resolve();
+  order.push("answered");
+}
+
+const newQueue = () =>
+  createMemoryQueue({ maxConcurrentSessions: 4, maxMessagesPerSession: 4 }, silentLogger);
+
 describe("memory engine", () => {
   let queue: TaskQueue | null = null;
   afterEach(async () => {
@@ -12,25 +21,20 @@ describe("memory engine", () => {
   });
 
   it("starts a delivery after the enqueuing turn, not inside it: the submitting request answers first", async () => {
-    queue = createMemoryQueue({ maxConcurrentSessions: 4, maxMessagesPerSession: 4 }, silentLogger);
+    queue = newQueue();
     const order: string[] = [];
     await queue.start(async (delivery) => {
       order.push(`delivered ${delivery.taskId}`);
       return { kind: "done" };
     });
-    // What a request handler does after its submit: a few more awaits, then it answers.
-    const submitting = (async () => {
-      for (const taskId of ["t1", "t2"]) await queue?.enqueue({ entityId: `env/${taskId}`, taskId });
-      for (let step = 0; step < 20; step++) await Promise.resolve();
-      order.push("answered");
-    })();
-    await submitting;
+    for (const taskId of ["t1", "t2"]) await queue.enqueue({ entityId: `env/${taskId}`, taskId });
+    await answerAfterAwaits(order);
     await waitUntil(() => order.length === 3, "both items were delivered");
     expect(order).toEqual(["answered", "delivered t1", "delivered t2"]);
   });
 
   it("aborts a running delivery after the turn of the abort: the cancelling request answers first", async () => {
-    queue = createMemoryQueue({ maxConcurrentSessions: 4, maxMessagesPerSession: 4 }, silentLogger);
+    queue = newQueue();
     const order: string[] = [];
     let running = false;
     await queue.start(
@@ -46,14 +50,13 @@ describe("memory engine", () => {
     await queue.enqueue({ entityId: "env/a", taskId: "long" });
     await waitUntil(() => running, "the item is running");
     await queue.abort("long");
-    for (let step = 0; step < 20; step++) await Promise.resolve();
-    order.push("answered");
+    await answerAfterAwaits(order);
     await waitUntil(() => order.length === 2, "the delivery was aborted");
     expect(order).toEqual(["answered", "aborted (cancelled)"]);
   });
 
   it("delivers the next item after the turn of a removal: the cancelling request answers first", async () => {
-    queue = createMemoryQueue({ maxConcurrentSessions: 4, maxMessagesPerSession: 4 }, silentLogger);
+    queue = newQueue();
     const order: string[] = [];
     await queue.start(async (delivery) => {
       order.push(`delivered ${delivery.taskId}`);
@@ -65,8 +68,7 @@ describe("memory engine", () => {
     await waitUntil(() => order.length === 1, "the head was delivered once");
     // Cancelling the head while it waits for its retry frees the lane for the next item.
     expect(await queue.remove("head")).toBe(true);
-    for (let step = 0; step < 20; step++) await Promise.resolve();
-    order.push("answered");
+    await answerAfterAwaits(order);
     await waitUntil(() => order.length === 3, "the next item was delivered");
     expect(order).toEqual(["delivered head", "answered", "delivered next"]);
   });
