@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** Where the Astro project lives and where its build lands. */
@@ -21,11 +21,24 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** True when dist/ is missing or older than any source file (tests excluded). */
-export function siteBuildIsStale(): boolean {
-  if (!existsSync(SITE_ENTRY)) return true;
-  const built = statSync(SITE_ENTRY).mtimeMs;
-  return SOURCES.some((s) => newestMtime(join(SITE_ROOT, s)) > built);
+/**
+ * Written once a build has finished. Astro writes the server entry before the browser assets, so a
+ * build killed half-way (Ctrl-C during the first `npm start`) left an entry that looked current and
+ * a dashboard without its scripts, answering 500, that no later start rebuilt.
+ */
+const BUILT_MARK = join("dist", ".built");
+
+/** True when the last build of the site at `root` did not finish, or is older than any source file (tests excluded). */
+export function siteBuildIsStale(root = SITE_ROOT): boolean {
+  const mark = join(root, BUILT_MARK);
+  if (!existsSync(mark)) return true;
+  const built = statSync(mark).mtimeMs;
+  return SOURCES.some((s) => newestMtime(join(root, s)) > built);
+}
+
+/** Records that the build of the site at `root` finished. */
+export function markSiteBuilt(root = SITE_ROOT): void {
+  writeFileSync(join(root, BUILT_MARK), `${new Date().toISOString()}\n`);
 }
 
 function runAstroBuild(): Promise<void> {
@@ -64,7 +77,9 @@ export async function ensureSiteBuilt(announce: (line: string) => void = () => {
   try {
     if (!siteBuildIsStale()) return false;
     announce("Building the dashboard once (first start)…");
+    rmSync(join(SITE_ROOT, BUILT_MARK), { force: true });
     await runAstroBuild();
+    markSiteBuilt();
     return true;
   } finally {
     rmSync(lock, { recursive: true, force: true });
