@@ -40,6 +40,19 @@ export function jsonArrayOf(dialect: Dialect, pairs: string, order: string): str
     : `json_group_array(json_object(${pairs}) order by ${order})`;
 }
 
+/** One JSON object of `pairs` (from jsonPairs or namedPairs, plus any `'name', expression` pairs). */
+export function jsonObjectOf(dialect: Dialect, pairs: string): string {
+  return dialect === "postgres" ? `json_build_object(${pairs})` : `json_object(${pairs})`;
+}
+
+/** A JSON object column as read: text on SQLite, already parsed by node-postgres; null for none. */
+export function parseJsonObject(value: unknown): Record<string, unknown> | null {
+  const parsed = typeof value === "string" ? JSON.parse(value) : value;
+  return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : null;
+}
+
 /** A JSON array column as read: text on SQLite, already parsed by node-postgres. */
 export function parseJsonArray(value: unknown): Record<string, unknown>[] {
   const parsed = typeof value === "string" ? JSON.parse(value) : value;

@@ -259,7 +259,28 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       for (const message of ["first", "second", "third"]) {
         await stores.taskEvents.append(task.id, { kind: "log", level: "warn", step: "rollout", message });
       }
+      // Every kind of value a task row holds, set (the detail is read as one JSON object).
+      await stores.tasks.update(task.id, {
+        result: { nested: { list: [1, "two", null, 2.5] }, flag: false, text: 'a "b" \\ ü' },
+        error: { code: "step_failed", message: 'failed: "quoted" ünïcode' },
+        attempts: 2,
+        startedAt,
+        cancelRequested: true,
+        leaseToken: "lease-1",
+        leaseExpiresAt: new Date(startedAt.getTime() + 60_000),
+      });
       const detail = await stores.tasks.detail(task.id, 2);
+      expect(detail?.task).toMatchObject({
+        cancelRequested: true,
+        attempts: 2,
+        startedAt,
+        error: { code: "step_failed", message: 'failed: "quoted" ünïcode' },
+      });
+      expect(detail?.task.result).toEqual({
+        nested: { list: [1, "two", null, 2.5] },
+        flag: false,
+        text: 'a "b" \\ ü',
+      });
       expect(detail?.task).toEqual(await stores.tasks.get(task.id));
       expect(detail?.steps).toEqual(await stores.tasks.steps(task.id));
       expect(detail?.steps[0]?.startedAt).toEqual(startedAt);
