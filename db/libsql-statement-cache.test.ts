@@ -11,10 +11,10 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-function client() {
+function client(intMode: "number" | "string" = "number") {
   const folder = mkdtempSync(join(tmpdir(), "libsql-cache-"));
   folders.push(folder);
-  return createClient({ url: `file:${join(folder, "db.sqlite")}`, concurrency: 1 });
+  return createClient({ url: `file:${join(folder, "db.sqlite")}`, concurrency: 1, intMode });
 }
 
 /** The native Database class the client drives, to count real prepares under the cache. */
@@ -77,6 +77,47 @@ describe("libsql statement cache", () => {
     const db = client();
     await expect(db.execute("select * from missing_table")).rejects.toThrow(/no such table/);
     await expect(db.execute("select * from missing_table")).rejects.toThrow(/no such table/);
+    db.close();
+  });
+
+  it("sets a reused statement's modes in native code only when they change, and honours a change", async () => {
+    cacheLibsqlStatements();
+    // Integers as strings: a run without 64-bit integers would read 2^53 + 1 as 2^53.
+    const db = client("string");
+    await db.execute("create table modes (n integer, label text)");
+    await db.execute("insert into modes values (9007199254740993, 'big')");
+    const Database = nativePrototype() as { prepare(sql: string): object };
+    const statementProto = Object.getPrototypeOf(
+      (Database.prepare as (sql: string) => object).call(
+        new (Database.constructor as new (path: string) => object)(":memory:"),
+        "select 1",
+      ),
+    ) as { raw(on?: boolean): unknown; safeIntegers(on?: boolean): unknown };
+    const raw = vi.spyOn(statementProto, "raw");
+    const safeIntegers = vi.spyOn(statementProto, "safeIntegers");
+    const prepare = vi.spyOn(Database, "prepare");
+    const select = "select n, label from modes";
+    for (let run = 0; run < 3; run++) {
+      const result = await db.execute(select);
+      expect(result.rows[0]?.label).toBe("big");
+      expect(result.rows[0]?.n).toBe("9007199254740993");
+    }
+    const statement = prepare.mock.results.find((_, i) => prepare.mock.calls[i]?.[0] === select)?.value;
+    const on = (spy: typeof raw) => spy.mock.contexts.filter((context) => context === statement).length;
+    expect(on(raw)).toBe(1);
+    expect(on(safeIntegers)).toBe(1);
+    // Someone else switches the same statement to object rows and plain numbers: the next run of the
+    // client sets its modes again and still gets its rows.
+    (statement as { raw(on: boolean): unknown }).raw(false);
+    (statement as { safeIntegers(on: boolean): unknown }).safeIntegers(false);
+    const after = await db.execute(select);
+    expect(after.rows[0]?.label).toBe("big");
+    expect(after.rows[0]?.n).toBe("9007199254740993");
+    expect(on(raw)).toBe(3);
+    expect(on(safeIntegers)).toBe(3);
+    raw.mockRestore();
+    safeIntegers.mockRestore();
+    prepare.mockRestore();
     db.close();
   });
 });

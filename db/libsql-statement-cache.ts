@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 
 interface NativeStatement {
   raw(on?: boolean): NativeStatement;
+  safeIntegers(on?: boolean): NativeStatement;
   columns(): Array<{ name: string; type?: string | null }>;
   readonly reader: boolean;
 }
@@ -35,14 +36,28 @@ function libsqlDatabaseClass(): DatabaseClass {
   return fromClient("libsql") as DatabaseClass;
 }
 
-/** A prepared statement whose fixed answers (columns, reader or not) are read once. */
+/**
+ * A prepared statement whose fixed answers (columns, reader or not) are read once, and whose modes
+ * (raw rows, 64-bit integers) cross into native code only when they change: @libsql/client sets both
+ * before every run, the same way each time, and the end-to-end profile put those two native calls at
+ * 2.5% of the worker's CPU (raw() alone 105 ms in a 3,000-task run).
+ */
 function remembering(statement: NativeStatement): NativeStatement {
   const reader = statement.reader;
   let columns: ReturnType<NativeStatement["columns"]> | null = null;
   let notAReader: Error | null = null;
+  let rawMode: boolean | null = null;
+  let safeIntegersMode: boolean | null = null;
   const raw = statement.raw.bind(statement);
   statement.raw = (on?: boolean) => {
-    if (reader) return raw(on);
+    if (reader) {
+      const wanted = on ?? true;
+      if (wanted !== rawMode) {
+        raw(wanted);
+        rawMode = wanted;
+      }
+      return statement;
+    }
     // The first call throws the driver's own error; later calls throw that same error again, without
     // crossing into native code or capturing a new stack.
     if (notAReader) throw notAReader;
@@ -52,6 +67,15 @@ function remembering(statement: NativeStatement): NativeStatement {
       notAReader = error as Error;
       throw error;
     }
+  };
+  const safeIntegers = statement.safeIntegers.bind(statement);
+  statement.safeIntegers = (on?: boolean) => {
+    const wanted = on ?? true;
+    if (wanted !== safeIntegersMode) {
+      safeIntegers(wanted);
+      safeIntegersMode = wanted;
+    }
+    return statement;
   };
   const readColumns = statement.columns.bind(statement);
   statement.columns = () => {
