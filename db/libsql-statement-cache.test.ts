@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cacheLibsqlStatements } from "./libsql-statement-cache";
+import { AT_MOST_ONE_ROW, cacheLibsqlStatements } from "./libsql-statement-cache";
 
 const folders: string[] = [];
 afterEach(() => {
@@ -21,6 +21,17 @@ function client(intMode: "number" | "string" = "number") {
 function nativePrototype() {
   const fromClient = createRequire(createRequire(import.meta.url).resolve("@libsql/client"));
   return (fromClient("libsql") as { prototype: object }).prototype;
+}
+
+/** The native Statement class's prototype, to spy on the calls the cache lets through. */
+function nativeStatementPrototype() {
+  const Database = nativePrototype().constructor as new (path: string) => { prepare(sql: string): object };
+  return Object.getPrototypeOf(new Database(":memory:").prepare("select 1")) as {
+    raw(on?: boolean): unknown;
+    safeIntegers(on?: boolean): unknown;
+    get(...params: unknown[]): unknown;
+    iterate(...params: unknown[]): unknown;
+  };
 }
 
 describe("libsql statement cache", () => {
@@ -87,12 +98,7 @@ describe("libsql statement cache", () => {
     await db.execute("create table modes (n integer, label text)");
     await db.execute("insert into modes values (9007199254740993, 'big')");
     const Database = nativePrototype() as { prepare(sql: string): object };
-    const statementProto = Object.getPrototypeOf(
-      (Database.prepare as (sql: string) => object).call(
-        new (Database.constructor as new (path: string) => object)(":memory:"),
-        "select 1",
-      ),
-    ) as { raw(on?: boolean): unknown; safeIntegers(on?: boolean): unknown };
+    const statementProto = nativeStatementPrototype();
     const raw = vi.spyOn(statementProto, "raw");
     const safeIntegers = vi.spyOn(statementProto, "safeIntegers");
     const prepare = vi.spyOn(Database, "prepare");
@@ -118,6 +124,37 @@ describe("libsql statement cache", () => {
     raw.mockRestore();
     safeIntegers.mockRestore();
     prepare.mockRestore();
+    db.close();
+  });
+
+  it("reads a statement marked as returning at most one row in one step, with the same answers", async () => {
+    cacheLibsqlStatements();
+    const db = client();
+    await db.execute("create table marked (id integer primary key autoincrement, name text, n integer)");
+    const statementProto = nativeStatementPrototype();
+    const get = vi.spyOn(statementProto, "get");
+    const iterate = vi.spyOn(statementProto, "iterate");
+    const insert = `${AT_MOST_ONE_ROW}insert into marked (name, n) values (?, ?) returning id, name, n`;
+    const inserted = await db.execute({ sql: insert, args: ["first", 1] });
+    expect(inserted.columns).toEqual(["id", "name", "n"]);
+    expect(inserted.rows.map((r) => [r.id, r.name, r.n])).toEqual([[1, "first", 1]]);
+    await db.execute({ sql: insert, args: ["second", 2] });
+    const update = `${AT_MOST_ONE_ROW}update marked set n = n + 10 where name = ? returning id, n`;
+    expect((await db.execute({ sql: update, args: ["second"] })).rows.map((r) => [r.id, r.n])).toEqual([
+      [2, 12],
+    ]);
+    expect((await db.execute({ sql: update, args: ["nobody"] })).rows).toEqual([]);
+    const iterated = iterate.mock.calls.length;
+    expect(get.mock.calls.length).toBe(4);
+    // The writes happened in full; an unmarked read still takes every row.
+    const all = await db.execute("select name, n from marked order by id");
+    expect(all.rows.map((r) => [r.name, r.n])).toEqual([
+      ["first", 1],
+      ["second", 12],
+    ]);
+    expect(iterate.mock.calls.length).toBe(iterated + 1);
+    get.mockRestore();
+    iterate.mockRestore();
     db.close();
   });
 });

@@ -10,6 +10,8 @@ import { createRequire } from "node:module";
 // statement is never run twice at once.
 
 interface NativeStatement {
+  all(...params: unknown[]): unknown[];
+  get(...params: unknown[]): unknown;
   raw(on?: boolean): NativeStatement;
   safeIntegers(on?: boolean): NativeStatement;
   columns(): Array<{ name: string; type?: string | null }>;
@@ -37,13 +39,30 @@ function libsqlDatabaseClass(): DatabaseClass {
 }
 
 /**
+ * Starts the SQL text of a statement that returns at most one row (a lookup by primary key, a
+ * one-row INSERT or an UPDATE by id with RETURNING). @libsql/client reads every result with all(),
+ * which opens a row iterator and fills a 100-row buffer in two native calls; get() takes the one row
+ * in one. For a one-row result all() cost about 5 µs more (13.3 vs 8.4 µs for a lookup, 5.0 vs 1.0
+ * for `select 1`). SQLite performs all of an INSERT, UPDATE or DELETE with RETURNING on its first
+ * step, so get() leaves nothing undone. A plain comment: every database ignores it.
+ */
+export const AT_MOST_ONE_ROW = "/* at most one row */ ";
+
+/**
  * A prepared statement whose fixed answers (columns, reader or not) are read once, and whose modes
  * (raw rows, 64-bit integers) cross into native code only when they change: @libsql/client sets both
  * before every run, the same way each time, and the end-to-end profile put those two native calls at
  * 2.5% of the worker's CPU (raw() alone 105 ms in a 3,000-task run).
  */
-function remembering(statement: NativeStatement): NativeStatement {
+function remembering(statement: NativeStatement, sql: string): NativeStatement {
   const reader = statement.reader;
+  if (reader && sql.startsWith(AT_MOST_ONE_ROW)) {
+    const get = statement.get.bind(statement);
+    statement.all = (...params: unknown[]) => {
+      const row = get(...params);
+      return row === undefined ? [] : [row];
+    };
+  }
   let columns: ReturnType<NativeStatement["columns"]> | null = null;
   let notAReader: Error | null = null;
   let rawMode: boolean | null = null;
@@ -115,7 +134,7 @@ export function cacheLibsqlStatements(): void {
       cache.set(sql, cached);
       return cached;
     }
-    const statement = remembering(prepare.call(this, sql));
+    const statement = remembering(prepare.call(this, sql), sql);
     cache.set(sql, statement);
     if (cache.size > MAX_STATEMENTS_PER_CONNECTION) cache.delete(cache.keys().next().value as string);
     return statement;

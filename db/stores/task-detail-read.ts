@@ -1,5 +1,6 @@
 import type { Database } from "../client";
 import { jsonArrayOf, jsonObjectOf, jsonPairs, parseJsonArray, parseJsonObject } from "../json-aggregate";
+import { AT_MOST_ONE_ROW } from "../libsql-statement-cache";
 import { type RawRows, rawRows } from "../raw-rows";
 import type { TaskDetail, TaskLogRow, TaskRow, TaskStepRow } from "../rows";
 
@@ -39,7 +40,7 @@ function codecsOf(database: Database): Codecs {
     `'logs_json', (select ${array(jsonPairs(taskLogs), "seq")}
       from (select * from task_logs where task_id = t.id order by seq desc limit ?) last_logs)`,
   ].join(", ");
-  const text = `select ${jsonObjectOf(database.dialect, pairs)} as "detail" from tasks t where t.id = ?`;
+  const text = `${AT_MOST_ONE_ROW}select ${jsonObjectOf(database.dialect, pairs)} as "detail" from tasks t where t.id = ?`;
   codecs = { task, step: rawRows<TaskStepRow>(taskSteps), log: rawRows<TaskLogRow>(taskLogs), text };
   byTasksTable.set(tasks, codecs);
   return codecs;

@@ -5,6 +5,7 @@ import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database } from "../client";
 import { NotFoundError } from "../errors";
 import { jsonArrayOf, namedPairs, parseJsonArray } from "../json-aggregate";
+import { AT_MOST_ONE_ROW } from "../libsql-statement-cache";
 import { type RawRows, rawRows } from "../raw-rows";
 import type { TaskLogRow, TaskRow } from "../rows";
 import {
@@ -139,7 +140,7 @@ export function createTaskEventsStore(database: Database) {
       return "(?, ?, ?, ?, ?)";
     });
     const returned = await tx.rawQuery(
-      `insert into task_events (task_id, seq, kind, data, at) values ${values.join(", ")} returning id, seq`,
+      `${values.length === 1 ? AT_MOST_ONE_ROW : ""}insert into task_events (task_id, seq, kind, data, at) values ${values.join(", ")} returning id, seq`,
       params,
     );
     const ids = new Map(returned.map((row) => [Number(row.seq), Number(row.id)]));

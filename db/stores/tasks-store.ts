@@ -11,6 +11,7 @@ import { type StepStatus, stepsOf, type TaskSource, type TaskType } from "../../
 import type { Database } from "../client";
 import { ConflictError, LeaseLostError, NotFoundError } from "../errors";
 import { jsonArrayOf, jsonPairs, parseJsonArray } from "../json-aggregate";
+import { AT_MOST_ONE_ROW } from "../libsql-statement-cache";
 import { type RawRows, rawRows } from "../raw-rows";
 import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../rows";
 import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
@@ -141,7 +142,7 @@ export function createTasksStore(database: Database) {
     if (text === undefined) {
       const sets = [...keys, "status", "updatedAt"].map((key) => `${taskRows.name(key)} = ?`);
       if (takeEvents > 0) sets.push(`"event_seq" = "event_seq" + ?`);
-      text = `update "tasks" set ${sets.join(", ")} where "id" = ? and "status" in (${sources.map(() => "?").join(", ")})${
+      text = `${AT_MOST_ONE_ROW}update "tasks" set ${sets.join(", ")} where "id" = ? and "status" in (${sources.map(() => "?").join(", ")})${
         lease !== null ? ` and "lease_token" = ?` : ""
       } returning ${taskRows.columnList}`;
       transitionTexts.set(shape, text);
@@ -185,7 +186,7 @@ export function createTasksStore(database: Database) {
       updatedAt: now,
     };
     const keys = Object.keys(values) as (keyof TaskRow)[];
-    insertText ??= `insert into "tasks" (${keys.map((key) => taskRows.name(key)).join(", ")})
+    insertText ??= `${AT_MOST_ONE_ROW}insert into "tasks" (${keys.map((key) => taskRows.name(key)).join(", ")})
       values (${keys.map(() => "?").join(", ")}) on conflict do nothing returning ${taskRows.columnList}`;
     return { sql: insertText, params: keys.map((key) => taskRows.toDriver(key, values[key])), id };
   }
