@@ -19,8 +19,13 @@ describe("sandbox expiry across a restart", () => {
 
     await t.engine.startWorker();
 
+    // The sandbox is marked expired by a step of the task, which then commits its own finish: wait
+    // for both (between the two commits a reader sees an expired sandbox and a running task).
     const deadline = Date.now() + 15_000;
-    while ((await t.stores.environments.get(env.id))?.status !== "expired") {
+    const settled = async () =>
+      (await t?.stores.environments.get(env.id))?.status === "expired" &&
+      (await t?.stores.tasks.list({ entityId: env.id }))?.items.every((task) => task.status !== "running");
+    while (!(await settled())) {
       if (Date.now() > deadline) throw new Error("the overdue sandbox was not expired after start");
       await new Promise((r) => setTimeout(r, 25));
     }
