@@ -25,8 +25,11 @@ export const initdbAvailable = (() => {
   return found;
 })();
 
-/** initdb and postgres refuse to run as root: run them as the `postgres` user then. */
-function runAs(): { uid: number; gid: number } | undefined {
+/**
+ * initdb and postgres refuse to run as root: run them as the `postgres` user then (a uid and gid for
+ * execFileSync, so no `runuser` is needed on PATH: a root shell's minimal PATH may lack /usr/sbin).
+ */
+export function runAs(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
   const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());

@@ -3,6 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { runAs } from "./private-postgres";
 import { freePort } from "./process";
 
 /**
@@ -21,17 +22,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "cloudops-pg-"));
   const data = join(dir, "data");
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
-    chownSync(dir, uid, gid);
+  const user = runAs();
+  if (user) {
+    chownSync(dir, user.uid, user.gid);
     chmodSync(dir, 0o700);
   }
   const run = (command: string, args: string[]) =>
-    asRoot
-      ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args], { stdio: "pipe" })
-      : execFileSync(command, args, { stdio: "pipe" });
+    execFileSync(command, args, { ...(user ?? {}), stdio: "pipe", env: { ...process.env, LC_ALL: "C" } });
   run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
