@@ -10,7 +10,7 @@ import {
 import { type StepStatus, stepsOf, type TaskSource, type TaskType } from "../../domain/model/task-types";
 import type { Database } from "../client";
 import { ConflictError, LeaseLostError, NotFoundError } from "../errors";
-import { jsonArrayOf, jsonPairs, parseJsonArray, parseJsonObject } from "../json-aggregate";
+import { jsonArrayOf, jsonObjectOf, jsonPairs, parseJsonArray, parseJsonObject } from "../json-aggregate";
 import { AT_MOST_ONE_ROW } from "../libsql-statement-cache";
 import { type RawRows, rawRows } from "../raw-rows";
 import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../rows";
@@ -101,7 +101,9 @@ export function createTasksStore(database: Database) {
    * one-statement writes of recorded-writes.ts read by name in their CTEs.
    */
   const returning =
-    database.dialect === "sqlite" ? `json_object(${jsonPairs(tasks)}) as "task_json"` : taskRows.columnList;
+    database.dialect === "sqlite"
+      ? `${jsonObjectOf(database.dialect, jsonPairs(tasks))} as "task_json"`
+      : taskRows.columnList;
   const returnedTask = (row: Record<string, unknown>): TaskRow =>
     row.task_json === undefined
       ? taskRows.fromRow(row)
