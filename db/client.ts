@@ -10,7 +10,7 @@ import type pg from "pg";
 import { cacheLibsqlStatements } from "./libsql-statement-cache";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
-import { groupCommit, insideTransaction, serializeClient } from "./sqlite-serial";
+import { groupCommit, insideTransaction, SavepointRollbackFailed, serializeClient } from "./sqlite-serial";
 
 export type Dialect = "sqlite" | "postgres";
 export type Schema = typeof pgSchema;
@@ -260,7 +260,34 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
   };
   const group = groupCommit<AppDb>(
     (body) => appDb.transaction((tx) => insideTransaction(() => body(tx as unknown as AppDb))),
-    (tx, work) => tx.transaction((sp) => work(sp as unknown as AppDb)),
+    savepointIn,
   );
   return database;
+}
+
+/**
+ * Runs one member of a group commit (db/sqlite-serial.ts) in a savepoint of its own, on the group's
+ * transaction handle. drizzle's nested transaction builds a new transaction object (a query builder
+ * per table) and sends each SAVEPOINT through its SQL pipeline; issued on the driver, the two
+ * statements cost what they cost SQLite (2.6 and 3.8 µs). A member that throws is rolled back to its
+ * savepoint; when even that fails, the whole group must not commit (SavepointRollbackFailed).
+ */
+async function savepointIn<T>(tx: AppDb, work: (member: AppDb) => Promise<T>): Promise<T> {
+  const run = driverRunIn("sqlite", tx);
+  if (!run) return tx.transaction((sp) => work(sp as unknown as AppDb));
+  await run("savepoint group_member", []);
+  let value: T;
+  try {
+    value = await work(tx);
+  } catch (error) {
+    try {
+      await run("rollback to savepoint group_member", []);
+      await run("release savepoint group_member", []);
+    } catch (rollbackError) {
+      throw new SavepointRollbackFailed(rollbackError);
+    }
+    throw error;
+  }
+  await run("release savepoint group_member", []);
+  return value;
 }

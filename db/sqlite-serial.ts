@@ -103,6 +103,19 @@ export function serializeClient(client: Client): Client {
   });
 }
 
+/**
+ * Thrown by a group's `savepoint` when a member failed and rolling back to its savepoint failed too:
+ * its partial writes are still in the transaction, so the whole group rolls back.
+ */
+export class SavepointRollbackFailed extends Error {
+  constructor(cause: unknown) {
+    super("Rolling back to a group member's savepoint failed; the group's transaction is rolled back", {
+      cause,
+    });
+    this.name = "SavepointRollbackFailed";
+  }
+}
+
 /** Transactions of one group at most: bounds the wait of the last one. */
 const MAX_GROUP = 64;
 
@@ -143,6 +156,8 @@ export function groupCommit<Tx>(
             const value = await savepoint(tx, job.work);
             outcomes.push(() => job.resolve(value));
           } catch (error) {
+            // The member's writes could not be undone: nothing of the group may commit.
+            if (error instanceof SavepointRollbackFailed) throw error;
             outcomes.push(() => job.reject(error));
           }
         }
