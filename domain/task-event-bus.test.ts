@@ -65,5 +65,7 @@ describe("jsonCopy", () => {
       null,
     ];
     for (const sample of samples) expect(jsonCopy(sample)).toStrictEqual(JSON.parse(JSON.stringify(sample)));
+    // Where JSON throws instead: a bigint is left out like undefined.
+    expect(jsonCopy({ kept: 1, big: 1n, list: [1n] })).toStrictEqual({ kept: 1, list: [null] });
   });
 });

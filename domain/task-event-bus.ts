@@ -115,27 +115,28 @@ function createInProcessEventBus(logger: Logger): TaskEventBus {
 /**
  * The value JSON.parse(JSON.stringify(value)) gives, built without the text in between: 0.33 against
  * 1.85 µs for a step event (the round trip was 2.3% of the worker's CPU end to end, one copy per event).
+ * undefined, functions and symbols come back undefined (a parent object leaves them out, an array
+ * holds null), as JSON drops them; a bigint too, which JSON refuses.
  */
 export function jsonCopy(value: unknown): unknown {
   if (value === null) return null;
-  switch (typeof value) {
-    case "number":
-      return Number.isFinite(value) ? value : null;
-    case "string":
-    case "boolean":
-      return value;
-    case "object":
-      break;
-    default:
-      // undefined, functions and symbols (JSON drops them; the parents below skip them).
-      return undefined;
-  }
+  const type = typeof value;
+  if (type === "string" || type === "boolean") return value;
+  if (type === "number") return Number.isFinite(value) ? value : null;
+  if (type !== "object") return undefined;
   const withToJson = value as { toJSON?: () => unknown };
   if (typeof withToJson.toJSON === "function") return jsonCopy(withToJson.toJSON());
-  if (Array.isArray(value)) return value.map((item) => jsonCopy(item) ?? null);
+  if (Array.isArray(value)) {
+    const items = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = jsonCopy(value[i]) ?? null;
+    return items;
+  }
+  const source = value as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const copied = jsonCopy(item);
+  // for-in with an own-key check: about 3x faster than Object.entries on these small objects.
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    const copied = jsonCopy(source[key]);
     if (copied !== undefined) copy[key] = copied;
   }
   return copy;
