@@ -32,7 +32,7 @@ const SCHEMA_CHANGE = /^\s*(create|alter|drop)\b/i;
 const PATCHED = Symbol.for("cloudops.libsqlStatementCache");
 
 /** The `libsql` package exactly as @libsql/client loads it (a transitive dependency, wherever npm put it). */
-function libsqlDatabaseClass(): DatabaseClass {
+export function libsqlDatabaseClass(): DatabaseClass {
   const fromHere = createRequire(import.meta.url);
   const fromClient = createRequire(fromHere.resolve("@libsql/client"));
   return fromClient("libsql") as DatabaseClass;
