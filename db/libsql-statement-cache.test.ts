@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AT_MOST_ONE_ROW, cacheLibsqlStatements } from "./libsql-statement-cache";
+import { AT_MOST_ONE_ROW, cacheLibsqlStatements, libsqlDatabaseClass } from "./libsql-statement-cache";
 
 const folders: string[] = [];
 afterEach(() => {
@@ -18,10 +17,7 @@ function client(intMode: "number" | "string" = "number") {
 }
 
 /** The native Database class the client drives, to count real prepares under the cache. */
-function nativePrototype() {
-  const fromClient = createRequire(createRequire(import.meta.url).resolve("@libsql/client"));
-  return (fromClient("libsql") as { prototype: object }).prototype;
-}
+const nativePrototype = () => libsqlDatabaseClass().prototype;
 
 /** The native Statement class's prototype, to spy on the calls the cache lets through. */
 function nativeStatementPrototype() {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Database, openDatabase } from "./client";
+import { libsqlDatabaseClass } from "./libsql-statement-cache";
 
 // The group commit of db/sqlite-serial.ts on a real SQLite file: transactions that arrive while one
 // runs share the next BEGIN/COMMIT, each in a savepoint that db/client.ts issues on the driver.
@@ -28,12 +28,6 @@ async function sqliteDatabase(): Promise<Database> {
 const names = async (database: Database) =>
   (await database.rawQuery("select name from items order by rowid", [])).map((row) => row.name);
 
-/** The native Database class under @libsql/client, to see which SQL texts reach SQLite. */
-function nativeDatabasePrototype() {
-  const fromClient = createRequire(createRequire(import.meta.url).resolve("@libsql/client"));
-  return (fromClient("libsql") as { prototype: { prepare(sql: string): unknown } }).prototype;
-}
-
 /**
  * Runs `first` alone, and `members` as one group: they are all called while `first` holds the
  * connection, so they share the next transaction.
@@ -56,7 +50,7 @@ async function groupBehind(database: Database, members: ((tx: Database) => Promi
 describe("SQLite group commit", () => {
   it("rolls back a failing member to its savepoint and commits the rest of its group", async () => {
     const database = await sqliteDatabase();
-    const prepare = vi.spyOn(nativeDatabasePrototype(), "prepare");
+    const prepare = vi.spyOn(libsqlDatabaseClass().prototype as { prepare(sql: string): unknown }, "prepare");
     const outcomes = await groupBehind(database, [
       (tx) => tx.rawQuery("insert into items (name) values (?)", ["kept"]),
       async (tx) => {
