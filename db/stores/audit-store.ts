@@ -1,6 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
+import { encoded, prepared } from "../prepared-statements";
 import type { AuditRow } from "../rows";
 
 export type NewAuditEntry = Omit<AuditRow, "id" | "at" | "entity" | "requestId" | "detail"> &
@@ -12,7 +13,22 @@ export function createAuditStore(database: Database) {
 
   return {
     async record(entry: NewAuditEntry, now = new Date()): Promise<void> {
-      await db.insert(auditLog).values({
+      // Every column a placeholder, so one prepared statement serves every entry (one per request).
+      const insert = prepared(database, "audit_insert", (db) =>
+        db.insert(auditLog).values({
+          id: encoded(auditLog.id, "id"),
+          at: encoded(auditLog.at, "at"),
+          actor: encoded(auditLog.actor, "actor"),
+          role: encoded(auditLog.role, "role"),
+          source: encoded(auditLog.source, "source"),
+          action: encoded(auditLog.action, "action"),
+          entity: encoded(auditLog.entity, "entity"),
+          outcome: encoded(auditLog.outcome, "outcome"),
+          requestId: encoded(auditLog.requestId, "requestId"),
+          detail: encoded(auditLog.detail, "detail"),
+        }),
+      );
+      await insert.execute({
         id: newId("audit", now.getTime()),
         at: now,
         entity: null,

@@ -1,6 +1,7 @@
-import { and, asc, eq, isNotNull, isNull, lt, or } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
+import { encoded, prepared } from "../prepared-statements";
 import type { BotCardRow } from "../rows";
 
 export interface ClaimBotCard {
@@ -39,8 +40,13 @@ export function createBotCardsStore(database: Database) {
   const { db, schema } = database;
   const { botCards: cards } = schema;
 
+  const byId = eq(cards.id, encoded(cards.id, "id"));
+
   async function get(id: string): Promise<BotCardRow | null> {
-    const [row] = await db.select().from(cards).where(eq(cards.id, id)).limit(1);
+    const statement = prepared(database, "bot_card_get", (db) =>
+      db.select().from(cards).where(byId).limit(1),
+    );
+    const [row] = await statement.execute({ id });
     return row ?? null;
   }
 
@@ -49,17 +55,36 @@ export function createBotCardsStore(database: Database) {
 
     /** Takes the right to post for `sourceKey` in a conversation; `created` false means someone has it. */
     async claim(input: ClaimBotCard, now = new Date()): Promise<{ card: BotCardRow; created: boolean }> {
-      const [inserted] = await db
-        .insert(cards)
-        .values({ id: newId("botCard", now.getTime()), ...input, createdAt: now, updatedAt: now })
-        .onConflictDoNothing({ target: [cards.conversationId, cards.sourceKey] })
-        .returning();
+      const values = { id: newId("botCard", now.getTime()), ...input, now };
+      const insert = prepared(database, "bot_card_claim", (db) =>
+        db
+          .insert(cards)
+          .values({
+            id: encoded(cards.id, "id"),
+            conversationId: encoded(cards.conversationId, "conversationId"),
+            sourceKey: encoded(cards.sourceKey, "sourceKey"),
+            conversationRef: encoded(cards.conversationRef, "conversationRef"),
+            createdAt: encoded(cards.createdAt, "now"),
+            updatedAt: encoded(cards.updatedAt, "now"),
+          })
+          .onConflictDoNothing({ target: [cards.conversationId, cards.sourceKey] })
+          .returning(),
+      );
+      const [inserted] = await insert.execute(values);
       if (inserted) return { card: inserted, created: true };
-      const [existing] = await db
-        .select()
-        .from(cards)
-        .where(and(eq(cards.conversationId, input.conversationId), eq(cards.sourceKey, input.sourceKey)))
-        .limit(1);
+      const bySource = prepared(database, "bot_card_by_source", (db) =>
+        db
+          .select()
+          .from(cards)
+          .where(
+            and(
+              eq(cards.conversationId, encoded(cards.conversationId, "conversationId")),
+              eq(cards.sourceKey, encoded(cards.sourceKey, "sourceKey")),
+            ),
+          )
+          .limit(1),
+      );
+      const [existing] = await bySource.execute(values);
       if (!existing) throw new Error("bot card claim lost its row");
       return { card: existing, created: false };
     },
@@ -82,11 +107,21 @@ export function createBotCardsStore(database: Database) {
     },
 
     async update(id: string, patch: BotCardPatch, now = new Date()): Promise<BotCardRow | null> {
-      const [row] = await db
-        .update(cards)
-        .set({ ...patch, updatedAt: now })
-        .where(eq(cards.id, id))
-        .returning();
+      // One prepared statement per set of patched columns (the card updater uses two or three).
+      const keys = (Object.keys(patch) as (keyof BotCardPatch)[])
+        .filter((k) => patch[k] !== undefined)
+        .sort();
+      const statement = prepared(database, `bot_card_update_${keys.join("_")}`, (db) =>
+        db
+          .update(cards)
+          .set({
+            ...Object.fromEntries(keys.map((k) => [k, encoded(cards[k], k)])),
+            updatedAt: encoded(cards.updatedAt, "updatedAt"),
+          })
+          .where(byId)
+          .returning(),
+      );
+      const [row] = await statement.execute({ ...patch, updatedAt: now, id });
       return row ?? null;
     },
 
@@ -105,15 +140,24 @@ export function createBotCardsStore(database: Database) {
 
     /** Posted task cards, of one task or (unsettled) every card still owed an update, oldest first. */
     async list(filter: { taskId?: string; unsettled?: boolean; limit?: number } = {}): Promise<BotCardRow[]> {
-      const conditions = [isNotNull(cards.activityId), isNotNull(cards.taskId)];
-      if (filter.taskId) conditions.push(eq(cards.taskId, filter.taskId));
-      if (filter.unsettled) conditions.push(eq(cards.settled, false));
-      return db
-        .select()
-        .from(cards)
-        .where(and(...conditions))
-        .orderBy(asc(cards.createdAt), asc(cards.id))
-        .limit(filter.limit ?? 500);
+      const byTask = Boolean(filter.taskId);
+      const unsettled = Boolean(filter.unsettled);
+      const statement = prepared(
+        database,
+        `bot_cards_list_${byTask ? "t" : ""}${unsettled ? "u" : ""}`,
+        (db) => {
+          const conditions = [isNotNull(cards.activityId), isNotNull(cards.taskId)];
+          if (byTask) conditions.push(eq(cards.taskId, encoded(cards.taskId, "taskId")));
+          if (unsettled) conditions.push(eq(cards.settled, false));
+          return db
+            .select()
+            .from(cards)
+            .where(and(...conditions))
+            .orderBy(asc(cards.createdAt), asc(cards.id))
+            .limit(sql.placeholder("limit"));
+        },
+      );
+      return statement.execute({ taskId: filter.taskId, limit: filter.limit ?? 500 });
     },
   };
 }

@@ -1,5 +1,6 @@
-import { and, eq, isNull, lt, lte, or } from "drizzle-orm";
+import { and, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../client";
+import { encoded, prepared } from "../prepared-statements";
 import type { IdempotencyRow } from "../rows";
 
 export type Reservation =
@@ -20,8 +21,13 @@ export function createIdempotencyStore(database: Database) {
   const { db, schema } = database;
   const { idempotencyKeys } = schema;
 
-  async function get(key: string): Promise<IdempotencyRow | null> {
-    const rows = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)).limit(1);
+  const key = sql.placeholder("key");
+
+  async function get(keyValue: string): Promise<IdempotencyRow | null> {
+    const statement = prepared(database, "idempotency_get", (db) =>
+      db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)).limit(1),
+    );
+    const rows = await statement.execute({ key: keyValue });
     return rows[0] ?? null;
   }
 
@@ -34,49 +40,64 @@ export function createIdempotencyStore(database: Database) {
      * an unanswered claim whose lease ran out (its process died, or its request failed) is taken over.
      */
     async reserve(
-      key: string,
+      keyValue: string,
       fingerprint: string,
       options: ReserveOptions,
       now = new Date(),
     ): Promise<Reservation> {
-      const leaseEnd = new Date(now.getTime() + options.leaseMs);
-      const fresh = {
+      const values = {
+        key: keyValue,
         fingerprint,
-        statusCode: null,
-        response: null,
-        headers: null,
-        taskId: null,
-        lockedUntil: leaseEnd,
-        createdAt: now,
+        leaseEnd: new Date(now.getTime() + options.leaseMs),
+        now,
         expiresAt: new Date(now.getTime() + options.ttlMs),
       };
       // One statement (one commit on SQLite, one round trip on PostgreSQL) where a delete of the
       // expired key and then an insert were two: a key past its expiry is overwritten in place.
-      const inserted = await db
-        .insert(idempotencyKeys)
-        .values({ key, ...fresh })
-        .onConflictDoUpdate({
-          target: idempotencyKeys.key,
-          set: fresh,
-          setWhere: lt(idempotencyKeys.expiresAt, now),
-        })
-        .returning({ key: idempotencyKeys.key });
+      const insert = prepared(database, "idempotency_reserve", (db) => {
+        const fresh = {
+          fingerprint: encoded(idempotencyKeys.fingerprint, "fingerprint"),
+          statusCode: null,
+          response: null,
+          headers: null,
+          taskId: null,
+          lockedUntil: encoded(idempotencyKeys.lockedUntil, "leaseEnd"),
+          createdAt: encoded(idempotencyKeys.createdAt, "now"),
+          expiresAt: encoded(idempotencyKeys.expiresAt, "expiresAt"),
+        };
+        return db
+          .insert(idempotencyKeys)
+          .values({ key, ...fresh })
+          .onConflictDoUpdate({
+            target: idempotencyKeys.key,
+            set: fresh,
+            setWhere: lt(idempotencyKeys.expiresAt, encoded(idempotencyKeys.expiresAt, "now")),
+          })
+          .returning({ key: idempotencyKeys.key });
+      });
+      const inserted = await insert.execute(values);
       if (inserted.length > 0) return { state: "reserved", taskId: null };
-      const record = await get(key);
-      if (!record) return this.reserve(key, fingerprint, options, now);
+      const record = await get(keyValue);
+      if (!record) return this.reserve(keyValue, fingerprint, options, now);
       if (record.fingerprint !== fingerprint) return { state: "mismatch", record };
       if (record.statusCode !== null) return { state: "completed", record };
-      const taken = await db
-        .update(idempotencyKeys)
-        .set({ lockedUntil: leaseEnd })
-        .where(
-          and(
-            eq(idempotencyKeys.key, key),
-            isNull(idempotencyKeys.statusCode),
-            or(isNull(idempotencyKeys.lockedUntil), lte(idempotencyKeys.lockedUntil, now)),
-          ),
-        )
-        .returning({ taskId: idempotencyKeys.taskId });
+      const takeOver = prepared(database, "idempotency_take_over", (db) =>
+        db
+          .update(idempotencyKeys)
+          .set({ lockedUntil: encoded(idempotencyKeys.lockedUntil, "leaseEnd") })
+          .where(
+            and(
+              eq(idempotencyKeys.key, key),
+              isNull(idempotencyKeys.statusCode),
+              or(
+                isNull(idempotencyKeys.lockedUntil),
+                lte(idempotencyKeys.lockedUntil, encoded(idempotencyKeys.lockedUntil, "now")),
+              ),
+            ),
+          )
+          .returning({ taskId: idempotencyKeys.taskId }),
+      );
+      const taken = await takeOver.execute(values);
       const claim = taken[0];
       return claim ? { state: "reserved", taskId: claim.taskId } : { state: "in_flight", record };
     },
@@ -104,15 +125,23 @@ export function createIdempotencyStore(database: Database) {
 
     /** Stores the answer to replay; `response` is null for an answer without a body (204). */
     async complete(
-      key: string,
+      keyValue: string,
       statusCode: number,
       response: Record<string, unknown> | null,
       headers: Record<string, string>,
     ): Promise<void> {
-      await db
-        .update(idempotencyKeys)
-        .set({ statusCode, response, headers, lockedUntil: null })
-        .where(eq(idempotencyKeys.key, key));
+      const statement = prepared(database, "idempotency_complete", (db) =>
+        db
+          .update(idempotencyKeys)
+          .set({
+            statusCode: encoded(idempotencyKeys.statusCode, "statusCode"),
+            response: encoded(idempotencyKeys.response, "response"),
+            headers: encoded(idempotencyKeys.headers, "headers"),
+            lockedUntil: null,
+          })
+          .where(eq(idempotencyKeys.key, key)),
+      );
+      await statement.execute({ key: keyValue, statusCode, response, headers });
     },
 
     /**

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lt, lte, max, sql } from "drizzle-orm";
 import { newId } from "../../domain/model/ids";
 import type { Database } from "../client";
+import { encoded, prepared } from "../prepared-statements";
 import type { NotificationOutboxRow } from "../rows";
 
 export const OUTBOX_STATUSES = ["pending", "sending", "delivered", "failed"] as const;
@@ -62,23 +63,40 @@ export function createNotificationOutboxStore(database: Database) {
     },
 
     /** Hands rows whose sender died mid-send (lease over) back to pending. */
+    // The two statements of every poll (several a second, mostly finding nothing) are prepared once.
     async releaseExpiredLeases(now = new Date()): Promise<number> {
-      const rows = await db
-        .update(outbox)
-        .set({ status: "pending" })
-        .where(and(eq(outbox.status, "sending"), lte(outbox.nextAttemptAt, now)))
-        .returning({ id: outbox.id });
+      const statement = prepared(database, "outbox_release_leases", (db) =>
+        db
+          .update(outbox)
+          .set({ status: "pending" })
+          .where(
+            and(
+              eq(outbox.status, "sending"),
+              lte(outbox.nextAttemptAt, encoded(outbox.nextAttemptAt, "now")),
+            ),
+          )
+          .returning({ id: outbox.id }),
+      );
+      const rows = await statement.execute({ now });
       return rows.length;
     },
 
     /** Groups that have at least one pending row due at `now`, oldest first. */
     async dueGroups(now = new Date(), limit = 50): Promise<OutboxGroup[]> {
-      const rows = await db
-        .select({ routeKey: outbox.routeKey, entityId: outbox.entityId })
-        .from(outbox)
-        .where(and(eq(outbox.status, "pending"), lte(outbox.nextAttemptAt, now)))
-        .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
-        .limit(limit * 4);
+      const statement = prepared(database, "outbox_due_groups", (db) =>
+        db
+          .select({ routeKey: outbox.routeKey, entityId: outbox.entityId })
+          .from(outbox)
+          .where(
+            and(
+              eq(outbox.status, "pending"),
+              lte(outbox.nextAttemptAt, encoded(outbox.nextAttemptAt, "now")),
+            ),
+          )
+          .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
+          .limit(sql.placeholder("limit")),
+      );
+      const rows = await statement.execute({ now, limit: limit * 4 });
       const seen = new Map<string, OutboxGroup>();
       for (const row of rows) seen.set(JSON.stringify([row.routeKey, row.entityId]), row);
       return [...seen.values()].slice(0, limit);

@@ -12,6 +12,7 @@ import type { Database } from "../client";
 import { ConflictError, LeaseLostError, NotFoundError } from "../errors";
 import { jsonArrayOf, jsonObjectOf, jsonPairs, parseJsonArray, parseJsonObject } from "../json-aggregate";
 import { AT_MOST_ONE_ROW } from "../libsql-statement-cache";
+import { prepared } from "../prepared-statements";
 import { type RawRows, rawRows } from "../raw-rows";
 import type { Page, TaskDetail, TaskRow, TaskStepRow } from "../rows";
 import { afterCursor, decodeCursor, encodeCursor } from "./cursor";
@@ -118,7 +119,14 @@ export function createTasksStore(database: Database) {
     ));
 
   async function get(id: string): Promise<TaskRow | null> {
-    const rows = await db.select().from(tasks).where(eq(tasks.id, id)).limit(1);
+    const statement = prepared(database, "task_by_id", (db) =>
+      db
+        .select()
+        .from(tasks)
+        .where(eq(tasks.id, sql.placeholder("id")))
+        .limit(1),
+    );
+    const rows = await statement.execute({ id });
     return rows[0] ?? null;
   }
 
