@@ -6,7 +6,7 @@ import type { ConversationRef } from "../activity";
 import type { ApiClient } from "../api-client";
 import type { ConversationGate } from "../conversation-gate";
 import type { TaskCards } from "../task-cards";
-import { type CardUpdater, createCardUpdater } from "./card-updater";
+import { type CardUpdater, createCardUpdater, trackedOf } from "./card-updater";
 
 const REF: ConversationRef = {
   serviceUrl: "https://smba.example.test/",
@@ -85,14 +85,15 @@ function harness(cardTasks: string[]) {
   });
   return {
     updater,
+    card,
     cardReads,
     updates,
     connected: () => stream !== null,
-    /** Sets the task's status and sends its event down the stream. */
-    event(taskId: string, status: string) {
+    /** Sets the task's status and sends its event (seq 2 unless given) down the stream. */
+    event(taskId: string, status: string, seq = 2) {
       statuses.set(taskId, status);
       eventId++;
-      const data = JSON.stringify({ id: eventId, taskId, data: { kind: "status", status } });
+      const data = JSON.stringify({ id: eventId, taskId, seq, data: { kind: "status", status } });
       stream?.enqueue(encoder.encode(`event: status\ndata: ${data}\nid: ${eventId}\n\n`));
     },
     hold(taskId: string): () => void {
@@ -158,5 +159,33 @@ describe("card updater memory", () => {
       () => h.updates.some((u) => u.activityId === "activity-tsk_card" && u.status === "failed"),
       "card updated after being forgotten",
     );
+  });
+
+  it("reads no cards for a task's creation event, and updates the card its poster tracks", async () => {
+    const h = harness(["tsk_new"]);
+    updater = h.updater;
+    updater.start();
+    await waitUntil(() => h.connected(), "event stream open");
+
+    h.event("tsk_new", "queued", 1);
+    // Events are handled in order: once the later task's read happened, the creation was handled.
+    h.event("tsk_older", "running");
+    await waitUntil(() => h.cardReads.includes("tsk_older"), "read of the other task");
+    expect(h.cardReads).not.toContain("tsk_new");
+
+    // The bot posts the task's card and tracks it; its updates need no read either.
+    const tracked = trackedOf(h.card("tsk_new"));
+    if (!tracked) throw new Error("the card double is not a task card");
+    updater.track(tracked);
+    h.event("tsk_new", "running");
+    await waitUntil(
+      () => h.updates.some((u) => u.activityId === "activity-tsk_new" && u.status === "running"),
+      "the tracked card updated",
+    );
+
+    // Once the creation's read-free window (cardsTtlMs) is over, an event reads the cards again.
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    h.event("tsk_new", "succeeded");
+    await waitUntil(() => h.cardReads.includes("tsk_new"), "read after the window");
   });
 });

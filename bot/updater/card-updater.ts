@@ -264,6 +264,22 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
     }
   }
 
+  /**
+   * A task's first event (seq 1) is its creation, and no card can show a task yet when it is created:
+   * a card is posted only once its poster has the task's id, and the bot that posts one tracks it here
+   * itself (`track`). So the new task counts as read, with no cards, for `cardsTtlMs`, instead of
+   * listing its cards and reading its origin amid the burst of work that created it. bench:bot
+   * (20 Teams commands at once): those two in-process API calls per command were 40 of the round's
+   * calls before the last reply went out; without them the first reply p95 read 0.83x (0.71–0.98) and
+   * CPU per activity 0.87x.
+   */
+  function onTaskCreated(taskId: string): void {
+    const entry = byTask.get(taskId) ?? { keys: new Set<string>(), loadedAt: 0 };
+    entry.loadedAt = Date.now();
+    byTask.set(taskId, entry);
+    for (const key of entry.keys) coalescer.push(key);
+  }
+
   async function onTaskEvent(taskId: string): Promise<void> {
     forgetQuiet();
     try {
@@ -313,8 +329,10 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
         open: (lastEventId, signal) => api.openEventStream(ctx, lastEventId, signal),
         onMessage: (message) => {
           if (message.event === "message" || message.event === "ping") return;
-          const taskId = taskIdOf(message.data);
-          if (taskId) void onTaskEvent(taskId);
+          const event = eventOf(message.data);
+          if (!event) return;
+          if (event.seq === 1) onTaskCreated(event.taskId);
+          else void onTaskEvent(event.taskId);
         },
         logger,
       });
@@ -351,10 +369,11 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
 
 export type CardUpdater = ReturnType<typeof createCardUpdater>;
 
-function taskIdOf(data: string): string | undefined {
+function eventOf(data: string): { taskId: string; seq: number | null } | undefined {
   try {
-    const parsed = JSON.parse(data) as { taskId?: unknown };
-    return typeof parsed.taskId === "string" ? parsed.taskId : undefined;
+    const parsed = JSON.parse(data) as { taskId?: unknown; seq?: unknown };
+    if (typeof parsed.taskId !== "string") return undefined;
+    return { taskId: parsed.taskId, seq: typeof parsed.seq === "number" ? parsed.seq : null };
   } catch {
     return undefined;
   }
