@@ -270,8 +270,7 @@ export function createCardUpdater(deps: CardUpdaterDeps) {
    * itself (`track`). So the new task counts as read, with no cards, for `cardsTtlMs`, instead of
    * listing its cards and reading its origin amid the burst of work that created it. bench:bot
    * (20 Teams commands at once): those two in-process API calls per command were 40 of the round's
-   * calls before the last reply went out; without them the first reply p95 read 0.83x (0.71–0.98) and
-   * CPU per activity 0.87x.
+   * calls before the last reply went out; without them the runtime's CPU per activity read 0.94x.
    */
   function onTaskCreated(taskId: string): void {
     const entry = byTask.get(taskId) ?? { keys: new Set<string>(), loadedAt: 0 };
