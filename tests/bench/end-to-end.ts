@@ -10,6 +10,13 @@ import type { Workload } from "./workload";
  * checkout of this repository with node_modules> adds that checkout's engine as a second side of every
  * combination, run right after this one in each round, and prints the ratio of the two per round.
  */
+/**
+ * Tasks a worker runs at once in the end-to-end runs: BENCH_CONCURRENCY, else 8, the product's default
+ * (MAX_CONCURRENT_SESSIONS). At 8, PostgreSQL + BullMQ is bound by each task's chain of commits
+ * rather than by CPU (docs/performance.md, 2026-12-04), so the figure moves with it.
+ */
+export const END_TO_END_CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
 export async function compareEndToEnd(options: {
   redisUrl: string;
   postgres: boolean;

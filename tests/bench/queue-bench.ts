@@ -5,7 +5,7 @@
  */
 import { deleteRedisKeys } from "../support/redis-keys";
 import { postgresUrl, redisUrl, uniqueSuffix } from "../support/services";
-import { compareEndToEnd } from "./end-to-end";
+import { compareEndToEnd, END_TO_END_CONCURRENCY } from "./end-to-end";
 import { CONTENDED, compareFifoAndRaw, THROUGHPUT } from "./fifo-compare";
 import { machineLine } from "./stats";
 import type { Workload } from "./workload";
@@ -49,7 +49,7 @@ async function run(redisUrl: string): Promise<void> {
       postgres: Boolean(postgresUrl),
       prefix: `${prefix}:e2e`,
       runs: RUNS,
-      concurrency: CONCURRENCY,
+      concurrency: END_TO_END_CONCURRENCY,
       workload: TASKS,
     });
     if (!postgresUrl) console.log("  (set DATABASE_URL=postgres://... for the PostgreSQL figures)");
