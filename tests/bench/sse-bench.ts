@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../support/process";
+import { npmStartFlags } from "./npm-start";
 import { procStats, sleep, WORKLOADS } from "./server-process";
 import { formatSummary, interleaved, machineLine, summarise } from "./stats";
 
@@ -111,20 +112,24 @@ async function runOnce(clients: number, root: string, profileDir: string | null)
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const flags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const server = spawn(process.execPath, [...flags, "--expose-gc", "--import", MEMORY_PROBE, "start.mjs"], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATA_DIR: dir,
-      LOG_LEVEL: "error",
-      DEMO_STEP_DELAY_MS: "50",
-      RATE_LIMIT_PER_MINUTE: "100000",
+  const server = spawn(
+    process.execPath,
+    [...npmStartFlags(root), ...flags, "--expose-gc", "--import", MEMORY_PROBE, "start.mjs"],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dir,
+        LOG_LEVEL: "error",
+        DEMO_STEP_DELAY_MS: "50",
+        RATE_LIMIT_PER_MINUTE: "100000",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
     },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  );
   let memory: { heapUsed: number; external: number } | null = null;
   let stderr = "";
   server.stderr?.on("data", (d: Buffer) => {

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../support/process";
+import { npmStartFlags } from "./npm-start";
 import { procStats, sleep, WORKLOADS } from "./server-process";
 import { formatSummary, interleaved, machineLine, summarise } from "./stats";
 
@@ -26,9 +27,9 @@ const ROLES = (process.env.BENCH_ROLES ?? "all,api,worker,bot").split(",") as Ar
 // third side, "baseline" (before/after a change in one run). BENCH_SIDES picks sides (e.g. compiled,baseline).
 const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : null;
 const ALL_SIDES: Record<string, { root: string; args: string[] }> = {
-  compiled: { root: ROOT, args: ["start.mjs"] },
+  compiled: { root: ROOT, args: [...npmStartFlags(ROOT), "start.mjs"] },
   tsx: { root: ROOT, args: ["--import", "tsx", "main.ts"] },
-  ...(BASELINE ? { baseline: { root: BASELINE, args: ["start.mjs"] } } : {}),
+  ...(BASELINE ? { baseline: { root: BASELINE, args: [...npmStartFlags(BASELINE), "start.mjs"] } } : {}),
 };
 const SIDES = Object.fromEntries(
   Object.entries(ALL_SIDES).filter(([name]) =>
