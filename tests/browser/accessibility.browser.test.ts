@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, launchChromium, openPage } from "../support/browser";
+import { chromiumPath, launchChromium, openPage, waitForHtmx } from "../support/browser";
 import { auditContrast, type ContrastOffender } from "../support/contrast-audit";
 import { SITE_MODES, type SiteUnderTest, startSiteInMode } from "../support/site-modes";
 import { submitStageDeploy } from "../support/stage-deploy";
@@ -108,6 +108,7 @@ describe.skipIf(!chromiumPath && !inCi).each(SITE_MODES)(
       const { page, errors, close } = await openPage(browser, "dark", site.cookies);
       await page.goto(`${site.url}/`);
       expect(page.url()).toBe(`${site.url}/`);
+      await waitForHtmx(page);
       const rings: string[] = [];
 
       /** Tabs forward until the focused element matches, checking each stop shows a focus ring. */

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, launchChromium, openPage, screenshot } from "../support/browser";
+import { chromiumPath, launchChromium, openPage, screenshot, waitForHtmx } from "../support/browser";
 import { SITE_MODES, type SiteUnderTest, startSiteInMode } from "../support/site-modes";
 import { submitStageDeploy } from "../support/stage-deploy";
 
@@ -53,6 +53,7 @@ describe.skipIf(!chromiumPath && !inCi).each(SITE_MODES)(
 
     async function startDeploy(page: Page, failAt?: string): Promise<string> {
       await page.goto(`${site.url}/`);
+      await waitForHtmx(page);
       await page.click("a[data-quick=deploy]");
       const form = page.locator("#quick-panel #quick-form");
       await form.waitFor();

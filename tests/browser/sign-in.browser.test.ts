@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, launchChromium, openPage, screenshot } from "../support/browser";
+import { chromiumPath, launchChromium, openPage, screenshot, waitForHtmx } from "../support/browser";
 import { type ProductionSite, startProductionSite } from "../support/production-site";
 
 // Production mode in Chromium: the real sign-in flow through an OpenID provider, a deploy as an
@@ -39,6 +39,7 @@ describe.skipIf(!chromiumPath && !inCi)("production sign-in in a browser", { tim
   }
 
   async function openDeployForm(page: Page) {
+    await waitForHtmx(page);
     await page.click("a[data-quick=deploy]");
     const form = page.locator("#quick-panel #quick-form");
     await form.waitFor();

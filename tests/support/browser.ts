@@ -45,6 +45,19 @@ export async function openPage(
   return { page, errors, close: () => context.close() };
 }
 
+/**
+ * Waits until htmx has wired the page's controls. htmx 4 starts on a timer when its module runs after
+ * the document was parsed (`setTimeout(init)`), which can come after the load event `page.goto` waits
+ * for; a click or Enter on a quick action before then follows the link's href (the no-JavaScript
+ * full-page form) instead of opening the quick panel. That is the likely cause of one CI failure
+ * (navigated to /actions/deploy); it did not reproduce locally, even with the CPU throttled 30x. htmx
+ * marks every element it has initialised with `data-htmx-powered`; the navbar's quick actions are on
+ * every page of the layout.
+ */
+export async function waitForHtmx(page: Page): Promise<void> {
+  await page.locator("a[data-quick][data-htmx-powered]").first().waitFor({ state: "attached" });
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: resolve(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
