@@ -12,8 +12,8 @@ import type { Workload } from "./workload";
  */
 /**
  * Tasks a worker runs at once in the end-to-end runs: BENCH_CONCURRENCY, else 8, the product's default
- * (MAX_CONCURRENT_SESSIONS). At 8, PostgreSQL + BullMQ is bound by each task's chain of commits
- * rather than by CPU (docs/performance.md, 2026-12-04), so the figure moves with it.
+ * (MAX_CONCURRENT_SESSIONS). At 8, each task's chain of writes bounds PostgreSQL + BullMQ as much as
+ * the CPU does (docs/performance.md, 2026-12-04), so the figure moves with it.
  */
 export const END_TO_END_CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Dialect } from "../../db/client";
+import type { Database, Dialect } from "../../db/client";
 import type { createStores } from "../../db/stores/index";
 import type { createTaskEventBus } from "../../domain/task-event-bus";
 import type { createRedisFactory } from "../../platform/redis";
@@ -151,8 +151,8 @@ export async function benchTaskEngine(
  * (sql-statement-timer.ts), load on the database being measured that no deployment has.
  */
 async function waitForAll(
-  database: { rawQuery(text: string, params: unknown[]): Promise<Record<string, unknown>[]> },
-  stores: { tasks: { countByStatus(): Promise<Record<string, number>> } },
+  database: Database,
+  stores: ReturnType<typeof createStores>,
   lastIds: string[],
   jobs: number,
 ): Promise<void> {
@@ -160,11 +160,10 @@ async function waitForAll(
   const doneText = `select count(*) as "done" from tasks where id in (${marks}) and status in ('succeeded', 'failed')`;
   for (;;) {
     const [row] = await database.rawQuery(doneText, lastIds);
-    if (Number(row?.done ?? 0) >= lastIds.length) {
+    if (Number(row?.done) >= lastIds.length) {
       const counts = await stores.tasks.countByStatus();
-      const finished = (counts.succeeded ?? 0) + (counts.failed ?? 0);
-      if (finished >= jobs) {
-        if ((counts.failed ?? 0) > 0) throw new Error(`${counts.failed} benchmark tasks failed`);
+      if (counts.succeeded + counts.failed >= jobs) {
+        if (counts.failed > 0) throw new Error(`${counts.failed} benchmark tasks failed`);
         return;
       }
     }
