@@ -33,3 +33,14 @@ export class LeaseLostError extends StoreError {
     this.name = "LeaseLostError";
   }
 }
+
+/**
+ * A write asked to happen only while no cancel was requested (`unlessCancelled`), and one was: nothing
+ * was written, and the runner ends the task cancelled instead.
+ */
+export class CancelRequestedError extends StoreError {
+  constructor(taskId: string) {
+    super("cancel_requested", `A cancel was requested for task ${taskId}`);
+    this.name = "CancelRequestedError";
+  }
+}

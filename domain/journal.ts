@@ -81,15 +81,21 @@ export function createJournal(deps: {
     const final = isTerminal(to) ? { leaseToken: null, leaseExpiresAt: null } : {};
     // The lease check and the event counter are part of the conditional move, and its status event
     // (after the events that go before it) is recorded with it.
+    const now = new Date();
+    const before = stepRows(options.stepsBefore ?? [], {}, now);
+    const after = stepRows(options.stepsAfter ?? [], {}, now);
     const recordMove = (into: Stores) =>
       into.taskEvents.recordMove({
         id: taskId,
         to,
         patch: { ...patch, ...final },
-        now: new Date(),
+        now,
         from: options.from,
         lease: options.lease,
-        events: options.events ?? [],
+        events: [...(options.events ?? []), ...before.map((row) => row.event)],
+        after: after.map((row) => row.event),
+        steps: [...before, ...after].map(({ index, patch: step }) => ({ index, patch: step })),
+        unlessCancelled: options.unlessCancelled,
       });
     // Nothing else to write with the move (no `within`, no outbox rows for this status): no
     // transaction of ours around it, so on PostgreSQL the move is one round trip instead of four.
@@ -114,11 +120,10 @@ export function createJournal(deps: {
               return recorded;
             }),
     );
-    const event = events.at(-1);
-    if (!event) throw new Error("status event insert returned no row");
-    const before = events.slice(0, -1);
-    await publishAll(before);
-    await publish(event);
+    // In sequence order: the events before the status event, the status event, those after it.
+    if (events.length !== (options.events ?? []).length + before.length + 1 + after.length)
+      throw new Error("status event insert returned no row");
+    await publishAll(events);
     if (isTerminal(to)) countFinished(task, to);
     if (isTerminal(to) || to === "awaiting_approval") deps.afterTerminal?.();
     return task;
@@ -136,22 +141,7 @@ export function createJournal(deps: {
     lease: string | null = null,
   ): Promise<boolean> {
     const now = new Date();
-    const rows = changes.map(({ index, name, status: stepStatus }, k) => {
-      // Only the first change takes the caller's percent and message; the others start afresh.
-      const percent = (k === 0 ? extra.percent : undefined) ?? (stepStatus === "succeeded" ? 100 : 0);
-      const message = (k === 0 ? extra.message : undefined) ?? null;
-      const patch = {
-        status: stepStatus,
-        percent,
-        message,
-        ...(stepStatus === "running" ? { startedAt: now, finishedAt: null } : {}),
-        ...(stepStatus === "succeeded" || stepStatus === "failed" || stepStatus === "cancelled"
-          ? { finishedAt: now }
-          : {}),
-      };
-      const event: TaskEventData = { kind: "step", index, name, status: stepStatus, percent, message };
-      return { index, patch, event };
-    });
+    const rows = stepRows(changes, extra, now);
     const { events, cancelRequested } = await stores.taskEvents.write({
       taskId,
       lease,
@@ -262,6 +252,26 @@ export function createJournal(deps: {
   };
 }
 
+/** Step rows and events of step changes, as one journal write records them. */
+function stepRows(changes: readonly StepChange[], extra: StepExtra, now: Date) {
+  return changes.map(({ index, name, status: stepStatus }, k) => {
+    // Only the first change takes the caller's percent and message; the others start afresh.
+    const percent = (k === 0 ? extra.percent : undefined) ?? (stepStatus === "succeeded" ? 100 : 0);
+    const message = (k === 0 ? extra.message : undefined) ?? null;
+    const patch = {
+      status: stepStatus,
+      percent,
+      message,
+      ...(stepStatus === "running" ? { startedAt: now, finishedAt: null } : {}),
+      ...(stepStatus === "succeeded" || stepStatus === "failed" || stepStatus === "cancelled"
+        ? { finishedAt: now }
+        : {}),
+    };
+    const event: TaskEventData = { kind: "step", index, name, status: stepStatus, percent, message };
+    return { index, patch, event };
+  });
+}
+
 interface StatusOptions {
   within?: (tx: Stores) => Promise<unknown>;
   /** Only from these statuses (a subset of the legal sources). */
@@ -272,6 +282,15 @@ interface StatusOptions {
    * have seen them.
    */
   events?: readonly TaskEventData[];
+  /**
+   * Step changes recorded with the move, one commit instead of two: before its status event (after
+   * `events`; the last step's success with the final move) or after it (the first step's start with
+   * the move to running). The step rows and events are those a step write would record.
+   */
+  stepsBefore?: readonly StepChange[];
+  stepsAfter?: readonly StepChange[];
+  /** Nothing is written when a cancel was requested for the task: CancelRequestedError. */
+  unlessCancelled?: boolean;
 }
 
 interface StepChange {

@@ -4,6 +4,7 @@ import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database, Dialect, RawRun } from "../client";
 import { LeaseLostError, NotFoundError } from "../errors";
 import { PRUNE_EVERY } from "./recorded-writes";
+import { STEP_ROW_COLUMNS, stepRowParams, stepRowPlaceholders, stepSet } from "./step-rows";
 import type { StepPatch } from "./tasks-store";
 
 /** One journal write of one task: its events, with the step rows and saved state they go with. */
@@ -170,28 +171,6 @@ function taskRowParams(w: JournalWrite): unknown[] {
   ];
 }
 
-/** A step row's patch as the (set flag, value) pairs of the step-row VALUES list, after task id and index. */
-function stepParams(p: StepPatch): unknown[] {
-  return [
-    p.status !== undefined,
-    p.status ?? null,
-    p.percent !== undefined,
-    p.percent ?? 0,
-    p.message !== undefined,
-    p.message ?? null,
-    p.startedAt !== undefined,
-    p.startedAt ?? null,
-    p.finishedAt !== undefined,
-    p.finishedAt ?? null,
-  ];
-}
-
-const STEP_SET = `status = case when v.set_status then v.status else task_steps.status end,
-  percent = case when v.set_percent then v.percent else task_steps.percent end,
-  message = case when v.set_message then v.message else task_steps.message end,
-  started_at = case when v.set_started then v.started_at else task_steps.started_at end,
-  finished_at = case when v.set_finished then v.finished_at else task_steps.finished_at end`;
-
 function isServerError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
@@ -234,13 +213,12 @@ export async function writeBatch(
   if (steps.length > 0) {
     const params: unknown[] = [];
     const rows = steps.map(({ taskId, index, patch }) => {
-      params.push(taskId, index, ...stepParams(patch));
-      return "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      params.push(...stepRowParams(taskId, index, patch));
+      return stepRowPlaceholders("sqlite");
     });
     await run(
-      `with v(task_id, idx, set_status, status, set_percent, percent, set_message, message, set_started,
-         started_at, set_finished, finished_at) as (values ${rows.join(", ")})
-       update task_steps set ${STEP_SET}
+      `with v(${STEP_ROW_COLUMNS}) as (values ${rows.join(", ")})
+       update task_steps set ${stepSet("v")}
        from v where task_steps.task_id = v.task_id and task_steps.idx = v.idx`,
       params,
     );
@@ -369,13 +347,12 @@ async function writeBatchPg(run: RawRun, writes: readonly JournalWrite[]): Promi
   const steps = writes.flatMap((w) => (w.steps ?? []).map((step) => ({ taskId: w.taskId, ...step })));
   if (steps.length > 0) {
     const rows = steps.map(({ taskId, index, patch }) => {
-      params.push(taskId, index, ...stepParams(patch));
-      return "(?::text, ?::integer, ?::boolean, ?::text, ?::boolean, ?::integer, ?::boolean, ?::text, ?::boolean, ?::timestamptz, ?::boolean, ?::timestamptz)";
+      params.push(...stepRowParams(taskId, index, patch));
+      return stepRowPlaceholders("postgres");
     });
     ctes.push(
-      `sv(task_id, idx, set_status, status, set_percent, percent, set_message, message, set_started,
-         started_at, set_finished, finished_at) as (values ${rows.join(", ")})`,
-      `s as (update task_steps set ${STEP_SET.replaceAll("v.", "sv.")}
+      `sv(${STEP_ROW_COLUMNS}) as (values ${rows.join(", ")})`,
+      `s as (update task_steps set ${stepSet("sv")}
        from sv join t on t.id = sv.task_id
        where task_steps.task_id = sv.task_id and task_steps.idx = sv.idx returning 1)`,
     );

@@ -3,7 +3,8 @@ import type { TaskStatus } from "../../domain/model/task-status";
 import { stepsOf } from "../../domain/model/task-types";
 import type { Database } from "../client";
 import type { TaskRow } from "../rows";
-import { type NewTask, type TaskPatch, type TasksStore, taskRowsOf } from "./tasks-store";
+import { STEP_ROW_COLUMNS, stepRowParams, stepRowPlaceholders, stepSet } from "./step-rows";
+import { type NewTask, type StepPatch, type TaskPatch, type TasksStore, taskRowsOf } from "./tasks-store";
 
 // What the task engine records with a new task and with a status change, and the PostgreSQL form of
 // both: one statement of data-modifying CTEs each (atomic by itself, one round trip). SQLite runs
@@ -27,6 +28,17 @@ export interface RecordedMove {
   lease?: string | null;
   /** Events that go before the status event, in order. */
   events: readonly TaskEventData[];
+  /** Events that go after the status event, in order (the first step's start with the move to running). */
+  after?: readonly TaskEventData[];
+  /** Step rows changed with the move (distinct indexes), as the journal's step writes change them. */
+  steps?: readonly { index: number; patch: StepPatch }[];
+  /** Nothing is written when a cancel was requested for the task: CancelRequestedError. */
+  unlessCancelled?: boolean;
+}
+
+/** Every event of a move in sequence order: `events`, the status event (null here), `after`. */
+export function eventsOfMove(move: RecordedMove): (TaskEventData | null)[] {
+  return [...move.events, null, ...(move.after ?? [])];
 }
 
 /** The event a move to `to` records, from the task row as the move left it. */
@@ -69,6 +81,7 @@ export async function recordMovePg(
   move: RecordedMove,
   prune: (taskId: string) => Promise<void>,
 ): Promise<{ task: TaskRow; events: TaskEvent[] }> {
+  const ordered = eventsOfMove(move);
   const { sql: update, params } = tasks.transitionSql(
     move.id,
     move.to,
@@ -76,14 +89,18 @@ export async function recordMovePg(
     move.now,
     move.from,
     move.lease ?? null,
-    move.events.length + 1,
+    ordered.length,
+    move.unlessCancelled,
   );
   const at = move.now.toISOString();
-  const rows = move.events.map((data, k) => {
-    params.push(move.events.length - k, data.kind, JSON.stringify(data), at);
+  // Each event by its distance (`back`) from the last sequence number the move took.
+  const others = ordered.flatMap((data, k) => (data ? [{ data, back: ordered.length - 1 - k }] : []));
+  const statusBack = (move.after ?? []).length;
+  const rows = others.map(({ data, back }) => {
+    params.push(back, data.kind, JSON.stringify(data), at);
     return "(?::integer, ?::text, ?::jsonb, ?::timestamptz)";
   });
-  params.push(move.to, at);
+  params.push(statusBack, move.to, at);
   const statusData = `jsonb_build_object('kind', 'status', 'status', ?::text, 'attempts', t.attempts,
       'error', case when t.error is null or jsonb_typeof(t.error) = 'null' then null
         else jsonb_build_object('code', t.error->'code', 'message', t.error->'message') end)`;
@@ -93,10 +110,9 @@ export async function recordMovePg(
              from t cross join (values ${rows.join(", ")}) as ev(back, kind, data, at) union all `
       : "";
   // Log events also write their log line (as insertIn does).
-  const logs = move.events.flatMap((data, k) =>
-    data.kind === "log" ? [{ data, back: move.events.length - k }] : [],
-  );
+  const logs = others.filter(({ data }) => data.kind === "log");
   const logRows = logs.map(({ data, back }) => {
+    if (data.kind !== "log") return "";
     params.push(back, data.level, data.step ?? null, data.message, at);
     return "(?::integer, ?::text, ?::text, ?::text, ?::timestamptz)";
   });
@@ -106,20 +122,30 @@ export async function recordMovePg(
              select t.id, t.event_seq - lv.back, lv.level, lv.step, lv.message, lv.at
              from t cross join (values ${logRows.join(", ")}) as lv(back, level, step, message, at))`
       : "";
+  const stepRows = (move.steps ?? []).map(({ index, patch }) => {
+    params.push(...stepRowParams(move.id, index, patch));
+    return stepRowPlaceholders("postgres");
+  });
+  const stepUpdate =
+    stepRows.length > 0
+      ? `, sv(${STEP_ROW_COLUMNS}) as (values ${stepRows.join(", ")}),
+         s as (update task_steps set ${stepSet("sv")} from sv join t on t.id = sv.task_id
+           where task_steps.task_id = sv.task_id and task_steps.idx = sv.idx returning 1)`
+      : "";
   const result = await database.rawQuery(
     `with t as (${update}),
        e as (insert into task_events (task_id, seq, kind, data, at)
-         ${before}select t.id, t.event_seq, 'status', ${statusData}, ?::timestamptz from t
-         returning id, seq)${logInsert}
+         ${before}select t.id, t.event_seq - ?::integer, 'status', ${statusData}, ?::timestamptz from t
+         returning id, seq)${logInsert}${stepUpdate}
        select t.*, e.id as "__event_id", e.seq as "__event_seq" from t cross join e order by e.seq`,
     params,
   );
   const first = result[0];
-  if (!first) return tasks.explainRefusedMove(move.id, move.to, move.lease ?? null);
+  if (!first) return tasks.explainRefusedMove(move.id, move.to, move.lease ?? null, move.unlessCancelled);
   const task = taskRowsOf(database).fromRow(first);
   const seqOf = (back: number) => task.eventSeq - back;
   if (logs.some(({ back }) => seqOf(back) % PRUNE_EVERY === 0)) await prune(task.id);
-  const datas = [...move.events, statusEventOf(move.to, task)];
+  const datas = ordered.map((data) => data ?? statusEventOf(move.to, task));
   const head = { type: task.type, entityId: task.entityId, status: task.status as TaskStatus };
   const events = datas.map((data, k) =>
     toEvent(

@@ -16,6 +16,7 @@ import {
   writeBatch,
 } from "./journal-writer";
 import {
+  eventsOfMove,
   PRUNE_EVERY,
   type RecordedCreate,
   type RecordedMove,
@@ -24,6 +25,7 @@ import {
   statusEventOf,
   toEvent,
 } from "./recorded-writes";
+import { STEP_ROW_COLUMNS, stepRowParams, stepRowPlaceholders, stepSet } from "./step-rows";
 import { createTasksStore, type NewTask, type TasksStore } from "./tasks-store";
 
 export { MAX_LOG_LINES_PER_TASK };
@@ -226,13 +228,16 @@ export function createTaskEventsStore(database: Database) {
     },
 
     /**
-     * Moves a task as tasks.transition does and records `events` and then its status event
-     * (statusEventOf) with it, atomically, in the caller's transaction when there is one (PostgreSQL:
-     * one statement, so a move with nothing else to write needs no transaction at all).
+     * Moves a task as tasks.transition does and records `events`, its status event (statusEventOf)
+     * and `after` with it, and the step rows of `steps`, atomically, in the caller's transaction when
+     * there is one (PostgreSQL: one statement, so a move with nothing else to write needs no
+     * transaction at all). With `unlessCancelled`, a task with a cancel requested is not moved
+     * (CancelRequestedError).
      */
     async recordMove(move: RecordedMove): Promise<{ task: TaskRow; events: TaskEvent[] }> {
       if (database.dialect === "postgres")
         return recordMovePg(database, tasksStore(), move, (taskId) => prune(db, taskId));
+      const ordered = eventsOfMove(move);
       return database.transaction(async (tx) => {
         const task = await createTasksStore(tx).transition(
           move.id,
@@ -241,9 +246,20 @@ export function createTaskEventsStore(database: Database) {
           move.now,
           move.from,
           move.lease,
-          move.events.length + 1,
+          ordered.length,
+          move.unlessCancelled,
         );
-        const datas = [...move.events, statusEventOf(move.to, task)];
+        const steps = move.steps ?? [];
+        if (steps.length > 0) {
+          const params = steps.flatMap(({ index, patch }) => stepRowParams(task.id, index, patch));
+          await tx.rawQuery(
+            `with v(${STEP_ROW_COLUMNS}) as (values ${steps.map(() => stepRowPlaceholders("sqlite")).join(", ")})
+             update task_steps set ${stepSet("v")}
+             from v where task_steps.task_id = v.task_id and task_steps.idx = v.idx`,
+            params,
+          );
+        }
+        const datas = ordered.map((data) => data ?? statusEventOf(move.to, task));
         const events = await insertIn(tx, task.id, datas, { ...task, seq: task.eventSeq }, move.now);
         return { task, events };
       });

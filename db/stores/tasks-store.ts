@@ -9,7 +9,7 @@ import {
 } from "../../domain/model/task-status";
 import { type StepStatus, stepsOf, type TaskSource, type TaskType } from "../../domain/model/task-types";
 import type { Database } from "../client";
-import { ConflictError, LeaseLostError, NotFoundError } from "../errors";
+import { CancelRequestedError, ConflictError, LeaseLostError, NotFoundError } from "../errors";
 import { jsonArrayOf, jsonObjectOf, jsonPairs, parseJsonArray, parseJsonObject } from "../json-aggregate";
 import { AT_MOST_ONE_ROW } from "../libsql-statement-cache";
 import { prepared } from "../prepared-statements";
@@ -156,17 +156,19 @@ export function createTasksStore(database: Database) {
     from: readonly TaskStatus[] | undefined,
     lease: string | null,
     takeEvents: number,
+    /** Only while no cancel was requested for the task (CancelRequestedError, see explainRefusedMove). */
+    unlessCancelled = false,
   ): { sql: string; params: unknown[] } {
     const sources = from ? sourcesOf(to).filter((s) => from.includes(s)) : sourcesOf(to);
     const keys = Object.keys(patch).filter((key) => patch[key as keyof TaskPatch] !== undefined);
-    const shape = `${database.dialect}|${keys.join(",")}|${sources.length}|${lease !== null}|${takeEvents > 0}`;
+    const shape = `${database.dialect}|${keys.join(",")}|${sources.length}|${lease !== null}|${takeEvents > 0}|${unlessCancelled}`;
     let text = transitionTexts.get(shape);
     if (text === undefined) {
       const sets = [...keys, "status", "updatedAt"].map((key) => `${taskRows.name(key)} = ?`);
       if (takeEvents > 0) sets.push(`"event_seq" = "event_seq" + ?`);
       text = `${AT_MOST_ONE_ROW}update "tasks" set ${sets.join(", ")} where "id" = ? and "status" in (${sources.map(() => "?").join(", ")})${
         lease !== null ? ` and "lease_token" = ?` : ""
-      } returning ${returning}`;
+      }${unlessCancelled ? ` and "cancel_requested" = ?` : ""} returning ${returning}`;
       transitionTexts.set(shape, text);
     }
     const params = keys.map((key) => taskRows.toDriver(key, patch[key as keyof TaskPatch]));
@@ -174,14 +176,23 @@ export function createTasksStore(database: Database) {
     if (takeEvents > 0) params.push(takeEvents);
     params.push(id, ...sources);
     if (lease !== null) params.push(lease);
+    if (unlessCancelled) params.push(taskRows.toDriver("cancelRequested", false));
     return { sql: text, params };
   }
 
   /** Why a conditional move changed nothing: the error it throws. */
-  async function explainRefusedMove(id: string, to: TaskStatus, lease: string | null): Promise<never> {
+  async function explainRefusedMove(
+    id: string,
+    to: TaskStatus,
+    lease: string | null,
+    unlessCancelled = false,
+  ): Promise<never> {
     const current = await mustGet(id);
     if (lease && current.leaseToken !== lease) throw new LeaseLostError(id);
-    throw new IllegalTransitionError(current.status as TaskStatus, to);
+    const status = current.status as TaskStatus;
+    if (unlessCancelled && current.cancelRequested && sourcesOf(to).includes(status))
+      throw new CancelRequestedError(id);
+    throw new IllegalTransitionError(status, to);
   }
 
   /**
@@ -356,11 +367,13 @@ export function createTasksStore(database: Database) {
        * is the last one): the caller inserts the events (see taskEvents.recordMove).
        */
       takeEvents = 0,
+      /** Only while no cancel was requested for the task: CancelRequestedError otherwise. */
+      unlessCancelled = false,
     ): Promise<TaskRow> {
-      const move = transitionSql(id, to, patch, now, from, lease ?? null, takeEvents);
+      const move = transitionSql(id, to, patch, now, from, lease ?? null, takeEvents, unlessCancelled);
       const rows = await database.rawQuery(move.sql, move.params);
       if (rows[0]) return returnedTask(rows[0]);
-      return explainRefusedMove(id, to, lease ?? null);
+      return explainRefusedMove(id, to, lease ?? null, unlessCancelled);
     },
 
     transitionSql,

@@ -436,6 +436,111 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       );
     });
 
+    const lastStepSucceeded = {
+      kind: "step",
+      index: 2,
+      name: "wait until ready",
+      status: "succeeded",
+      percent: 100,
+      message: null,
+    } as const;
+
+    it("records step rows and the events after its status event with the move", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/recorded-steps"));
+      const at = new Date("2026-12-04T12:00:00.000Z");
+      const first = {
+        kind: "step",
+        index: 0,
+        name: "connect",
+        status: "running",
+        percent: 0,
+        message: null,
+      } as const;
+      const started = await stores.taskEvents.recordMove({
+        id: task.id,
+        to: "running",
+        patch: { attempts: 1, leaseToken: "l1" },
+        now: at,
+        events: [],
+        after: [first],
+        steps: [
+          {
+            index: 0,
+            patch: { status: "running", percent: 0, message: null, startedAt: at, finishedAt: null },
+          },
+        ],
+      });
+      expect(started.events.map((e) => [e.seq, e.data.kind])).toEqual([
+        [1, "status"],
+        [2, "step"],
+      ]);
+      expect(started.events[1]?.data).toEqual(first);
+      expect(started.task.eventSeq).toBe(2);
+      const later = new Date("2026-12-04T12:00:05.000Z");
+      const done = await stores.taskEvents.recordMove({
+        id: task.id,
+        to: "succeeded",
+        patch: { finishedAt: later, leaseToken: null },
+        now: later,
+        lease: "l1",
+        unlessCancelled: true,
+        events: [lastStepSucceeded],
+        steps: [{ index: 2, patch: { status: "succeeded", percent: 100, finishedAt: later } }],
+      });
+      expect(done.events.map((e) => [e.seq, e.data.kind])).toEqual([
+        [3, "step"],
+        [4, "status"],
+      ]);
+      const steps = await stores.tasks.steps(task.id);
+      expect(steps.map((s) => [s.idx, s.status, s.percent, s.startedAt, s.finishedAt])).toEqual([
+        [0, "running", 0, at, null],
+        [1, "pending", 0, null, null],
+        [2, "succeeded", 100, null, later],
+      ]);
+      // What the moves returned to publish is exactly what a reader of the table gets.
+      const listed = await stores.taskEvents.listForTask(task.id);
+      expect(listed).toEqual(
+        [...started.events, ...done.events].map((e) => ({ ...e, task: listed[0]?.task })),
+      );
+    });
+
+    it("refuses a move with unlessCancelled once a cancel was requested, and records nothing", async () => {
+      const { task } = await stores.tasks.create(newTask("prod/recorded-cancel"));
+      await stores.taskEvents.recordMove({
+        id: task.id,
+        to: "running",
+        patch: { leaseToken: "l2" },
+        now: new Date(),
+        events: [],
+      });
+      expect(await stores.tasks.requestCancel(task.id)).toBe(true);
+      const move = {
+        id: task.id,
+        to: "succeeded" as const,
+        patch: {},
+        now: new Date(),
+        lease: "l2",
+        events: [lastStepSucceeded],
+        steps: [{ index: 2, patch: { status: "succeeded" as const, percent: 100 } }],
+      };
+      await expect(stores.taskEvents.recordMove({ ...move, unlessCancelled: true })).rejects.toMatchObject({
+        code: "cancel_requested",
+      });
+      // A lost lease is told apart from the cancel, and nothing of either refused move was stored.
+      await expect(
+        stores.taskEvents.recordMove({ ...move, lease: "theirs", unlessCancelled: true }),
+      ).rejects.toMatchObject({ code: "lease_lost" });
+      expect((await stores.taskEvents.listForTask(task.id)).map((e) => e.seq)).toEqual([1]);
+      expect((await stores.tasks.steps(task.id)).map((s) => s.status)).toEqual([
+        "pending",
+        "pending",
+        "pending",
+      ]);
+      // Without the flag the same move goes through (the runner's own cancel path moves it to cancelled).
+      const moved = await stores.taskEvents.recordMove({ ...move, to: "cancelled" });
+      expect(moved.task.status).toBe("cancelled");
+    });
+
     it("refuses a move under a lost lease or from the wrong status, and records nothing", async () => {
       const { task } = await stores.tasks.create(newTask("prod/recorded-refused"));
       await stores.taskEvents.recordMove({

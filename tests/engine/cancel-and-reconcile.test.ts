@@ -82,6 +82,58 @@ describe.each(queueEnginesUnderTest())(
       expect((await stepStarts(t.stores, [running.id])).map((s) => s.step)).toEqual(["prepare"]);
     });
 
+    it("ends cancelled, not succeeded, when only the database hears a cancel during the last step", async () => {
+      // The last step's success is recorded with the final move, which must refuse a cancelled task.
+      const entityId = nextEntity();
+      const running = await submit(entityId, {
+        holdAt: "stream to storage",
+        holdKey: "lost-signal-last-step",
+        holdWithoutCheckpoint: true,
+      });
+      await waitForStep(running.id, "stream to storage");
+      expect(await t.stores.tasks.requestCancel(running.id)).toBe(true);
+      script.release("lost-signal-last-step");
+      const done = await t.waitForStatus(running.id, ["cancelled", "succeeded", "failed"]);
+      expect(done.status).toBe("cancelled");
+      expect((await t.stores.tasks.steps(running.id)).map((s) => [s.name, s.status])).toEqual([
+        ["prepare", "succeeded"],
+        ["stream to storage", "cancelled"],
+      ]);
+      const events = await t.stores.taskEvents.listForTask(running.id);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      expect(events.flatMap((e) => (e.data.kind === "status" ? [e.data.status] : []))).toEqual([
+        "queued",
+        "running",
+        "cancelled",
+      ]);
+    });
+
+    it("records a task's steps and status events in order, each step started and ended once", async () => {
+      const entityId = nextEntity();
+      const task = await submit(entityId);
+      await t.waitForStatus(task.id, ["succeeded"]);
+      const events = await t.stores.taskEvents.listForTask(task.id);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      const story = events.flatMap(({ data }) => {
+        if (data.kind === "status") return [data.status];
+        return data.kind === "step" ? [`${data.name} ${data.status}`] : [];
+      });
+      expect(story).toEqual([
+        "queued",
+        "running",
+        "prepare running",
+        "prepare succeeded",
+        "stream to storage running",
+        "stream to storage succeeded",
+        "succeeded",
+      ]);
+      const steps = await t.stores.tasks.steps(task.id);
+      expect(steps.map((s) => [s.status, s.percent, s.startedAt !== null, s.finishedAt !== null])).toEqual([
+        ["succeeded", 100, true, true],
+        ["succeeded", 100, true, true],
+      ]);
+    });
+
     it("stops inside a step at its checkpoint when only the database says cancel", async () => {
       const entityId = nextEntity();
       const running = await submit(entityId, { holdAt: "stream to storage", holdKey: "never-released-2" });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { LeaseLostError } from "../../db/errors";
+import { CancelRequestedError, LeaseLostError } from "../../db/errors";
 import type { TaskRow, TaskStepRow } from "../../db/rows";
 import type { Stores } from "../../db/stores/index";
 import type { FencedJournal, Journal } from "../../domain/journal";
@@ -43,7 +43,14 @@ export interface RunnerDeps<Deps> {
   approval?: { ttlMs: number; recheckMs: number };
 }
 
-type Begun = { task: TaskRow; journal: FencedJournal } | { busyMs: number } | null;
+/** A step to run first: a queued task's move to running records its start too (one commit, not two). */
+interface FirstStep {
+  index: number;
+  name: string;
+}
+
+/** A delivery that holds the task; `started` is the step whose start the move to running recorded. */
+type Begun = { task: TaskRow; journal: FencedJournal; started: number | null } | { busyMs: number } | null;
 
 /**
  * Runs one delivery of a task: takes the task's lease, moves it to running, runs the steps that have
@@ -77,19 +84,24 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     };
   }
 
-  async function begin(task: TaskRow | null): Promise<Begun> {
+  async function begin(task: TaskRow | null, first: FirstStep | null = null): Promise<Begun> {
     if (!task || isTerminal(task.status as TaskStatus)) return null;
     const lease = randomUUID();
     if (task.status === "queued") {
       try {
-        const moved = await journal.status(task.id, "running", {
-          attempts: task.attempts + 1,
-          startedAt: task.startedAt ?? new Date(),
-          error: null,
-          leaseToken: lease,
-          leaseExpiresAt: new Date(Date.now() + leaseMs),
-        });
-        return { task: moved, journal: journal.fenced(task.id, lease) };
+        const moved = await journal.status(
+          task.id,
+          "running",
+          {
+            attempts: task.attempts + 1,
+            startedAt: task.startedAt ?? new Date(),
+            error: null,
+            leaseToken: lease,
+            leaseExpiresAt: new Date(Date.now() + leaseMs),
+          },
+          first ? { stepsAfter: [{ ...first, status: "running" }] } : {},
+        );
+        return { task: moved, journal: journal.fenced(task.id, lease), started: first?.index ?? null };
       } catch {
         return null; // cancelled (or taken) between the read and the move: nothing to run
       }
@@ -123,7 +135,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       ),
       "info",
     );
-    return { task: taken, journal: fenced };
+    return { task: taken, journal: fenced, started: null };
   }
 
   async function finishCancelled(
@@ -205,7 +217,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       // A task waiting for approval keeps the head of its lane: this delivery only looks again.
       const waiting = task ? await gate.whileParked(task) : null;
       if (waiting) return waiting;
-      begun = await begin(task);
+      begun = await begin(task, task?.status === "queued" ? firstStepOf(task, steps) : null);
     } catch (error) {
       logger.error("task delivery could not start", { taskId: delivery.taskId, error });
       return { kind: "retry", delayMs: 1000 };
@@ -219,10 +231,23 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     try {
       // A queued task has no lease holder, so nothing wrote its steps since they were read with it;
       // a running one may have had a stalled holder until this delivery took the lease: read again.
-      return await runSteps(task, fenced, signal, row?.status === "queued" ? steps : null);
+      return await runSteps(task, fenced, signal, row?.status === "queued" ? steps : null, begun.started);
     } finally {
       stopHeartbeat();
     }
+  }
+
+  /**
+   * The step a queued task starts with, when its move to running can record that start: the first
+   * step not yet succeeded (none succeeded for a new task; the steps before an approval for one it
+   * let through), of a task that has a handler and no cancel request.
+   */
+  function firstStepOf(task: TaskRow, steps: TaskStepRow[] | null): FirstStep | null {
+    const handler = deps.handlers.get(task.type);
+    if (!handler || !steps || task.cancelRequested) return null;
+    const index = handler.steps.findIndex((_, i) => steps[i]?.status !== "succeeded");
+    const step = handler.steps[index];
+    return step ? { index, name: step.name } : null;
   }
 
   async function runSteps(
@@ -230,6 +255,8 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     fenced: FencedJournal,
     signal: AbortSignal,
     read: TaskStepRow[] | null,
+    /** The step whose start the move to running recorded (see begin). */
+    startedWithMove: number | null,
   ): Promise<ProcessResult> {
     const handler = deps.handlers.get(task.type);
     let current: { index: number; name: string; startedAt: number } | null = null;
@@ -238,7 +265,8 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
         throw new PermanentError("unknown_task_type", `No handler for task type ${task.type}`);
       }
       if (task.cancelRequested) {
-        await finishCancelled(task, fenced, null, null);
+        const started = startedWithMove === null ? undefined : handler.steps[startedWithMove];
+        await finishCancelled(task, fenced, started ? startedWithMove : null, started?.name ?? null);
         return { kind: "done" };
       }
       const state: Record<string, unknown> = { ...(task.result ?? {}) };
@@ -246,8 +274,18 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
       const saved = { json: JSON.stringify(state) };
       const steps = read ?? (await stores.tasks.steps(task.id));
       const toRun = handler.steps.map((_, index) => steps[index]?.status !== "succeeded");
-      /** A step whose "running" was recorded with the success of the step before it (one write). */
-      let startedAlready: number | null = null;
+      /**
+       * A step whose "running" was recorded with the write before it (one commit): the success of the
+       * step before it, or the move to running for the first.
+       */
+      let startedAlready: number | null = startedWithMove;
+      // The last step's success is recorded with the final move (one commit), unless an approval
+      // gate comes after it.
+      const lastIndex = handler.steps.length - 1;
+      const finalWithMove =
+        toRun[lastIndex] === true && handler.approval?.after !== handler.steps[lastIndex]?.name;
+      /** The last step, run and awaiting the final move that records its success. */
+      let ranLast = null as { index: number; name: string; startedAt: number } | null;
       for (const [index, step] of handler.steps.entries()) {
         if (toRun[index]) {
           const started = { index, name: step.name, startedAt: performance.now() };
@@ -275,6 +313,10 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
               injectFailure(task, step.name);
               await step.run(contextFor(task, fenced, index, step.name, state, saved, signal));
               throwIfAborted(signal);
+              if (finalWithMove && index === lastIndex) {
+                ranLast = started;
+                return;
+              }
               // The step's saved state (when it changed) and its success commit together, behind the
               // lease; with the next step's start when nothing (an approval gate) comes in between.
               const next = index + 1;
@@ -294,8 +336,10 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
               if (chain) startedAlready = next;
             },
           );
-          recordStep(task, started, "succeeded");
-          current = null;
+          if (ranLast !== started) {
+            recordStep(task, started, "succeeded");
+            current = null;
+          }
         }
         // The gate is asked after its step whether that step ran now or before the task parked.
         if (handler.approval?.after === step.name) {
@@ -304,7 +348,24 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
           if (parkedNow) return parkedNow;
         }
       }
-      await fenced.status("succeeded", { finishedAt: new Date(), result: state, error: null });
+      const last = ranLast;
+      try {
+        await fenced.status(
+          "succeeded",
+          { finishedAt: new Date(), result: state, error: null },
+          last
+            ? {
+                stepsBefore: [{ index: last.index, name: last.name, status: "succeeded" }],
+                unlessCancelled: true,
+              }
+            : {},
+        );
+      } catch (error) {
+        // A cancel asked during the last step ends the task cancelled, as the step's own write did.
+        if (error instanceof CancelRequestedError) throw new AbortedError(ABORT_REASON.cancelled);
+        throw error;
+      }
+      if (last) recordStep(task, last, "succeeded");
       return { kind: "done" };
     } catch (error) {
       return handleFailure(task, fenced, signal, error, current);
