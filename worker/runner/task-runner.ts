@@ -239,15 +239,16 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
 
   /**
    * The step a queued task starts with, when its move to running can record that start: the first
-   * step not yet succeeded (none succeeded for a new task; the steps before an approval for one it
-   * let through), of a task that has a handler and no cancel request.
+   * step not yet succeeded, of a task that has a handler and no cancel request. Not when an approval
+   * gate comes before that step (a task let through after approval): the gate is asked again first.
    */
   function firstStepOf(task: TaskRow, steps: TaskStepRow[] | null): FirstStep | null {
     const handler = deps.handlers.get(task.type);
     if (!handler || !steps || task.cancelRequested) return null;
     const index = handler.steps.findIndex((_, i) => steps[i]?.status !== "succeeded");
     const step = handler.steps[index];
-    return step ? { index, name: step.name } : null;
+    const gate = handler.approval ? handler.steps.findIndex((s) => s.name === handler.approval?.after) : -1;
+    return step && !(gate >= 0 && gate < index) ? { index, name: step.name } : null;
   }
 
   async function runSteps(
