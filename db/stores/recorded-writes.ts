@@ -137,7 +137,7 @@ export async function recordMovePg(
        e as (insert into task_events (task_id, seq, kind, data, at)
          ${before}select t.id, t.event_seq - ?::integer, 'status', ${statusData}, ?::timestamptz from t
          returning id, seq)${logInsert}${stepUpdate}
-       select t.*, e.id as "__event_id", e.seq as "__event_seq" from t cross join e order by e.seq`,
+       select t.*, (select array_agg(e.id order by e.seq) from e) as "__event_ids" from t`,
     params,
   );
   const first = result[0];
@@ -146,11 +146,13 @@ export async function recordMovePg(
   const seqOf = (back: number) => task.eventSeq - back;
   if (logs.some(({ back }) => seqOf(back) % PRUNE_EVERY === 0)) await prune(task.id);
   const datas = ordered.map((data) => data ?? statusEventOf(move.to, task));
+  // One row whatever the number of events: the task's columns are read once, not once per event.
+  const eventIds = Array.isArray(first.__event_ids) ? (first.__event_ids as unknown[]) : [];
   const head = { type: task.type, entityId: task.entityId, status: task.status as TaskStatus };
   const events = datas.map((data, k) =>
     toEvent(
       {
-        id: Number(result[k]?.__event_id ?? 0),
+        id: Number(eventIds[k] ?? 0),
         taskId: task.id,
         seq: task.eventSeq - datas.length + 1 + k,
         at: move.now,
