@@ -94,7 +94,7 @@ export function createJournal(deps: {
         lease: options.lease,
         events: [...(options.events ?? []), ...before.map((row) => row.event)],
         after: after.map((row) => row.event),
-        steps: [...before, ...after].map(({ index, patch: step }) => ({ index, patch: step })),
+        steps: [...before, ...after],
         unlessCancelled: options.unlessCancelled,
       });
     // Nothing else to write with the move (no `within`, no outbox rows for this status): no

@@ -4,7 +4,7 @@ import type { TaskStatus } from "../../domain/model/task-status";
 import type { Database, Dialect, RawRun } from "../client";
 import { LeaseLostError, NotFoundError } from "../errors";
 import { PRUNE_EVERY } from "./recorded-writes";
-import { STEP_ROW_COLUMNS, stepRowParams, stepRowPlaceholders, stepSet } from "./step-rows";
+import { stepUpdateCtesPg, stepUpdateSqlite } from "./step-rows";
 import type { StepPatch } from "./tasks-store";
 
 /** One journal write of one task: its events, with the step rows and saved state they go with. */
@@ -211,17 +211,8 @@ export async function writeBatch(
   // 2. Step rows.
   const steps = accepted.flatMap((w) => (w.steps ?? []).map((step) => ({ taskId: w.taskId, ...step })));
   if (steps.length > 0) {
-    const params: unknown[] = [];
-    const rows = steps.map(({ taskId, index, patch }) => {
-      params.push(...stepRowParams(taskId, index, patch));
-      return stepRowPlaceholders("sqlite");
-    });
-    await run(
-      `with v(${STEP_ROW_COLUMNS}) as (values ${rows.join(", ")})
-       update task_steps set ${stepSet("v")}
-       from v where task_steps.task_id = v.task_id and task_steps.idx = v.idx`,
-      params,
-    );
+    const update = stepUpdateSqlite(steps);
+    await run(update.sql, update.params);
   }
 
   // 3. Events, with the sequence numbers the counters were bumped to.
@@ -345,18 +336,7 @@ async function writeBatchPg(run: RawRun, writes: readonly JournalWrite[]): Promi
      returning tasks.id, tasks.event_seq, tasks.type, tasks.entity_id, tasks.status)`,
   ];
   const steps = writes.flatMap((w) => (w.steps ?? []).map((step) => ({ taskId: w.taskId, ...step })));
-  if (steps.length > 0) {
-    const rows = steps.map(({ taskId, index, patch }) => {
-      params.push(...stepRowParams(taskId, index, patch));
-      return stepRowPlaceholders("postgres");
-    });
-    ctes.push(
-      `sv(${STEP_ROW_COLUMNS}) as (values ${rows.join(", ")})`,
-      `s as (update task_steps set ${stepSet("sv")}
-       from sv join t on t.id = sv.task_id
-       where task_steps.task_id = sv.task_id and task_steps.idx = sv.idx returning 1)`,
-    );
-  }
+  if (steps.length > 0) ctes.push(...stepUpdateCtesPg(steps, params));
   // Events by their distance (`back`) from the last sequence number the task update took.
   const events = writes.flatMap((w) =>
     w.events.map((data, k) => ({ w, data, back: w.events.length - 1 - k })),

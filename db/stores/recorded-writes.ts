@@ -3,7 +3,7 @@ import type { TaskStatus } from "../../domain/model/task-status";
 import { stepsOf } from "../../domain/model/task-types";
 import type { Database } from "../client";
 import type { TaskRow } from "../rows";
-import { STEP_ROW_COLUMNS, stepRowParams, stepRowPlaceholders, stepSet } from "./step-rows";
+import { stepUpdateCtesPg } from "./step-rows";
 import { type NewTask, type StepPatch, type TaskPatch, type TasksStore, taskRowsOf } from "./tasks-store";
 
 // What the task engine records with a new task and with a status change, and the PostgreSQL form of
@@ -110,9 +110,8 @@ export async function recordMovePg(
              from t cross join (values ${rows.join(", ")}) as ev(back, kind, data, at) union all `
       : "";
   // Log events also write their log line (as insertIn does).
-  const logs = others.filter(({ data }) => data.kind === "log");
+  const logs = others.flatMap(({ data, back }) => (data.kind === "log" ? [{ data, back }] : []));
   const logRows = logs.map(({ data, back }) => {
-    if (data.kind !== "log") return "";
     params.push(back, data.level, data.step ?? null, data.message, at);
     return "(?::integer, ?::text, ?::text, ?::text, ?::timestamptz)";
   });
@@ -122,16 +121,8 @@ export async function recordMovePg(
              select t.id, t.event_seq - lv.back, lv.level, lv.step, lv.message, lv.at
              from t cross join (values ${logRows.join(", ")}) as lv(back, level, step, message, at))`
       : "";
-  const stepRows = (move.steps ?? []).map(({ index, patch }) => {
-    params.push(...stepRowParams(move.id, index, patch));
-    return stepRowPlaceholders("postgres");
-  });
-  const stepUpdate =
-    stepRows.length > 0
-      ? `, sv(${STEP_ROW_COLUMNS}) as (values ${stepRows.join(", ")}),
-         s as (update task_steps set ${stepSet("sv")} from sv join t on t.id = sv.task_id
-           where task_steps.task_id = sv.task_id and task_steps.idx = sv.idx returning 1)`
-      : "";
+  const steps = (move.steps ?? []).map((step) => ({ taskId: move.id, ...step }));
+  const stepUpdate = steps.length > 0 ? `, ${stepUpdateCtesPg(steps, params).join(", ")}` : "";
   const result = await database.rawQuery(
     `with t as (${update}),
        e as (insert into task_events (task_id, seq, kind, data, at)

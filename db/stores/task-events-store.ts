@@ -25,7 +25,7 @@ import {
   statusEventOf,
   toEvent,
 } from "./recorded-writes";
-import { STEP_ROW_COLUMNS, stepRowParams, stepRowPlaceholders, stepSet } from "./step-rows";
+import { stepUpdateSqlite } from "./step-rows";
 import { createTasksStore, type NewTask, type TasksStore } from "./tasks-store";
 
 export { MAX_LOG_LINES_PER_TASK };
@@ -251,13 +251,8 @@ export function createTaskEventsStore(database: Database) {
         );
         const steps = move.steps ?? [];
         if (steps.length > 0) {
-          const params = steps.flatMap(({ index, patch }) => stepRowParams(task.id, index, patch));
-          await tx.rawQuery(
-            `with v(${STEP_ROW_COLUMNS}) as (values ${steps.map(() => stepRowPlaceholders("sqlite")).join(", ")})
-             update task_steps set ${stepSet("v")}
-             from v where task_steps.task_id = v.task_id and task_steps.idx = v.idx`,
-            params,
-          );
+          const update = stepUpdateSqlite(steps.map((step) => ({ taskId: task.id, ...step })));
+          await tx.rawQuery(update.sql, update.params);
         }
         const datas = ordered.map((data) => data ?? statusEventOf(move.to, task));
         const events = await insertIn(tx, task.id, datas, { ...task, seq: task.eventSeq }, move.now);
