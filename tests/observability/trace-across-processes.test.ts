@@ -90,6 +90,9 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
       LOG_LEVEL: "warn",
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: WORKER,
+      // Read by the OpenTelemetry SDK itself, as the README says: shown by the last test below.
+      OTEL_EXPORTER_OTLP_HEADERS: "x-collector-key=observability-suite",
+      OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=observability-suite",
       // Short export intervals: the suite waits on conditions, these only make them come true sooner.
       OTEL_BSP_SCHEDULE_DELAY: "100",
       OTEL_METRIC_EXPORT_INTERVAL: "1000",
@@ -165,6 +168,22 @@ describe.skipIf(!redisUrl || !postgresUrl)("one trace per front-door action, acr
     }
     return { enqueue, task };
   }
+
+  it("exports with the headers and resource attributes of the standard OTEL_* variables", async () => {
+    const { taskId } = await restart("web");
+    const detail = await finished(taskId);
+    const spans = await collector.waitForTrace(detail.traceId ?? "", (all) =>
+      all.some((s) => s.name === "task k8s.restart"),
+    );
+    const task = one(spans, (s) => s.name === "task k8s.restart", "task span");
+    expect(task.resource["deployment.environment"]).toBe("observability-suite");
+    expect(task.resource["service.name"]).toBe(WORKER);
+    // The worker process is the one exporting over OTLP here; every export of it carries the header.
+    expect(receiver.traceExportHeaders.length).toBeGreaterThan(0);
+    expect(receiver.traceExportHeaders.every((h) => h["x-collector-key"] === "observability-suite")).toBe(
+      true,
+    );
+  }, 120_000);
 
   it("follows a restart from the API request through BullMQ into the worker process, its steps and its cluster calls", async () => {
     const { res, taskId } = await restart("api");

@@ -10,6 +10,8 @@ export interface ReceivedSpan {
   kind: number;
   attributes: Record<string, string | number | boolean>;
   service: string;
+  /** The attributes of the span's resource (service.name, OTEL_RESOURCE_ATTRIBUTES, …). */
+  resource: Record<string, string | number | boolean>;
 }
 
 export interface OtlpReceiver {
@@ -20,6 +22,8 @@ export interface OtlpReceiver {
   spanCount: number;
   /** How many metric export requests arrived (POST /v1/metrics). */
   metricExports: number;
+  /** The request headers of every trace export (POST /v1/traces), e.g. OTEL_EXPORTER_OTLP_HEADERS. */
+  traceExportHeaders: Array<Record<string, string | string[] | undefined>>;
   close(): Promise<void>;
 }
 
@@ -48,7 +52,10 @@ const attrs = (list: KeyValue[] = []) => Object.fromEntries(list.map((a) => [a.k
 export async function startOtlpReceiver(options: { keepSpans?: boolean } = {}): Promise<OtlpReceiver> {
   const keep = options.keepSpans ?? true;
   const spans: ReceivedSpan[] = [];
-  const receiver = { spans, spanCount: 0, metricExports: 0 } as Omit<OtlpReceiver, "url" | "close">;
+  const receiver = { spans, spanCount: 0, metricExports: 0, traceExportHeaders: [] } as Omit<
+    OtlpReceiver,
+    "url" | "close"
+  >;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -61,6 +68,7 @@ export async function startOtlpReceiver(options: { keepSpans?: boolean } = {}): 
       }
       const body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
       if (req.url === "/v1/traces") {
+        if (keep) receiver.traceExportHeaders.push({ ...req.headers });
         for (const rs of (body.resourceSpans ?? []) as Array<Record<string, unknown>>) {
           const resource = attrs((rs.resource as { attributes?: KeyValue[] } | undefined)?.attributes);
           for (const ss of (rs.scopeSpans ?? []) as Array<{ spans?: Array<Record<string, unknown>> }>) {
@@ -75,6 +83,7 @@ export async function startOtlpReceiver(options: { keepSpans?: boolean } = {}): 
                 kind: Number(s.kind ?? 0),
                 attributes: attrs(s.attributes as KeyValue[]),
                 service: String(resource["service.name"] ?? ""),
+                resource,
               });
             }
           }

@@ -42,6 +42,7 @@ export async function startTraceCollector(
       kind: s.kind,
       attributes: s.attributes as Record<string, string | number | boolean>,
       service: String(s.resource.attributes["service.name"] ?? ""),
+      resource: s.resource.attributes as Record<string, string | number | boolean>,
     }));
   const all = () => [...local(), ...receiver.spans];
   const trace = (traceId: string) => all().filter((s) => s.traceId === traceId);
