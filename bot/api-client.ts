@@ -5,6 +5,7 @@ import {
   createApiClient as createCloudOpsClient,
 } from "../contracts/api-client";
 import type { BotCardListQuery, ClaimBotCard, RegisterBotCard, UpdateBotCard } from "../contracts/bot-cards";
+import type { TaskAccepted } from "../contracts/tasks";
 import type { DbEngine } from "../domain/model/task-types";
 import { injectTraceHeaders } from "../platform/telemetry/spans";
 import type { ConversationRef } from "./activity";
@@ -60,25 +61,27 @@ export function createApiClient(options: ApiClientOptions) {
       },
     });
   const key = (ctx: CallContext): CallOptions => ({ idempotencyKey: ctx.idempotencyKey });
+  // A call that queues a task asks for the task too: the reply card shows it without a second request.
+  const starts = (ctx: CallContext): CallOptions => ({ ...key(ctx), withTask: true });
 
   return {
     restartWorkload: (ctx: CallContext, namespace: string, workload: string) =>
-      as(ctx).restartWorkload(namespace, workload, key(ctx)),
+      as(ctx).restartWorkload(namespace, workload, starts(ctx)),
     createDeployment: (
       ctx: CallContext,
       body: { projectId: string; envId: string; templateId: string; params: Record<string, string> },
     ) =>
       // The template id comes from a person's message: the API says whether it exists.
-      as(ctx).request<{ taskId: string }>("POST", "/api/deployments", { body, ...key(ctx) }),
+      as(ctx).request<TaskAccepted>("POST", "/api/deployments", { body, ...starts(ctx) }),
     backupDatabase: (ctx: CallContext, engine: DbEngine, instance: string) =>
-      as(ctx).backupDatabase(engine, instance, key(ctx)),
+      as(ctx).backupDatabase(engine, instance, starts(ctx)),
     restoreDatabase: (ctx: CallContext, engine: DbEngine, instance: string, artifactId: string) =>
-      as(ctx).restoreDatabase(engine, instance, { artifactId }, key(ctx)),
+      as(ctx).restoreDatabase(engine, instance, { artifactId }, starts(ctx)),
     listDbInstances: (ctx: CallContext) => as(ctx).listDbInstances(),
     listBackups: (ctx: CallContext, engine: DbEngine, instance: string) =>
       as(ctx).listBackups(engine, instance, { limit: 10 }),
     createSandbox: (ctx: CallContext, body: { projectId: string; ttlMinutes: number }) =>
-      as(ctx).createSandbox(body, key(ctx)),
+      as(ctx).createSandbox(body, starts(ctx)),
     getTask: (ctx: CallContext, id: string) => as(ctx).getTask(id),
     listTasks: (ctx: CallContext, limit: number) => as(ctx).listTasks({ limit }),
     retryTask: (ctx: CallContext, id: string) => as(ctx).retryTask(id, {}, key(ctx)),

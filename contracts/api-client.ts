@@ -9,7 +9,6 @@ import type {
   RegisterBotCard,
   UpdateBotCard,
 } from "./bot-cards";
-import type { TaskAccepted } from "./common";
 import type { Estimate, EstimateQuery, ResourcePlan } from "./cost";
 import type { BackupList, BackupListQuery, DbInstanceList, RestoreRequest } from "./databases";
 import type { DeadLetter, DeadLetterListQuery, DeadLetterPage, RetryDeadLetterRequest } from "./dead-letters";
@@ -39,6 +38,7 @@ import type {
   RejectTaskRequest,
   RetryTaskRequest,
   SetTaskOrigin,
+  TaskAccepted,
   TaskCancelled,
   TaskDecision,
   TaskDetail,
@@ -50,6 +50,7 @@ import type {
   TaskOriginSet,
   TaskPage,
 } from "./tasks";
+import { RETURN_REPRESENTATION } from "./tasks";
 
 // The one typed client of the HTTP API, shared by the bot, the dashboard and tests. It knows paths,
 // bodies and answers; who calls (identity headers) is the caller's business, passed in as `headers`.
@@ -106,6 +107,11 @@ export interface ApiClientOptions {
 export interface CallOptions {
   idempotencyKey?: string | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * For routes that queue a task: ask for the task itself in the answer (`Prefer:
+   * return=representation`). An API that does not honour it answers without `task`; read it then.
+   */
+  withTask?: boolean | undefined;
 }
 
 type Query = Record<string, string | number | boolean | undefined | null>;
@@ -132,6 +138,7 @@ export function createApiClient(options: ApiClientOptions) {
     const headers: Record<string, string> = { accept, ...(await options.headers?.()), ...extra };
     if (init.body !== undefined) headers["content-type"] = "application/json";
     if (init.idempotencyKey) headers["idempotency-key"] = init.idempotencyKey.slice(0, 255);
+    if (init.withTask) headers.prefer = RETURN_REPRESENTATION;
     try {
       return await doFetch(`${base}${path}${queryString(init.query)}`, {
         method,

@@ -24,12 +24,6 @@ export const dnsLabel = (example: string) =>
     .regex(DNS_LABEL, "must be a DNS-1123 label (a-z, 0-9, '-'; at most 63)")
     .openapi({ example });
 
-/** The answer of every route that queues a task: 202 with its id (and a Location header). */
-export const TaskAcceptedSchema = z
-  .object({ taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }) })
-  .openapi("TaskAccepted");
-export type TaskAccepted = z.infer<typeof TaskAcceptedSchema>;
-
 /**
  * Optional body fields that ask a demo step to fail (README "Failure injection"). The API accepts
  * them in demo mode only, so demos and browser tests can drive the dead-letter flow.

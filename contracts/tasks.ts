@@ -114,6 +114,25 @@ export const TaskDetailSchema = TaskSchema.extend({
     .openapi({ description: "0 = running or next for its entity; null when not in the queue" }),
 }).openapi("TaskDetail");
 
+/** The HTTP preference (RFC 7240) that asks a task-creating route for the task itself as well. */
+export const RETURN_REPRESENTATION = "return=representation";
+
+/**
+ * The answer of every route that queues a task: 202 with its id (and a Location header), and the task
+ * as it stands when the caller sent `Prefer: return=representation`, which saves the GET that would
+ * follow (the bot's reply card is built from it).
+ */
+export const TaskAcceptedSchema = z
+  .object({
+    taskId: z.string().openapi({ example: TASK_ID_EXAMPLE }),
+    task: TaskDetailSchema.optional().openapi({
+      description:
+        "Only with `Prefer: return=representation` (then `Preference-Applied` says so): the task as it stood when queued. A replay of an Idempotency-Key answers what the first request answered.",
+    }),
+  })
+  .openapi("TaskAccepted");
+export type TaskAccepted = z.infer<typeof TaskAcceptedSchema>;
+
 export const TaskPageSchema = z
   .object({ items: z.array(TaskSchema), nextCursor: z.string().nullable() })
   .openapi("TaskPage");

@@ -5,7 +5,7 @@ import { problem } from "../problem";
 import type { AppEnv } from "../types";
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
-const REPLAYED_HEADERS = ["content-type", "location"];
+const REPLAYED_HEADERS = ["content-type", "location", "preference-applied"];
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;

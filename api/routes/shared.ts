@@ -1,6 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { TASK_ID_EXAMPLE, TaskAcceptedSchema } from "../../contracts/common";
 import { ProblemSchema } from "../../contracts/problem";
 
 const problemContent = (example: { code: string; title: string; status: number; detail: string }) => ({
@@ -142,25 +140,5 @@ export const MutationHeaders = z.object({
       example: "5f0d3c1e-deploy-shop-prod",
     }),
 });
-
-export const acceptedResponse = {
-  202: {
-    description:
-      "Queued. The Location header names the task (/api/tasks/{taskId}); follow it or its SSE stream",
-    headers: {
-      Location: {
-        description: "The new task: /api/tasks/{taskId}",
-        schema: { type: "string" as const, example: `/api/tasks/${TASK_ID_EXAMPLE}` },
-      },
-    },
-    content: { "application/json": { schema: TaskAcceptedSchema, example: { taskId: TASK_ID_EXAMPLE } } },
-  },
-};
-
-/** 202 {taskId} with Location; used by every task-creating route. */
-export function accepted(c: Context, taskId: string) {
-  c.header("location", `/api/tasks/${taskId}`);
-  return c.json({ taskId }, 202);
-}
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);

@@ -4,7 +4,7 @@ import type { TaskType } from "../../domain/model/task-types";
 import { ApiError } from "../problem";
 import type { RouteKit } from "../route-kit";
 import type { AppEnv } from "../types";
-import { accepted } from "./shared";
+import { accepted } from "./accepted";
 
 // An id from the caller's own system (the bot sends the Teams activity id); anything else is ignored.
 const CORRELATION_ID = /^[\w.:@/=+-]{1,128}$/;
@@ -32,7 +32,7 @@ export async function submitTask(
   }
   // A retry of a request whose first attempt created the task and then failed answers with that task.
   const claim = c.get("idempotency");
-  if (claim?.taskId) return accepted(c, claim.taskId);
+  if (claim?.taskId) return accepted(c, kit, claim.taskId);
   const { task } = await kit.deps.tasks.submit({
     type: input.type,
     entityId: input.entityId,
@@ -44,5 +44,5 @@ export async function submitTask(
     idempotencyRecord: claim?.key,
   });
   c.set("audit", { entity: input.entityId, detail: { taskId: task.id, type: input.type } });
-  return accepted(c, task.id);
+  return accepted(c, kit, task.id);
 }

@@ -3,12 +3,16 @@ import { buildErrorCard } from "../../cards/error-card";
 import type { CardJson } from "../../cards/expand";
 import { formatBytes } from "../../cards/text";
 import type { DbInstanceInfo } from "../../contracts/databases";
+import type { TaskAccepted, TaskDetail } from "../../contracts/tasks";
 import type { DbEngine } from "../../domain/model/task-types";
 import { type ApiClient, ApiProblem, type CallContext } from "../api-client";
 import { usageOf } from "../replies";
 
-/** What a backup or restore command leads to: a task started, or a card asking for (or explaining) more. */
-export type DbStep = { kind: "task"; taskId: string } | { kind: "card"; card: CardJson };
+/**
+ * What a backup or restore command leads to: a task started (with the task as the API showed it, when
+ * it did), or a card asking for (or explaining) more.
+ */
+export type DbStep = { kind: "task"; taskId: string; task?: TaskDetail } | { kind: "card"; card: CardJson };
 
 export interface DbCommand {
   name: "backup" | "restore";
@@ -92,8 +96,8 @@ export async function runDbCommand(command: DbCommand, ctx: CallContext, api: Ap
   return started(await api.restoreDatabase(ctx, match.engine, match.id, command.artifactId));
 }
 
-function started(accepted: { taskId: string }): DbStep {
-  return { kind: "task", taskId: accepted.taskId };
+function started(accepted: TaskAccepted): DbStep {
+  return { kind: "task", taskId: accepted.taskId, task: accepted.task };
 }
 
 function single<T>(items: T[]): T | undefined {

@@ -2,11 +2,12 @@ import type { CardJson } from "../../cards/expand";
 import { buildFactsCard } from "../../cards/facts-card";
 import { buildHelpCard } from "../../cards/help-card";
 import { buildTaskListCard, taskRow } from "../../cards/task-list-card";
+import type { TaskAccepted } from "../../contracts/tasks";
 import type { ApiClient, CallContext } from "../api-client";
 import { problemCard, viewerRefusal } from "../replies";
 import { type TaskCards, taskVersion } from "../task-cards";
 import { COMMANDS } from "./catalog";
-import { runDbCommand } from "./database-picker";
+import { type DbStep, runDbCommand } from "./database-picker";
 import type { Command } from "./parse";
 import { resolveEnvironment, resolveProject } from "./resolve-names";
 
@@ -55,7 +56,8 @@ export async function runCommand(
     const started = await start(command, ctx, api);
     if (started?.kind === "card") return { card: started.card };
     if (started?.kind === "task") {
-      const task = await api.getTask(ctx, started.taskId);
+      // The API answers with the task when it honours the preference (it always does today).
+      const task = started.task ?? (await api.getTask(ctx, started.taskId));
       const card = await deps.cards.build(task, extras);
       return {
         card,
@@ -126,10 +128,14 @@ export async function runCommand(
   }
 }
 
-type Started = { kind: "task"; taskId: string } | { kind: "card"; card: CardJson } | null;
+type Started = DbStep | null;
 
 async function start(command: Command, ctx: CallContext, api: ApiClient): Promise<Started> {
-  const task = (accepted: { taskId: string }): Started => ({ kind: "task", taskId: accepted.taskId });
+  const task = (accepted: TaskAccepted): Started => ({
+    kind: "task",
+    taskId: accepted.taskId,
+    task: accepted.task,
+  });
   switch (command.name) {
     case "restart":
       return task(await api.restartWorkload(ctx, command.namespace, command.workload));

@@ -36,6 +36,22 @@ describe.each(dialectsUnderTest())("Idempotency-Key on mutating requests (%s)", 
     expect(await countTasks()).toBe(before);
   });
 
+  it("replays the task a first answer carried under Prefer: return=representation", async () => {
+    const withTask = (key: string) =>
+      api.as("operator", "alice")("/api/deployments", {
+        method: "POST",
+        body,
+        headers: { "idempotency-key": key, prefer: "return=representation" },
+      });
+    const first = await withTask("repeat-with-task");
+    const answer = (await first.json()) as { taskId: string; task: { id: string; status: string } };
+    expect(answer.task).toMatchObject({ id: answer.taskId, status: "queued" });
+    const again = await withTask("repeat-with-task");
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("preference-applied")).toBe("return=representation");
+    expect(await again.json()).toEqual(answer);
+  });
+
   it("refuses the same key with a different request with 422 idempotency_key_reused", async () => {
     expect((await deploy("reuse-1")).status).toBe(202);
     const other = await deploy("reuse-1", { ...body, templateId: "worker" });

@@ -148,6 +148,38 @@ describe("task endpoints (no worker: tasks wait in the queue)", () => {
     expect(await get(`/api/tasks/${failed}`)).toMatchObject({ status: "queued", error: null });
   });
 
+  it("answers with the task itself under Prefer: return=representation, as GET shows it", async () => {
+    const ask = (path: string, prefer?: string, body?: unknown) =>
+      op()(path, { method: "POST", body, headers: prefer ? { prefer } : {} });
+    const first = await ask("/api/k8s/workloads/shop/prefer:restart");
+    const second = await ask(
+      "/api/k8s/workloads/shop/prefer:restart",
+      "respond-async, return=representation",
+    );
+    expect(second.status).toBe(202);
+    expect(second.headers.get("preference-applied")).toBe("return=representation");
+    expect(second.headers.get("vary")).toContain("Prefer");
+    const { taskId, task } = (await second.json()) as { taskId: string; task: Json };
+    expect(second.headers.get("location")).toBe(`/api/tasks/${taskId}`);
+    // The second task of the workload waits behind the first: the answer knows its place in line.
+    expect(task).toMatchObject({ id: taskId, status: "queued", entityId: "shop/prefer", queuePosition: 1 });
+    expect(task).toEqual(await get(`/api/tasks/${taskId}`));
+
+    // Without the preference, or with another one, the answer is the id alone.
+    expect(first.headers.get("preference-applied")).toBeNull();
+    expect(Object.keys((await first.json()) as Json)).toEqual(["taskId"]);
+    const minimal = await ask("/api/db/azure-sql/prefer/backup", "return=minimal");
+    expect(minimal.headers.get("preference-applied")).toBeNull();
+    expect(Object.keys((await minimal.json()) as Json)).toEqual(["taskId"]);
+
+    // Every route that queues a task honours it, the retry of a failed task among them.
+    const failed = await post("/api/db/azure-sql/prefer-retry/backup");
+    await api.t.stores.tasks.transition(failed, "running");
+    await api.t.stores.tasks.transition(failed, "failed", { error: { code: "boom", message: "boom" } });
+    const retried = await ask(`/api/tasks/${failed}/retry`, '"return=representation"', {});
+    expect(await retried.json()).toMatchObject({ taskId: failed, task: { id: failed, status: "queued" } });
+  });
+
   it("serves a task's log lines after a given seq", async () => {
     const id = await post("/api/db/azure-sql/logs/backup");
     for (const m of ["one", "two", "three"]) await api.t.engine.journal.log(id, m);

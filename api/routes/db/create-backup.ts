@@ -2,7 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { InstanceParams } from "../../../contracts/databases";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
-import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { acceptedResponse, TaskCreationHeaders } from "../accepted";
+import { errorResponses } from "../shared";
 import { submitTask } from "../submit-task";
 import { requireInstance } from "./instance-guard";
 
@@ -12,7 +13,7 @@ export const route = createRoute({
   operationId: "createBackup",
   tags: ["Operations"],
   summary: "Back up an Azure PostgreSQL or Azure SQL instance (role operator)",
-  request: { params: InstanceParams, headers: MutationHeaders },
+  request: { params: InstanceParams, headers: TaskCreationHeaders },
   responses: { ...acceptedResponse, ...errorResponses },
 });
 

@@ -3,8 +3,9 @@ import { InstanceParams, RestoreRequestSchema } from "../../../contracts/databas
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { acceptedResponse, TaskCreationHeaders } from "../accepted";
 import { failureInjectionOf } from "../failure-injection";
-import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { errorResponses } from "../shared";
 import { submitTask } from "../submit-task";
 import { requireInstance } from "./instance-guard";
 import { requireRestoreRole } from "./prod-restore-guard";
@@ -17,7 +18,7 @@ export const route = createRoute({
   summary: "Restore a backup artifact into an instance (validate, import, verify; role operator)",
   request: {
     params: InstanceParams,
-    headers: MutationHeaders,
+    headers: TaskCreationHeaders,
     body: {
       required: true,
       content: {

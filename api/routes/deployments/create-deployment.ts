@@ -4,7 +4,8 @@ import { isDeployTemplate } from "../../../domain/model/deploy-templates";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
-import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { acceptedResponse, TaskCreationHeaders } from "../accepted";
+import { errorResponses } from "../shared";
 import { submitTask } from "../submit-task";
 import { requireValidParams } from "./params-guard";
 
@@ -15,7 +16,7 @@ export const route = createRoute({
   tags: ["Operations"],
   summary: "One-click deployment of a template to an environment (validate, plan, apply; role operator)",
   request: {
-    headers: MutationHeaders,
+    headers: TaskCreationHeaders,
     body: {
       required: true,
       content: {

@@ -2,8 +2,9 @@ import { createRoute } from "@hono/zod-openapi";
 import { DeadLetterParams, RetryDeadLetterRequestSchema } from "../../../contracts/dead-letters";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { accepted, acceptedResponse, TaskCreationHeaders } from "../accepted";
 import { requireRetryRole } from "../db/prod-restore-guard";
-import { accepted, acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { errorResponses } from "../shared";
 
 export const route = createRoute({
   method: "post",
@@ -13,7 +14,7 @@ export const route = createRoute({
   summary: "Retry the task of a dead letter (role operator: retrying tasks is an operator's job)",
   request: {
     params: DeadLetterParams,
-    headers: MutationHeaders,
+    headers: TaskCreationHeaders,
     body: {
       required: false,
       content: {
@@ -34,6 +35,6 @@ export function register(app: ApiApp, kit: RouteKit): void {
       fromScratch: body.fromScratch ?? false,
     });
     c.set("audit", { entity: task.entityId, detail: { deadLetterId: id, taskId: task.id } });
-    return accepted(c, task.id);
+    return accepted(c, kit, task.id);
   });
 }

@@ -3,7 +3,8 @@ import { WorkloadParams } from "../../../contracts/operations";
 import { chain, type RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { validationProblem } from "../../validation-problem";
-import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { acceptedResponse, TaskCreationHeaders } from "../accepted";
+import { errorResponses } from "../shared";
 import { submitTask } from "../submit-task";
 
 export const route = createRoute({
@@ -13,7 +14,7 @@ export const route = createRoute({
   tags: ["Operations"],
   summary: "Rollout restart of a Kubernetes workload, waiting until it is ready (role operator)",
   description: "The literal `:restart` suffix follows the custom-method style of the spec (AIP-136).",
-  request: { params: WorkloadParams, headers: MutationHeaders },
+  request: { params: WorkloadParams, headers: TaskCreationHeaders },
   responses: { ...acceptedResponse, ...errorResponses },
 });
 

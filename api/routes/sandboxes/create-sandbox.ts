@@ -4,8 +4,9 @@ import { newId } from "../../../domain/model/ids";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { acceptedResponse, TaskCreationHeaders } from "../accepted";
 import { failureInjectionOf } from "../failure-injection";
-import { acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { errorResponses } from "../shared";
 import { submitTask } from "../submit-task";
 
 export const route = createRoute({
@@ -15,7 +16,7 @@ export const route = createRoute({
   tags: ["Operations"],
   summary: "Create an ephemeral sandbox environment that expires after ttlMinutes (role operator)",
   request: {
-    headers: MutationHeaders,
+    headers: TaskCreationHeaders,
     body: {
       required: true,
       content: {

@@ -1,11 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { EXAMPLE_TASK, TaskDetailSchema, TaskIdParams } from "../../../contracts/tasks";
-import { DependencyUnavailableError } from "../../../platform/dependency";
 import { ApiError } from "../../problem";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
 import { errorResponses } from "../shared";
-import { toLogLine, toStep, toTask, traceOf } from "./mappers";
+import { readTaskDetail } from "./task-detail-body";
 
 export const route = createRoute({
   method: "get",
@@ -76,27 +75,8 @@ export const route = createRoute({
 export function register(app: ApiApp, kit: RouteKit): void {
   app.openapi({ ...route, middleware: kit.read("viewer") }, async (c) => {
     const { id } = c.req.valid("param");
-    const detail = await kit.deps.stores.tasks.detail(id);
+    const detail = await readTaskDetail(kit, id);
     if (!detail) throw new ApiError(404, "task_not_found", "Task not found", `No task has the id ${id}`);
-    const queuePosition =
-      detail.task.status === "queued" ||
-      detail.task.status === "running" ||
-      detail.task.status === "awaiting_approval"
-        ? await kit.deps.tasks.positionOf(id).catch((error) => {
-            // With the queue's broker down the answer would claim a position it cannot know: 503.
-            if (error instanceof DependencyUnavailableError) throw error;
-            return null;
-          })
-        : null;
-    return c.json(
-      {
-        ...toTask(detail.task),
-        ...traceOf(detail.task, kit.deps.config.telemetry.traceUrlTemplate),
-        steps: detail.steps.map(toStep),
-        logs: detail.logs.map(toLogLine),
-        queuePosition,
-      },
-      200,
-    );
+    return c.json(detail, 200);
   });
 }

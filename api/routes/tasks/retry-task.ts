@@ -2,8 +2,9 @@ import { createRoute } from "@hono/zod-openapi";
 import { RetryTaskRequestSchema, TaskIdParams } from "../../../contracts/tasks";
 import type { RouteKit } from "../../route-kit";
 import type { ApiApp } from "../../types";
+import { accepted, acceptedResponse, TaskCreationHeaders } from "../accepted";
 import { requireRetryRole } from "../db/prod-restore-guard";
-import { accepted, acceptedResponse, errorResponses, MutationHeaders } from "../shared";
+import { errorResponses } from "../shared";
 
 export const route = createRoute({
   method: "post",
@@ -13,7 +14,7 @@ export const route = createRoute({
   summary: "Put a failed task back in its entity's line (role operator)",
   request: {
     params: TaskIdParams,
-    headers: MutationHeaders,
+    headers: TaskCreationHeaders,
     body: {
       required: false,
       content: { "application/json": { schema: RetryTaskRequestSchema, example: { fromScratch: false } } },
@@ -29,6 +30,6 @@ export function register(app: ApiApp, kit: RouteKit): void {
     await requireRetryRole(kit, c.get("user"), await kit.deps.stores.tasks.get(id));
     const task = await kit.deps.tasks.retry(id, { fromScratch: body.fromScratch ?? false });
     c.set("audit", { entity: task.entityId, detail: { taskId: id, fromScratch: body.fromScratch ?? false } });
-    return accepted(c, task.id);
+    return accepted(c, kit, task.id);
   });
 }
