@@ -18,6 +18,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { npmStartFlags } from "./npm-start";
 import { procStats } from "./server-process";
 import { formatSummary, interleaved, machineLine, percentile, summarise } from "./stats";
 
@@ -45,7 +46,9 @@ interface RunResult {
 }
 
 function node(cwd: string, script: string, args: string[], profile: boolean, extraEnv = {}) {
-  const flags = profile && CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [];
+  // The runtime runs with the node flags of `npm start` in its checkout (GC sizing), as users run it.
+  const flags = profile ? npmStartFlags(cwd) : [];
+  if (profile && CPU_PROF) flags.push("--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`);
   return spawn(process.execPath, [...flags, "--import", "tsx", script, ...args], {
     cwd,
     stdio: ["ignore", "pipe", "inherit"],
