@@ -54,7 +54,10 @@ export async function accepted(c: Context, kit: RouteKit, taskId: string) {
   c.header("location", `/api/tasks/${taskId}`);
   c.header("vary", "Prefer", { append: true });
   if (preferences(c.req.header("prefer")).has(RETURN_REPRESENTATION)) {
-    const task = await readTaskDetail(kit, taskId);
+    // The task is queued by now: a read that fails (the broker cannot say its place in line) must not
+    // turn that into an error a caller would retry into a second task. The preference is then not
+    // applied, as RFC 7240 allows, and the caller reads the task itself.
+    const task = await readTaskDetail(kit, taskId).catch(() => null);
     if (task) {
       c.header("preference-applied", RETURN_REPRESENTATION);
       return c.json({ taskId, task }, 202);

@@ -50,4 +50,27 @@ describe.each(dialectsUnderTest())("a submit while the queue's broker is down (%
     expect((await tasksOfWeb()).map((t) => t.id)).toEqual([taskId]);
     expect(await queue.has(taskId)).toBe(true);
   });
+
+  it("answers 202 with the id alone when the queued task's place in line cannot be read for Prefer", async () => {
+    const tasks = api.t.engine.tasks;
+    const positionOf = tasks.positionOf;
+    tasks.positionOf = async () => {
+      throw new DependencyUnavailableError("redis");
+    };
+    let res: Response;
+    try {
+      res = await api.as("operator", "alice")("/api/k8s/workloads/prod/position:restart", {
+        method: "POST",
+        headers: { prefer: "return=representation" },
+      });
+    } finally {
+      tasks.positionOf = positionOf;
+    }
+    expect(res.status).toBe(202);
+    expect(res.headers.get("preference-applied")).toBeNull();
+    const body = (await res.json()) as { taskId: string };
+    expect(Object.keys(body)).toEqual(["taskId"]);
+    expect(await api.t.stores.tasks.get(body.taskId)).toMatchObject({ status: "queued" });
+    expect(await api.t.engine.queue.has(body.taskId)).toBe(true);
+  });
 });
