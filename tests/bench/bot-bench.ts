@@ -45,10 +45,10 @@ interface RunResult {
   spans?: string;
 }
 
-function node(cwd: string, script: string, args: string[], profile: boolean, extraEnv = {}) {
-  // The runtime runs with the node flags of `npm start` in its checkout (GC sizing), as users run it.
-  const flags = profile ? npmStartFlags(cwd) : [];
-  if (profile && CPU_PROF) flags.push("--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`);
+/** A bench process; the runtime (`isRuntime`) gets `npm start`'s node flags, as users run it, and the profiler. */
+function node(cwd: string, script: string, args: string[], isRuntime: boolean, extraEnv = {}) {
+  const flags = isRuntime ? npmStartFlags(cwd) : [];
+  if (isRuntime && CPU_PROF) flags.push("--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`);
   return spawn(process.execPath, [...flags, "--import", "tsx", script, ...args], {
     cwd,
     stdio: ["ignore", "pipe", "inherit"],

@@ -1,9 +1,8 @@
 import type { TaskDetail } from "../../../contracts/tasks";
+import { isTaskStatus, isTerminal } from "../../../domain/model/task-status";
 import { DependencyUnavailableError } from "../../../platform/dependency";
 import type { RouteKit } from "../../route-kit";
 import { toLogLine, toStep, toTask, traceOf } from "./mappers";
-
-const IN_QUEUE = new Set(["queued", "running", "awaiting_approval"]);
 
 /**
  * A task as `GET /api/tasks/{id}` shows it, or null when there is none: the detail read (one
@@ -13,13 +12,16 @@ const IN_QUEUE = new Set(["queued", "running", "awaiting_approval"]);
 export async function readTaskDetail(kit: RouteKit, id: string): Promise<TaskDetail | null> {
   const detail = await kit.deps.stores.tasks.detail(id);
   if (!detail) return null;
-  const queuePosition = IN_QUEUE.has(detail.task.status)
-    ? await kit.deps.tasks.positionOf(id).catch((error) => {
-        // With the queue's broker down the answer would claim a position it cannot know: 503.
-        if (error instanceof DependencyUnavailableError) throw error;
-        return null;
-      })
-    : null;
+  // A task that has not ended holds a place in its entity's line.
+  const { status } = detail.task;
+  const queuePosition =
+    isTaskStatus(status) && !isTerminal(status)
+      ? await kit.deps.tasks.positionOf(id).catch((error) => {
+          // With the queue's broker down the answer would claim a position it cannot know: 503.
+          if (error instanceof DependencyUnavailableError) throw error;
+          return null;
+        })
+      : null;
   return {
     ...toTask(detail.task),
     ...traceOf(detail.task, kit.deps.config.telemetry.traceUrlTemplate),
