@@ -36,7 +36,17 @@ export function runAs(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export interface PrivatePostgresOptions {
+  /**
+   * Extra server settings (`name=value`, each passed as `-c`), e.g. a preloaded extension. The
+   * cluster runs with fsync=off unless this sets fsync itself (a bench that measures commits does).
+   */
+  settings?: string[];
+}
+
+export async function startPrivatePostgres(
+  clusterOptions: PrivatePostgresOptions = {},
+): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), "cloudops-pg-"));
   const data = join(dir, "data");
   const password = `pw-${Math.random().toString(36).slice(2, 10)}`;
@@ -68,7 +78,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
             "-l",
             join(dir, "log"),
             "-o",
-            `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off`,
+            serverOptions(port, dir, clusterOptions.settings ?? []),
             "start",
           ],
           options,
@@ -97,4 +107,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       }
     },
   };
+}
+
+/** The `pg_ctl -o` string: port, loopback only, socket directory, fsync off unless `settings` set it. */
+function serverOptions(port: number, socketDir: string, settings: string[]): string {
+  const all = settings.some((setting) => setting.startsWith("fsync="))
+    ? settings
+    : ["fsync=off", ...settings];
+  return [`-p ${port} -c listen_addresses=127.0.0.1 -k ${socketDir}`, ...all.map((s) => `-c ${s}`)].join(" ");
 }
