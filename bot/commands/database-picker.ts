@@ -91,12 +91,13 @@ export async function runDbCommand(command: DbCommand, ctx: CallContext, api: Ap
       ),
     );
   }
-  if (verb === "backup") return started(await api.backupDatabase(ctx, match.engine, match.id));
+  if (verb === "backup") return taskStarted(await api.backupDatabase(ctx, match.engine, match.id));
   if (!command.artifactId) return backupPicker(ctx, api, match.engine, match.id);
-  return started(await api.restoreDatabase(ctx, match.engine, match.id, command.artifactId));
+  return taskStarted(await api.restoreDatabase(ctx, match.engine, match.id, command.artifactId));
 }
 
-function started(accepted: TaskAccepted): DbStep {
+/** The step of a command whose call queued a task (run-command.ts uses it for every such command). */
+export function taskStarted(accepted: TaskAccepted): DbStep {
   return { kind: "task", taskId: accepted.taskId, task: accepted.task };
 }
 

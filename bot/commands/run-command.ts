@@ -2,12 +2,11 @@ import type { CardJson } from "../../cards/expand";
 import { buildFactsCard } from "../../cards/facts-card";
 import { buildHelpCard } from "../../cards/help-card";
 import { buildTaskListCard, taskRow } from "../../cards/task-list-card";
-import type { TaskAccepted } from "../../contracts/tasks";
 import type { ApiClient, CallContext } from "../api-client";
 import { problemCard, viewerRefusal } from "../replies";
 import { type TaskCards, taskVersion } from "../task-cards";
 import { COMMANDS } from "./catalog";
-import { type DbStep, runDbCommand } from "./database-picker";
+import { type DbStep, runDbCommand, taskStarted } from "./database-picker";
 import type { Command } from "./parse";
 import { resolveEnvironment, resolveProject } from "./resolve-names";
 
@@ -131,14 +130,9 @@ export async function runCommand(
 type Started = DbStep | null;
 
 async function start(command: Command, ctx: CallContext, api: ApiClient): Promise<Started> {
-  const task = (accepted: TaskAccepted): Started => ({
-    kind: "task",
-    taskId: accepted.taskId,
-    task: accepted.task,
-  });
   switch (command.name) {
     case "restart":
-      return task(await api.restartWorkload(ctx, command.namespace, command.workload));
+      return taskStarted(await api.restartWorkload(ctx, command.namespace, command.workload));
     case "backup":
     case "restore":
       return runDbCommand(command, ctx, api);
@@ -147,7 +141,7 @@ async function start(command: Command, ctx: CallContext, api: ApiClient): Promis
       if (project.kind === "card") return project;
       const env = await resolveEnvironment(api, ctx, project.value, command.environment);
       if (env.kind === "card") return env;
-      return task(
+      return taskStarted(
         await api.createDeployment(ctx, {
           projectId: project.value.id,
           envId: env.value.id,
@@ -160,7 +154,7 @@ async function start(command: Command, ctx: CallContext, api: ApiClient): Promis
     case "sandbox": {
       const project = await resolveProject(api, ctx, command.project, "sandbox");
       if (project.kind === "card") return project;
-      return task(
+      return taskStarted(
         await api.createSandbox(ctx, {
           projectId: project.value.id,
           ttlMinutes: command.ttlMinutes ?? DEFAULT_SANDBOX_TTL,
