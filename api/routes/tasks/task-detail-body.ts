@@ -2,7 +2,7 @@ import type { TaskDetail } from "../../../contracts/tasks";
 import { isTaskStatus, isTerminal } from "../../../domain/model/task-status";
 import { DependencyUnavailableError } from "../../../platform/dependency";
 import type { RouteKit } from "../../route-kit";
-import { toLogLine, toStep, toTask, traceOf } from "./mappers";
+import { toTaskDetail } from "./mappers";
 
 /**
  * A task as `GET /api/tasks/{id}` shows it, or null when there is none: the detail read (one
@@ -22,11 +22,5 @@ export async function readTaskDetail(kit: RouteKit, id: string): Promise<TaskDet
           return null;
         })
       : null;
-  return {
-    ...toTask(detail.task),
-    ...traceOf(detail.task, kit.deps.config.telemetry.traceUrlTemplate),
-    steps: detail.steps.map(toStep),
-    logs: detail.logs.map(toLogLine),
-    queuePosition,
-  };
+  return toTaskDetail(detail, queuePosition, kit.deps.config.telemetry.traceUrlTemplate);
 }
