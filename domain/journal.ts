@@ -2,6 +2,7 @@ import type { TaskRow } from "../db/rows";
 import type { Stores } from "../db/stores/index";
 import type { TaskPatch } from "../db/stores/tasks-store";
 import type { Logger } from "../platform/logger";
+import { merged } from "../platform/merged";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
 import { SpanKind, withSpan } from "../platform/telemetry/spans";
 import type { TaskEvent, TaskEventData } from "./model/events";
@@ -88,7 +89,7 @@ export function createJournal(deps: {
       into.taskEvents.recordMove({
         id: taskId,
         to,
-        patch: { ...patch, ...final },
+        patch: merged(patch, final),
         now,
         from: options.from,
         lease: options.lease,
@@ -204,7 +205,7 @@ export function createJournal(deps: {
     return {
       lease,
       status: (to: TaskStatus, patch: TaskPatch = {}, options: StatusOptions = {}) =>
-        status(taskId, to, patch, { ...options, lease }),
+        status(taskId, to, patch, merged(options, { lease })),
       /** False when `unlessCancelled` and a cancel was requested (nothing written). */
       step: (index: number, name: string, stepStatus: StepState, extra: StepExtra = {}) =>
         step(taskId, index, name, stepStatus, extra, lease),

@@ -5,6 +5,7 @@ import type { NewTask } from "../db/stores/tasks-store";
 import type { RetryPolicy } from "../platform/backoff";
 import { DependencyUnavailableError } from "../platform/dependency";
 import type { Logger } from "../platform/logger";
+import { merged } from "../platform/merged";
 import { type Instruments, noopInstruments } from "../platform/telemetry/instruments";
 import { currentTraceparent, SpanKind, withSpan } from "../platform/telemetry/spans";
 import { createApprovalService } from "./approvals";
@@ -93,7 +94,7 @@ export function createTaskService(deps: TaskServiceDeps) {
     const { idempotencyRecord, ...fields } = input;
     const record = (into: Stores) =>
       into.taskEvents.recordCreate(
-        { ...fields, traceContext: traceContext ?? null, maxAttempts: attemptsFor(input.type) },
+        merged(fields, { traceContext: traceContext ?? null, maxAttempts: attemptsFor(input.type) }),
         new Date(),
         { kind: "status", status: "queued", attempts: 0, error: null },
       );

@@ -1,6 +1,7 @@
 import type { TaskEvent, TaskEventData } from "../../domain/model/events";
 import type { TaskStatus } from "../../domain/model/task-status";
 import { stepsOf } from "../../domain/model/task-types";
+import { merged } from "../../platform/merged";
 import type { Database } from "../client";
 import type { TaskRow } from "../rows";
 import { stepUpdateCtesPg } from "./step-rows";
@@ -166,7 +167,7 @@ export async function recordCreatePg(
   now: Date,
   first: TaskEventData,
 ): Promise<RecordedCreate> {
-  const insert = tasks.insertSql({ ...input, eventsTaken: 1 }, now);
+  const insert = tasks.insertSql(merged(input, { eventsTaken: 1 }), now);
   const { params } = insert;
   const names = stepsOf(input.type);
   const stepRows = names.map((name, idx) => {

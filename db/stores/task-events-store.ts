@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import type { TaskEvent, TaskEventData } from "../../domain/model/events";
 import { MAX_LOG_LINES_PER_TASK } from "../../domain/model/limits";
 import type { TaskStatus } from "../../domain/model/task-status";
+import { merged } from "../../platform/merged";
 import type { Database } from "../client";
 import { NotFoundError } from "../errors";
 import { jsonArrayOf, namedPairs, parseJsonArray } from "../json-aggregate";
@@ -47,6 +48,14 @@ function eventsReadOf(database: Database): EventsRead {
     eventsReads.set(taskEvents, read);
   }
   return read;
+}
+
+/**
+ * What insertIn needs of the task whose events it writes, with `seq` its event counter after them.
+ * Four fields, not `{ ...task, seq }`: that literal got a new hidden class per call (platform/merged.ts).
+ */
+function headOf(task: TaskRow, seq: number) {
+  return { seq, type: task.type, entityId: task.entityId, status: task.status };
 }
 
 export function createTaskEventsStore(database: Database) {
@@ -220,10 +229,10 @@ export function createTaskEventsStore(database: Database) {
     async recordCreate(input: NewTask, now: Date, first: TaskEventData): Promise<RecordedCreate> {
       if (database.dialect === "postgres") return recordCreatePg(database, tasksStore(), input, now, first);
       return database.transaction(async (tx) => {
-        const created = await createTasksStore(tx).create({ ...input, eventsTaken: 1 }, now);
-        if (!created.created) return { ...created, event: null };
-        const [event] = await insertIn(tx, created.task.id, [first], { ...created.task, seq: 1 }, now);
-        return { ...created, event: event ?? null };
+        const created = await createTasksStore(tx).create(merged(input, { eventsTaken: 1 }), now);
+        if (!created.created) return { task: created.task, created: false, event: null };
+        const [event] = await insertIn(tx, created.task.id, [first], headOf(created.task, 1), now);
+        return { task: created.task, created: true, event: event ?? null };
       });
     },
 
@@ -255,7 +264,7 @@ export function createTaskEventsStore(database: Database) {
           await tx.rawQuery(update.sql, update.params);
         }
         const datas = ordered.map((data) => data ?? statusEventOf(move.to, task));
-        const events = await insertIn(tx, task.id, datas, { ...task, seq: task.eventSeq }, move.now);
+        const events = await insertIn(tx, task.id, datas, headOf(task, task.eventSeq), move.now);
         return { task, events };
       });
     },

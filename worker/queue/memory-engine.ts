@@ -8,6 +8,7 @@ import {
   type TaskQueue,
 } from "../../domain/queue-port";
 import type { Logger } from "../../platform/logger";
+import { merged } from "../../platform/merged";
 
 interface EntityLane {
   id: string;
@@ -88,7 +89,7 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
       deliveries.set(item.taskId, deliveryCount);
       let result: ProcessResult;
       try {
-        result = await run({ ...item, deliveryCount, signal: controller.signal });
+        result = await run(merged(item, { deliveryCount, signal: controller.signal }));
       } catch (error) {
         // The processor handles its own failures; reaching here is a bug, so back off and redeliver.
         logger.error("queue processor threw", { taskId: item.taskId, error });

@@ -18,6 +18,7 @@ import {
 import type { StepContext, TaskHandler } from "../handlers/handler";
 import { createApprovalGate } from "./approval-gate";
 import { AbortedError, errorCode, errorMessage, PermanentError, TransientError } from "./errors";
+import { forwardAbort } from "./forward-abort";
 
 /** A handler may checkpoint in a tight loop; the cancel flag is read from the database at most this often. */
 const CHECKPOINT_READ_MS = 250;
@@ -99,7 +100,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
             leaseToken: lease,
             leaseExpiresAt: new Date(Date.now() + leaseMs),
           },
-          first ? { stepsAfter: [{ ...first, status: "running" }] } : {},
+          first ? { stepsAfter: [{ index: first.index, name: first.name, status: "running" }] } : {},
         );
         return { task: moved, journal: journal.fenced(task.id, lease), started: first?.index ?? null };
       } catch {
@@ -225,15 +226,23 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     if (!begun) return { kind: "done" };
     if ("busyMs" in begun) return { kind: "retry", delayMs: begun.busyMs };
     const { task, journal: fenced } = begun;
-    const lost = new AbortController();
-    const stopHeartbeat = heartbeat(task.id, fenced.lease, lost);
-    const signal = AbortSignal.any([delivery.signal, lost.signal]);
+    // Aborted by the delivery's own signal (a cancel, a shutdown) or by the heartbeat (lease lost).
+    const stop = new AbortController();
+    const stopForwarding = forwardAbort(delivery.signal, stop);
+    const stopHeartbeat = heartbeat(task.id, fenced.lease, stop);
     try {
       // A queued task has no lease holder, so nothing wrote its steps since they were read with it;
       // a running one may have had a stalled holder until this delivery took the lease: read again.
-      return await runSteps(task, fenced, signal, row?.status === "queued" ? steps : null, begun.started);
+      return await runSteps(
+        task,
+        fenced,
+        stop.signal,
+        row?.status === "queued" ? steps : null,
+        begun.started,
+      );
     } finally {
       stopHeartbeat();
+      stopForwarding();
     }
   }
 
