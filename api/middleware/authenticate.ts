@@ -5,6 +5,7 @@ import {
   verifyActingAssertion,
 } from "../../platform/acting-assertion";
 import { identityOfClaims } from "../../platform/identity-claims";
+import { merged } from "../../platform/merged";
 import { sameSecret } from "../auth/internal-caller";
 import { createTokenVerifier, oidcSettings, type TokenVerifier } from "../auth/jwt-verifier";
 import { isRole, strongestRole } from "../auth/roles";
@@ -37,7 +38,7 @@ export function authenticate(deps: ApiDeps): MiddlewareHandler<AppEnv> {
   async function fromAssertion(token: string): Promise<Principal> {
     try {
       const identity = await verifyActingAssertion(siteKey, token);
-      return { ...identity, source: "site" };
+      return merged(identity, { source: "site" as const });
     } catch {
       throw unauthorized("The dashboard's assertion is not valid (signature or expiry); sign in again");
     }
@@ -66,7 +67,7 @@ export function authenticate(deps: ApiDeps): MiddlewareHandler<AppEnv> {
         },
       );
     }
-    return { ...identityOfClaims(claims), role, source: "api" };
+    return merged(identityOfClaims(claims), { role, source: "api" as const });
   }
 
   function fromInternal(c: Parameters<MiddlewareHandler<AppEnv>>[0], token: string): Principal {
