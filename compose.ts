@@ -71,7 +71,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     azureMonitorConnectionString: config.telemetry.azureMonitorConnectionString,
   });
   const instruments = createInstruments(metrics.meter);
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl, {
+    onCheckpointError: (error) => logger.warn("sqlite wal checkpoint failed", { error }),
+  });
   const stores = createStores(database);
   if (config.demoMode && serves(config, "api") && (await seedIfEmpty(stores))) {
     logger.info("demo data seeded into an empty database");

@@ -11,6 +11,7 @@ import { cacheLibsqlStatements } from "./libsql-statement-cache";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
 import { groupCommit, insideTransaction, SavepointRollbackFailed, serializeClient } from "./sqlite-serial";
+import { BACKSTOP_PAGES, lazyWalCheckpointer } from "./sqlite-wal-checkpointer";
 
 export type Dialect = "sqlite" | "postgres";
 export type Schema = typeof pgSchema;
@@ -138,9 +139,17 @@ export function dialectOf(url: string): Dialect {
 }
 
 /** Opens the database named by `url` (postgres:// or file:) and applies pending migrations. */
-export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Database> {
+export interface OpenOptions {
+  migrate?: boolean;
+  /** SQLite: hears a failed background WAL checkpoint (db/sqlite-wal-checkpointer.ts). */
+  onCheckpointError?: (message: string) => void;
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   const runMigrations = options.migrate ?? true;
-  return dialectOf(url) === "postgres" ? openPostgres(url, runMigrations) : openSqlite(url, runMigrations);
+  return dialectOf(url) === "postgres"
+    ? openPostgres(url, runMigrations)
+    : openSqlite(url, runMigrations, options.onCheckpointError);
 }
 
 // pg and drizzle's node-postgres driver load only when the database is PostgreSQL: a SQLite process
@@ -215,7 +224,11 @@ async function migrateUnderLock(pool: pg.Pool): Promise<void> {
   }
 }
 
-async function openSqlite(url: string, runMigrations: boolean): Promise<Database> {
+async function openSqlite(
+  url: string,
+  runMigrations: boolean,
+  onCheckpointError?: (message: string) => void,
+): Promise<Database> {
   const path = url.replace(/^file:/, "");
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   cacheLibsqlStatements();
@@ -228,6 +241,14 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
   await client.execute("PRAGMA busy_timeout = 5000");
   await client.execute("PRAGMA foreign_keys = ON");
   await client.execute("PRAGMA synchronous = NORMAL");
+  // WAL checkpoints on a thread of their own, not inside this connection's commits.
+  const checkpoints =
+    path === ":memory:"
+      ? null
+      : lazyWalCheckpointer(path, {
+          onStart: () => client.execute(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`),
+          onError: onCheckpointError,
+        });
   const sqliteDb = drizzleSqlite(client, { schema: sqliteSchema });
   if (runMigrations) await migrateSqlite(sqliteDb, { migrationsFolder: resolve(migrationsRoot, "sqlite") });
   const appDb = sqliteDb as unknown as AppDb;
@@ -238,7 +259,10 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
     inTransaction: false,
     // libsql opens a write transaction (BEGIN IMMEDIATE) on a connection of its own; other writers wait
     // on busy_timeout, so writes of one transaction commit together and in order.
-    transaction: (work) => group.run((tx) => work(boundTo(database, tx))),
+    transaction: (work) => {
+      checkpoints?.noteTransaction();
+      return group.run((tx) => work(boundTo(database, tx)));
+    },
     rawTransaction: async (work) => {
       const tx = await client.transaction("write");
       try {
@@ -258,7 +282,10 @@ async function openSqlite(url: string, runMigrations: boolean): Promise<Database
     ping: async () => {
       await sqliteDb.run(sql`select 1`);
     },
-    close: async () => client.close(),
+    close: async () => {
+      await checkpoints?.stop();
+      client.close();
+    },
   };
   const group = groupCommit<AppDb>(
     (body) => appDb.transaction((tx) => insideTransaction(() => body(tx as unknown as AppDb))),

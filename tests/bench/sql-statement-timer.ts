@@ -4,10 +4,10 @@
  * At exit it prints to stderr, per SQL text (first 110 characters), how many times it ran and the time
  * spent in it: for SQLite the synchronous native call (libsql's run, get and all: SQLite's own work,
  * COMMIT included), for PostgreSQL the round trip of each query (pg's Client.query until it settles,
- * which is the server's time plus the wait, not this process's CPU), with the median and the slowest
- * call (a mean far above its median is a few long calls: a WAL checkpoint inside a COMMIT, say).
- * Divide the counts by the tasks
- * of the run for statements per task. The profiles behind docs/performance.md were read with this
+ * which is the server's time plus the wait, not this process's CPU), with the median, the 99th
+ * percentile and the slowest call (a mean far above its median is a few long calls: a WAL
+ * checkpoint inside a COMMIT, say). Divide the counts by the tasks of the run for statements per
+ * task. The profiles behind docs/performance.md were read with this
  * beside `node --cpu-prof`.
  */
 import { createRequire } from "node:module";
@@ -93,14 +93,15 @@ process.on("exit", () => {
   const micros = rows.reduce((sum, [, t]) => sum + t.micros, 0);
   const lines = [
     `SQL statements: ${calls} calls, ${(micros / 1000).toFixed(0)} ms`,
-    "  calls   total ms  µs each   median   slowest  statement",
+    "  calls   total ms  µs each   median      p99   slowest  statement",
   ];
   for (const [key, t] of rows.slice(0, 40)) {
     const sorted = t.each.sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? 0;
     const slowest = sorted[sorted.length - 1] ?? 0;
     lines.push(
-      `${String(t.calls).padStart(7)} ${(t.micros / 1000).toFixed(0).padStart(10)} ${(t.micros / t.calls).toFixed(1).padStart(8)} ${median.toFixed(1).padStart(8)} ${slowest.toFixed(0).padStart(9)}  ${key}`,
+      `${String(t.calls).padStart(7)} ${(t.micros / 1000).toFixed(0).padStart(10)} ${(t.micros / t.calls).toFixed(1).padStart(8)} ${median.toFixed(1).padStart(8)} ${p99.toFixed(0).padStart(8)} ${slowest.toFixed(0).padStart(9)}  ${key}`,
     );
   }
   process.stderr.write(`${lines.join("\n")}\n`);
