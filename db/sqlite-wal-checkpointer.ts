@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 // 57-59 µs and its mean 123-166, with single commits of 8-13 ms: the checkpoints, about 40% of all
 // commit time, each a stall of every request and task of the process.
 //
-// Here a worker thread with a connection of its own runs PASSIVE checkpoints every `intervalMs`.
+// Here a worker thread with a connection of its own runs PASSIVE checkpoints every INTERVAL_MS.
 // PASSIVE never waits for a lock and never blocks a writer or reader; once the log is copied, the
 // next commit starts the log from its beginning again, so it stays as small as before. The main
 // connection's own checkpoint threshold is raised to a backstop (BACKSTOP_PAGES) that the thread
@@ -22,6 +22,8 @@ import { Worker } from "node:worker_threads";
 export const BACKSTOP_PAGES = 10_000;
 /** Transactions of the process before the thread starts. */
 export const START_AFTER_TRANSACTIONS = 100;
+/** How often the thread checkpoints. */
+const INTERVAL_MS = 100;
 
 export interface WalCheckpointer {
   /** Stops the thread and closes its connection. */
@@ -62,21 +64,18 @@ function libsqlPath(): string {
  * Starts checkpointing the WAL of the SQLite file at `path` on a worker thread. `onError` hears a
  * failed checkpoint (the first of each run of failures). The thread never keeps the process alive.
  */
-export function startWalCheckpointer(
-  path: string,
-  options: { intervalMs?: number; onError?: (message: string) => void } = {},
-): WalCheckpointer {
+function startWalCheckpointer(path: string, onError?: (message: string) => void): WalCheckpointer {
   const worker = new Worker(THREAD, {
     eval: true,
-    workerData: { libsql: libsqlPath(), path, intervalMs: options.intervalMs ?? 100 },
+    workerData: { libsql: libsqlPath(), path, intervalMs: INTERVAL_MS },
     // A small heap: the thread holds one prepared statement.
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
   });
   worker.unref();
   worker.on("message", (message: { error?: string }) => {
-    if (message.error) options.onError?.(message.error);
+    if (message.error) onError?.(message.error);
   });
-  worker.on("error", (error) => options.onError?.(String(error)));
+  worker.on("error", (error) => onError?.(String(error)));
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   return {
     async stop() {
@@ -95,25 +94,20 @@ export interface LazyWalCheckpointer extends WalCheckpointer {
 }
 
 /**
- * startWalCheckpointer once the process has run `afterTransactions` transactions. `onStart` runs
- * then (it raises the main connection's threshold to BACKSTOP_PAGES).
+ * startWalCheckpointer once the process has run START_AFTER_TRANSACTIONS transactions. `onStart`
+ * runs then (it raises the main connection's threshold to BACKSTOP_PAGES).
  */
 export function lazyWalCheckpointer(
   path: string,
-  options: {
-    afterTransactions?: number;
-    onStart: () => Promise<unknown>;
-    onError?: (message: string) => void;
-  },
+  options: { onStart: () => Promise<unknown>; onError?: (message: string) => void },
 ): LazyWalCheckpointer {
-  const threshold = options.afterTransactions ?? START_AFTER_TRANSACTIONS;
   let transactions = 0;
   let running: WalCheckpointer | null = null;
   let stopped = false;
   return {
     noteTransaction() {
-      if (running || stopped || ++transactions < threshold) return;
-      running = startWalCheckpointer(path, { onError: options.onError });
+      if (running || stopped || ++transactions < START_AFTER_TRANSACTIONS) return;
+      running = startWalCheckpointer(path, options.onError);
       options.onStart().catch((error: unknown) => options.onError?.(String(error)));
     },
     async stop() {
