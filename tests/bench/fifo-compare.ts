@@ -16,8 +16,9 @@ const f = (n: number, digits: number) => n.toFixed(digits);
 
 /**
  * Raw BullMQ and the FIFO engine on the same Redis, `runs` rounds interleaved (raw, FIFO, raw, …):
- * jobs/s, order violations, Node CPU ms per job (this process) and Redis CPU ms per job (INFO CPU,
- * server-wide) per run, then medians, ranges and the FIFO / raw ratio of each round. Returns the
+ * jobs/s, order violations, Node CPU ms per job (this process), Redis CPU ms per job (INFO CPU,
+ * server-wide), and Redis's time in scripts and commands run per job (INFO commandstats: the scripts
+ * are where BullMQ and the FIFO layer work, so they show which side's Redis work grew) per run, then medians, ranges and the FIFO / raw ratio of each round. Returns the
  * FIFO engine's order violations (any is a bug).
  */
 export async function compareFifoAndRaw(options: {
@@ -59,7 +60,7 @@ export async function compareFifoAndRaw(options: {
     options.runs,
     (name, r, round) =>
       console.log(
-        `  run ${round} ${name.padEnd(12)} ${f(r.jobsPerSecond, 0).padStart(6)} jobs/s  order violations ${String(r.violations).padStart(4)}  Node CPU ${f(r.nodeCpuMsPerJob, 3)} ms/job  Redis CPU ${f(r.redisCpuMsPerJob, 3)} ms/job`,
+        `  run ${round} ${name.padEnd(12)} ${f(r.jobsPerSecond, 0).padStart(6)} jobs/s  order violations ${String(r.violations).padStart(4)}  Node CPU ${f(r.nodeCpuMsPerJob, 3)} ms/job  Redis CPU ${f(r.redisCpuMsPerJob, 3)} ms/job  scripts ${f(r.redisScriptUsPerJob, 1)} µs/job  commands ${f(r.redisCommandsPerJob, 1)}/job`,
       ),
   );
   const raw = results.get("raw BullMQ") ?? [];
@@ -77,6 +78,8 @@ export async function compareFifoAndRaw(options: {
       `  ${name.padEnd(12)} jobs/s ${formatSummary(summarise(side.map((r) => r.jobsPerSecond)))}; ` +
         `Node CPU ms/job ${formatSummary(summarise(side.map((r) => r.nodeCpuMsPerJob)), 3)}; ` +
         `Redis CPU ms/job ${formatSummary(summarise(side.map((r) => r.redisCpuMsPerJob)), 3)}; ` +
+        `Redis script µs/job ${formatSummary(summarise(side.map((r) => r.redisScriptUsPerJob)), 1)}; ` +
+        `Redis commands/job ${formatSummary(summarise(side.map((r) => r.redisCommandsPerJob)), 1)}; ` +
         `order violations ${side.map((r) => r.violations).join(", ")}`,
     );
   }
@@ -92,6 +95,9 @@ export async function compareFifoAndRaw(options: {
       2,
     )}; Redis CPU per job ${formatSummary(
       perRound((r) => r.redisCpuMsPerJob),
+      2,
+    )}; Redis script time per job ${formatSummary(
+      perRound((r) => r.redisScriptUsPerJob),
       2,
     )}`,
   );

@@ -46,5 +46,7 @@ export async function benchFifoEngine(
     violations: order.violations,
     nodeCpuMsPerJob: cpu.nodeCpuMs / workload.jobs,
     redisCpuMsPerJob: cpu.redisCpuMs / workload.jobs,
+    redisScriptUsPerJob: (cpu.redisScriptMs * 1000) / workload.jobs,
+    redisCommandsPerJob: cpu.redisCommands / workload.jobs,
   };
 }

@@ -49,5 +49,7 @@ export async function benchRawBullmq(
     violations: order.violations,
     nodeCpuMsPerJob: cpu.nodeCpuMs / workload.jobs,
     redisCpuMsPerJob: cpu.redisCpuMs / workload.jobs,
+    redisScriptUsPerJob: (cpu.redisScriptMs * 1000) / workload.jobs,
+    redisCommandsPerJob: cpu.redisCommands / workload.jobs,
   };
 }
