@@ -10,7 +10,7 @@ import type pg from "pg";
 import { cacheLibsqlStatements } from "./libsql-statement-cache";
 import * as pgSchema from "./schema/pg/index";
 import * as sqliteSchema from "./schema/sqlite/index";
-import { groupCommit, insideTransaction, SavepointRollbackFailed, serializeClient } from "./sqlite-serial";
+import { groupCommit, SavepointRollbackFailed, serializeClient } from "./sqlite-serial";
 import { BACKSTOP_PAGES, lazyWalCheckpointer } from "./sqlite-wal-checkpointer";
 
 export type Dialect = "sqlite" | "postgres";
@@ -266,8 +266,8 @@ async function openSqlite(
     rawTransaction: async (work) => {
       const tx = await client.transaction("write");
       try {
-        const result = await insideTransaction(() =>
-          work(async (text, params) => (await tx.execute({ sql: text, args: params as InArgs })).rows),
+        const result = await work(
+          async (text, params) => (await tx.execute({ sql: text, args: params as InArgs })).rows,
         );
         await tx.commit();
         return result;
@@ -288,7 +288,7 @@ async function openSqlite(
     },
   };
   const group = groupCommit<AppDb>(
-    (body) => appDb.transaction((tx) => insideTransaction(() => body(tx as unknown as AppDb))),
+    (body) => appDb.transaction((tx) => body(tx as unknown as AppDb)),
     savepointIn,
   );
   return database;
