@@ -33,7 +33,7 @@ config.port = 0;
 config.host = "127.0.0.1";
 const runtime = await createRuntime(config, createLogger("silent"));
 
-const { db, schema } = runtime.database;
+const { schema } = runtime.database;
 const start = Date.now() - TASKS * 1000;
 const statuses = ["succeeded", "succeeded", "succeeded", "failed", "cancelled"] as const;
 for (let offset = 0; offset < TASKS; offset += 500) {
@@ -72,8 +72,12 @@ for (let offset = 0; offset < TASKS; offset += 500) {
       });
     });
   }
-  await db.insert(schema.tasks).values(tasks);
-  await db.insert(schema.taskSteps).values(steps);
+  // Through a transaction, as a live server writes: a process that has run one can differ from one
+  // that never did (until d458d97 the first SQLite transaction switched on Node's promise hooks).
+  await runtime.database.transaction(async (tx) => {
+    await tx.db.insert(schema.tasks).values(tasks);
+    await tx.db.insert(schema.taskSteps).values(steps);
+  });
 }
 
 const port = await runtime.start();
