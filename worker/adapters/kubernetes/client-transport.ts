@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import {
   ApiException,
+  type Configuration,
   createConfiguration,
   type KubeConfig,
   KubernetesObjectApi,
@@ -44,6 +44,14 @@ function plain(value: unknown): KubeObject {
 /**
  * The adapter's REST verbs through @kubernetes/client-node's KubernetesObjectApi (discovery, auth
  * and TLS from the kubeconfig). Every request carries the task's AbortSignal and a timeout.
+ *
+ * The task's signal rides on each call's own configuration (the verbs' last parameter), whose server
+ * puts it on the request it makes; the client's middleware then adds the timeout. Until 2026-12-04
+ * an AsyncLocalStorage carried it to the middleware, but on Node 20 the first run() of any
+ * AsyncLocalStorage turns on promise hooks for the whole process: after a worker's first Kubernetes
+ * request every promise of the process paid for them (see db/sqlite-serial.ts, where the same cost
+ * was measured at 15% of the API's task read). Discovery requests (the first of each API group, then
+ * cached by the client) have the timeout only.
  */
 export function createClientTransport(
   kubeConfig: KubeConfig,
@@ -51,14 +59,14 @@ export function createClientTransport(
 ): KubeTransport {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error("The kubeconfig has no current cluster");
-  const signals = new AsyncLocalStorage<AbortSignal>();
+  const server = new ServerConfiguration(cluster.server, {});
   const configuration = createConfiguration({
-    baseServer: new ServerConfiguration(cluster.server, {}),
+    baseServer: server,
     authMethods: { default: kubeConfig },
     promiseMiddleware: [
       {
         pre: async (context: RequestContext) => {
-          const signal = signals.getStore();
+          const signal = context.getSignal();
           const timeout = AbortSignal.timeout(options.requestTimeoutMs);
           context.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);
           return context;
@@ -69,9 +77,21 @@ export function createClientTransport(
   });
   const client = new KubernetesObjectApi(configuration);
 
-  async function run<T>(signal: AbortSignal, request: () => Promise<T>): Promise<T> {
+  /** The client's configuration for one call, its requests carrying `signal`. */
+  const withSignal = (signal: AbortSignal): Configuration => ({
+    ...configuration,
+    baseServer: {
+      makeRequestContext(endpoint, method) {
+        const context = server.makeRequestContext(endpoint, method);
+        context.setSignal(signal);
+        return context;
+      },
+    },
+  });
+
+  async function run<T>(request: () => Promise<T>): Promise<T> {
     try {
-      return await signals.run(signal, request);
+      return await request();
     } catch (error) {
       if (error instanceof ApiException) throw new KubeStatusError(statusOf(error));
       throw error;
@@ -86,7 +106,9 @@ export function createClientTransport(
 
   return {
     async get(ref, signal) {
-      return plain(await run(signal, () => client.read(header(ref))));
+      return plain(
+        await run(() => client.read(header(ref), undefined, undefined, undefined, withSignal(signal))),
+      );
     },
     async patch(object, strategy, opts, signal) {
       const contentType =
@@ -94,16 +116,29 @@ export function createClientTransport(
       const dryRun = opts.dryRun ? "All" : undefined;
       const force = strategy === "apply" ? false : undefined;
       return plain(
-        await run(signal, () =>
-          client.patch(object, undefined, dryRun, opts.fieldManager, force, contentType),
+        await run(() =>
+          client.patch(object, undefined, dryRun, opts.fieldManager, force, contentType, withSignal(signal)),
         ),
       );
     },
     async create(object, signal) {
-      return plain(await run(signal, () => client.create(object)));
+      return plain(
+        await run(() => client.create(object, undefined, undefined, undefined, withSignal(signal))),
+      );
     },
     async remove(ref, signal) {
-      await run(signal, () => client.delete(header(ref)));
+      await run(() =>
+        client.delete(
+          header(ref),
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          withSignal(signal),
+        ),
+      );
     },
   };
 }
