@@ -2,11 +2,13 @@ import type { Client, Transaction } from "@libsql/client";
 
 /**
  * How long a call on the client waits for its turn while a transaction holds the connection before it
- * fails. No transaction of this process comes near it (they take milliseconds); a wait this long is a
- * query on the outer handle made inside a transaction's own body, which would otherwise wait forever
- * for the transaction that waits for it.
+ * fails. No transaction of this process comes near it (they take milliseconds, and one that waits for
+ * another process's write lock gives up after busy_timeout, 5 s); a wait this long is a query on the
+ * outer handle made inside a transaction's own body, which would otherwise wait forever for the
+ * transaction that waits for it. Below vitest's 30 s test timeout, so a test that does it fails with
+ * this message rather than a bare timeout.
  */
-export const TRANSACTION_WAIT_LIMIT_MS = 30_000;
+export const TRANSACTION_WAIT_LIMIT_MS = 15_000;
 
 /** A call gave up waiting for a transaction to release the connection (see TRANSACTION_WAIT_LIMIT_MS). */
 export class TransactionWaitTimeout extends Error {
@@ -28,8 +30,8 @@ const ONE_SHOT = new Set<PropertyKey>(["execute", "batch", "migrate", "executeMu
  * writer at a time anyway, and other processes still wait on busy_timeout.
  *
  * A call made while a transaction holds or waits for the connection gives up after `waitLimitMs`
- * (TransactionWaitTimeout) rather than hang when it came from inside that transaction. Until
- * 2026-12-04 an AsyncLocalStorage marked transaction bodies so such a call failed at once; but on
+ * (TRANSACTION_WAIT_LIMIT_MS by default) with TransactionWaitTimeout rather than hang when it came
+ * from inside that transaction. Until 2026-12-04 an AsyncLocalStorage marked transaction bodies so such a call failed at once; but on
  * Node 20 the first `run` of any AsyncLocalStorage turns on promise hooks for the whole process, and
  * after the process's first transaction every promise paid for it: GET /api/tasks/{id} served 15%
  * fewer requests (8.6-9.0k against 10.3-10.5k req/s, autocannon, 64 connections).
