@@ -31,10 +31,11 @@ const ONE_SHOT = new Set<PropertyKey>(["execute", "batch", "migrate", "executeMu
  *
  * A call made while a transaction holds or waits for the connection gives up after `waitLimitMs`
  * (TRANSACTION_WAIT_LIMIT_MS by default) with TransactionWaitTimeout rather than hang when it came
- * from inside that transaction. Until 2026-12-04 an AsyncLocalStorage marked transaction bodies so such a call failed at once; but on
- * Node 20 the first `run` of any AsyncLocalStorage turns on promise hooks for the whole process, and
- * after the process's first transaction every promise paid for it: GET /api/tasks/{id} served 15%
- * fewer requests (8.6-9.0k against 10.3-10.5k req/s, autocannon, 64 connections).
+ * from inside that transaction. Until 2026-12-04 an AsyncLocalStorage marked transaction bodies so
+ * such a call failed at once; but on Node 20 and 22 the first `run` of any AsyncLocalStorage turns
+ * on promise hooks for the whole process, and after the process's first transaction every promise
+ * paid for them: GET /api/tasks/{id} served 15% fewer requests (8.6-9.0k against 10.3-10.5k req/s,
+ * autocannon, 64 connections). tests/engine/promise-hooks.test.ts keeps them off.
  */
 export function serializeClient(
   client: Client,
