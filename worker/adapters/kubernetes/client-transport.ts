@@ -47,7 +47,7 @@ function plain(value: unknown): KubeObject {
  *
  * The task's signal rides on each call's own configuration (the verbs' last parameter), whose server
  * puts it on the request it makes; the client's middleware then adds the timeout. Until 2026-12-04
- * an AsyncLocalStorage carried it to the middleware, but on Node 20 the first run() of any
+ * an AsyncLocalStorage carried it to the middleware, but on Node 20 and 22 the first run() of any
  * AsyncLocalStorage turns on promise hooks for the whole process: after a worker's first Kubernetes
  * request every promise of the process paid for them (see db/sqlite-serial.ts, where the same cost
  * was measured at 15% of the API's task read). Discovery requests (the first of each API group, then
