@@ -13,6 +13,29 @@ import {
 
 const PARTIAL = ".partial-";
 
+/**
+ * `work`, or an AbortError like the pipeline's own as soon as `signal` aborts. On Node 22 and 24
+ * `pipeline` settles after an abort only once every stream has closed, and an async-iterable source
+ * closes only when its pending await settles (its return() waits for it): a cancelled backup whose
+ * source had stalled kept its put pending until the source moved (the contract's abort test hung
+ * there; Node 20 rejected at once). The streams are destroyed either way; the late outcome is ignored.
+ */
+function settledOnAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () =>
+      reject(
+        Object.assign(new Error("The operation was aborted", { cause: signal.reason }), {
+          name: "AbortError",
+          code: "ABORT_ERR",
+        }),
+      );
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /** Artifacts as files under `root` (DATA_DIR): written to a temporary name, renamed when complete. */
 export function createLocalArtifactStore(root: string): ArtifactStore {
   const pathOf = (key: string) => {
@@ -29,11 +52,19 @@ export function createLocalArtifactStore(root: string): ArtifactStore {
       // A crash or abort never leaves a half-written file under the final name; the temp is removed.
       const temp = `${full}${PARTIAL}${randomBytes(6).toString("hex")}`;
       const digest = new DigestStream();
+      const writing = pipeline(toReadable(source), digest, createWriteStream(temp), {
+        signal: options.signal,
+      });
       try {
-        await pipeline(toReadable(source), digest, createWriteStream(temp), { signal: options.signal });
+        await settledOnAbort(writing, options.signal);
         await rename(temp, full);
       } catch (error) {
         await rm(temp, { force: true });
+        // After an abort the pipeline may still be opening or closing the file: remove it again then.
+        void writing.then(
+          () => rm(temp, { force: true }),
+          () => rm(temp, { force: true }),
+        );
         throw error;
       }
       return { key, ...digest.digest() };
