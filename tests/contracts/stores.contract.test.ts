@@ -845,5 +845,17 @@ describe.each(dialectsUnderTest())("store contract on %s", (dialect) => {
       const [latest] = await stores.audit.recent(1);
       expect(latest).toMatchObject({ actor: "alice", action: "task.create", outcome: "ok" });
     });
+
+    it("lists audit entries of the same millisecond newest first too", async () => {
+      // Two quick requests (a cancel, then a rate-limited backup) were once read back in either order.
+      const at = new Date();
+      for (let i = 0; i < 20; i++)
+        await stores.audit.record(
+          { actor: `same-ms-${i}`, role: "operator", source: "api", action: "task.cancel", outcome: "ok" },
+          at,
+        );
+      const newest = (await stores.audit.recent(20)).map((row) => row.actor);
+      expect(newest).toEqual(Array.from({ length: 20 }, (_, i) => `same-ms-${19 - i}`));
+    });
   });
 });
