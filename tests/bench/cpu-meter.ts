@@ -48,7 +48,8 @@ async function redisCpuMs(redis: Redis): Promise<number> {
 
 /**
  * Measures the CPU of a window of work on both sides of the wire: this process (process.cpuUsage) and
- * the Redis server (INFO CPU, and INFO commandstats for its scripts and commands). Open it before the timed work and call the returned `stop` right after.
+ * the Redis server (INFO CPU, and INFO commandstats for its scripts and commands). Open it before the
+ * timed work and call the returned `stop` right after.
  */
 export async function startCpuMeter(redisUrl: string): Promise<() => Promise<CpuUse>> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });

@@ -12,11 +12,12 @@
  */
 import { createRequire } from "node:module";
 import { libsqlDatabaseClass } from "../../db/libsql-statement-cache";
+import { percentile } from "./stats";
 
 interface Tally {
   calls: number;
   micros: number;
-  /** Every call's µs, for the median and the slowest. */
+  /** Every call's µs, for the median, the 99th percentile and the slowest. */
   each: number[];
 }
 const tallies = new Map<string, Tally>();
@@ -96,10 +97,9 @@ process.on("exit", () => {
     "  calls   total ms  µs each   median      p99   slowest  statement",
   ];
   for (const [key, t] of rows.slice(0, 40)) {
-    const sorted = t.each.sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-    const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? 0;
-    const slowest = sorted[sorted.length - 1] ?? 0;
+    const median = percentile(t.each, 50);
+    const p99 = percentile(t.each, 99);
+    const slowest = percentile(t.each, 100);
     lines.push(
       `${String(t.calls).padStart(7)} ${(t.micros / 1000).toFixed(0).padStart(10)} ${(t.micros / t.calls).toFixed(1).padStart(8)} ${median.toFixed(1).padStart(8)} ${p99.toFixed(0).padStart(8)} ${slowest.toFixed(0).padStart(9)}  ${key}`,
     );
