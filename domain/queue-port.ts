@@ -64,9 +64,18 @@ export interface StartOptions {
  */
 export interface TaskQueue {
   readonly kind: QueueKind;
-  /** Adds an item at the back of its entity. Adding a task id that is already queued is a no-op. */
+  /**
+   * Adds an item at the back of its entity. Adding a task id that is already waiting is a no-op. A
+   * task id that is its entity's head (running, or next to run) is added once more at the back: its
+   * task went back to queued while that delivery finishes (a retry right after a failure), and the
+   * delivery's end would otherwise drop it. A second copy is a no-op; a mere duplicate costs one
+   * delivery that finds the task finished.
+   */
   enqueue(item: QueueItem): Promise<void>;
-  /** Removes a waiting (not running) item; the order of the others is unchanged. */
+  /**
+   * Removes a waiting (not running) item; the order of the others is unchanged. Of a head added once
+   * more behind itself, the waiting copy goes.
+   */
   remove(taskId: string): Promise<boolean>;
   /** Aborts the delivery of a running item wherever it runs, or wakes it if it waits for a retry. */
   abort(taskId: string): Promise<void>;

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { QueueKind, QueueOptions, TaskQueue } from "../../domain/queue-port";
 import { silentLogger } from "../../platform/logger";
 import { createQueue } from "../../worker/queue/create-queue";
@@ -284,7 +284,7 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
     expect(await queue.has("p1")).toBe(false);
   });
 
-  it("ignores an enqueue of a task id that is already queued", async () => {
+  it("ignores an enqueue of a task id that is already waiting", async () => {
     const { queue } = await open({ maxConcurrentSessions: 1 });
     const recorder = createRecorder(5);
     const hold = gate();
@@ -299,7 +299,6 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
     ]);
     await waitUntil(() => recorder.starts().includes("d1"), "d1 runs");
     await enqueueAll(queue, [
-      ["dup", "d1"],
       ["dup", "d2"],
       ["dup", "d2"],
     ]);
@@ -309,6 +308,68 @@ describe.each(engines)("queue contract on the %s engine", (engine) => {
     hold.open();
     await waitUntil(() => recorder.ends().length === 3, "d1, d2 and d3 ran");
     expect(recorder.starts()).toEqual(["d1", "d2", "d3"]);
+  });
+
+  it("queues a running item once more when it is enqueued again, where that enqueue put it", async () => {
+    // A task moved back to queued while its delivery finishes (a retry right after it failed): the
+    // enqueue must not be lost as a duplicate of the delivery that is about to end.
+    const { queue } = await open({ maxConcurrentSessions: 1 });
+    const recorder = createRecorder(5);
+    const hold = gate();
+    onTestFinished(() => hold.open());
+    recorder.behave(async (d) => {
+      if (d.taskId === "r1" && d.deliveryCount === 1) await hold.promise;
+      return undefined;
+    });
+    await queue.start(recorder.processor());
+    await enqueueAll(queue, [
+      ["again", "r1"],
+      ["again", "r2"],
+    ]);
+    await waitUntil(() => recorder.starts().includes("r1"), "r1 runs");
+    // Once more behind r2, and only once however often it is asked; r3 comes after it.
+    await enqueueAll(queue, [
+      ["again", "r1"],
+      ["again", "r1"],
+      ["again", "r3"],
+    ]);
+    expect(await queue.has("r1")).toBe(true);
+    expect(await queue.positionOf("r1")).toBe(0);
+    expect(await queue.snapshot()).toEqual([
+      { entityId: "again", depth: 4, runningTaskId: "r1", pendingTaskIds: ["r2", "r1", "r3"] },
+    ]);
+    hold.open();
+    await waitUntil(() => recorder.ends().length === 4, "r1, r2, r1 again and r3 ran");
+    expect(recorder.starts()).toEqual(["r1", "r2", "r1", "r3"]);
+    expect(recorder.ends("r1").map((r) => r.deliveryCount)).toEqual([1, 1]);
+    expect(recorder.maxOverlapPerEntity()).toBe(1);
+    expect(await queue.has("r1")).toBe(false);
+    expect(await queue.snapshot()).toEqual([]);
+  });
+
+  it("removes the waiting copy of a running item, not the running delivery", async () => {
+    const { queue } = await open({ maxConcurrentSessions: 1 });
+    const recorder = createRecorder(5);
+    const hold = gate();
+    onTestFinished(() => hold.open());
+    recorder.behave(async (d) => {
+      if (d.taskId === "c1") await hold.promise;
+      return undefined;
+    });
+    await queue.start(recorder.processor());
+    await enqueueAll(queue, [["copy", "c1"]]);
+    await waitUntil(() => recorder.starts().includes("c1"), "c1 runs");
+    await enqueueAll(queue, [
+      ["copy", "c1"],
+      ["copy", "c2"],
+    ]);
+    expect(await queue.remove("c1")).toBe(true);
+    expect(await queue.remove("c1")).toBe(false);
+    expect((await queue.snapshot())[0]?.pendingTaskIds).toEqual(["c2"]);
+    hold.open();
+    await waitUntil(() => recorder.ends().length === 2, "c1 and c2 ran");
+    expect(recorder.starts()).toEqual(["c1", "c2"]);
+    expect(await queue.has("c1")).toBe(false);
   });
 
   it("on stop aborts running deliveries with reason shutdown after the grace period; they run again on restart", async () => {

@@ -5,7 +5,7 @@ import type { Dialect } from "../../db/client";
 import type { TaskRow } from "../../db/rows";
 import { createStores, type Stores } from "../../db/stores/index";
 import type { TaskStatus } from "../../domain/model/task-status";
-import type { TaskQueue } from "../../domain/queue-port";
+import type { Delivery, ProcessResult, TaskQueue } from "../../domain/queue-port";
 import { createTaskEventBus, type TaskEventBus } from "../../domain/task-event-bus";
 import { silentLogger } from "../../platform/logger";
 import { createRedisFactory } from "../../platform/redis";
@@ -40,6 +40,11 @@ export interface TestEngineOptions {
   redisUrl?: string;
   /** Shorthand for `queue: { engine, redisUrl }` with the REDIS_URL of tests/support/services. */
   queueEngine?: TestQueueEngine;
+  /**
+   * Runs after the runner has answered a delivery and before the queue acts on the answer: the
+   * moment a request that races the end of a delivery (a retry as an attempt fails) lands in.
+   */
+  afterDelivery?: (delivery: Delivery, result: ProcessResult) => Promise<void>;
   engine?: Partial<
     Pick<
       EngineDeps,
@@ -76,7 +81,19 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     ...engineQueue,
     ...options.queue,
   };
-  const queue = await createQueue(queueConfig, silentLogger);
+  const opened = await createQueue(queueConfig, silentLogger);
+  const afterDelivery = options.afterDelivery;
+  const queue: TaskQueue = afterDelivery
+    ? {
+        ...opened,
+        start: (processor, startOptions) =>
+          opened.start(async (delivery) => {
+            const result = await processor(delivery);
+            await afterDelivery(delivery, result);
+            return result;
+          }, startOptions),
+      }
+    : opened;
   const engine = createTaskEngine({
     stores,
     queue,

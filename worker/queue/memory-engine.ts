@@ -31,6 +31,8 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
   const ready: EntityLane[] = [];
   const controllers = new Map<string, AbortController>();
   const deliveries = new Map<string, number>();
+  /** Heads queued once more behind themselves (see enqueue); their second entry is in the lane too. */
+  const requeued = new Set<string>();
   let processor: Processor | null = null;
   let stopping = false;
   let activeSessions = 0;
@@ -108,8 +110,8 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
         return;
       }
       lane.items.shift();
-      laneOf.delete(item.taskId);
       deliveries.delete(item.taskId);
+      if (!requeued.delete(item.taskId)) laneOf.delete(item.taskId);
     }
   }
 
@@ -117,7 +119,17 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
     kind: "memory",
 
     async enqueue(item) {
-      if (laneOf.has(item.taskId)) return;
+      const queuedIn = laneOf.get(item.taskId);
+      if (queuedIn !== undefined) {
+        // Queued already: nothing to do while it waits. As its entity's head (running, or about to
+        // run) it goes in once more, at the back: the task went back to queued while its delivery
+        // finishes (a retry right after it failed), and that delivery is about to drop it.
+        const lane = lanes.get(queuedIn);
+        if (lane?.items[0]?.taskId !== item.taskId || requeued.has(item.taskId)) return;
+        lane.items.push(item);
+        requeued.add(item.taskId);
+        return;
+      }
       let lane = lanes.get(item.entityId);
       if (!lane) {
         lane = { id: item.entityId, items: [], running: null, retryTimer: null, queued: false };
@@ -131,6 +143,14 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
 
     async remove(taskId) {
       const lane = lanes.get(laneOf.get(taskId) ?? "");
+      if (lane && requeued.delete(taskId)) {
+        // The copy behind its head goes; the head (maybe running) stays.
+        lane.items.splice(
+          lane.items.findLastIndex((i) => i.taskId === taskId),
+          1,
+        );
+        return true;
+      }
       if (!lane || lane.running === taskId) return false;
       const index = lane.items.findIndex((i) => i.taskId === taskId);
       if (index < 0) return false;
@@ -204,7 +224,9 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
           entityId: lane.id,
           depth: lane.items.length,
           runningTaskId: lane.running,
-          pendingTaskIds: lane.items.map((i) => i.taskId).filter((id) => id !== lane.running),
+          pendingTaskIds: lane.items.flatMap((i, k) =>
+            k === 0 && i.taskId === lane.running ? [] : [i.taskId],
+          ),
         }))
         .sort((a, b) => a.entityId.localeCompare(b.entityId));
     },

@@ -14,7 +14,7 @@ import { openRedis } from "../../../platform/redis";
 import { createAbortChannel } from "./abort-channel";
 import { createFifoStore, type HeadRef } from "./fifo-store";
 import { HEAD_JOB_NAME, HEAD_JOB_OPTIONS } from "./head-job";
-import { fifoKeys, headJobId } from "./keys";
+import { fifoKeys, headJobId, taskIdOfEntry } from "./keys";
 import { createLaneKeeper, ensureGlobalConcurrency } from "./lane-keeper";
 import { createOwnHeads } from "./own-heads";
 import { createSweep } from "./sweep";
@@ -139,12 +139,13 @@ export async function createBullmqQueue(
       // A job left over from before a crash, or re-added by the sweep just as its item finished.
       // The first delivery of a job this process's script added needs no check (own-heads.ts).
       if (!own.claim(job) && !(await side.isHead(ref))) return;
+      const taskId = taskIdOfEntry(ref.taskId);
       const controller = new AbortController();
-      controllers.set(ref.taskId, controller);
+      controllers.set(taskId, controller);
       let result: ProcessResult;
       try {
         result = await processor({
-          taskId: ref.taskId,
+          taskId,
           entityId: ref.entityId,
           ...(ref.traceparent ? { traceparent: ref.traceparent } : {}),
           deliveryCount: Math.max(1, job.attemptsStarted),
@@ -152,10 +153,10 @@ export async function createBullmqQueue(
         });
       } catch (error) {
         // The processor handles its own failures; reaching here is a bug, so back off and redeliver.
-        logger.error("queue processor threw", { taskId: ref.taskId, error });
+        logger.error("queue processor threw", { taskId, error });
         result = { kind: "retry", delayMs: 1000 };
       } finally {
-        controllers.delete(ref.taskId);
+        controllers.delete(taskId);
       }
       // Redis lost this job with its lanes; the rebuild gave the task a new one.
       if (born !== generation) return;
@@ -279,7 +280,7 @@ export async function createBullmqQueue(
         await abortChannel.publish(taskId);
         const entityId = await fifo.entityOf(taskId);
         const head = entityId === null ? null : await fifo.headOf(entityId);
-        if (!head || head.taskId !== taskId) return;
+        if (!head || taskIdOfEntry(head.taskId) !== taskId) return;
         // Waiting for a retry: deliver now so the runner sees the cancel request without the wait.
         const job = await queue.getJob(headJobId(head.entityId, head.seq));
         if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
@@ -308,12 +309,13 @@ export async function createBullmqQueue(
           lanes.map(async ({ entityId, taskIds }) => {
             const head = await fifo.headOf(entityId);
             const state = head ? await queue.getJobState(headJobId(entityId, head.seq)) : "unknown";
-            const running = head && state === "active" ? head.taskId : null;
+            const running = head && state === "active" ? taskIdOfEntry(head.taskId) : null;
             return {
               entityId,
               depth: taskIds.length,
               runningTaskId: running,
-              pendingTaskIds: taskIds.filter((id) => id !== running),
+              // The running one is the head, first (a task queued again behind itself is there twice).
+              pendingTaskIds: running ? taskIds.slice(1) : taskIds,
             };
           }),
         );
@@ -347,7 +349,7 @@ export async function createBullmqQueue(
     if (outcome !== "head") return outcome === "removed";
     // The head may go only while it is not running (waiting, or waiting for a retry).
     const head = await fifo.headOf(entityId);
-    if (head?.taskId !== taskId) return false;
+    if (!head || taskIdOfEntry(head.taskId) !== taskId) return false;
     const job = await queue.getJob(headJobId(entityId, head.seq));
     if (job) {
       if ((await job.getState()) === "active") return false;

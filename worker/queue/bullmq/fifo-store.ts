@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { defineScripts } from "../../../platform/redis-scripts";
-import type { FifoKeys } from "./keys";
+import { type FifoKeys, REQUEUED_SUFFIX, taskIdOfEntry } from "./keys";
 import { ENQUEUE_ARITY, SCRIPTS, type ScriptName } from "./scripts";
 
 /**
@@ -11,9 +11,13 @@ export const MAX_ENQUEUE_BATCH = 100;
 
 export interface HeadRef {
   entityId: string;
+  /** The lane entry: the task id, or the task queued once more behind itself (keys.ts, REQUEUED_SUFFIX). */
   taskId: string;
   seq: string;
 }
+
+/** A seqs value without the "+" that marks a task queued again behind this entry (scripts.ts). */
+const seqOf = (value: string) => (value.endsWith("+") ? value.slice(0, -1) : value);
 
 /**
  * Typed access to the FIFO bookkeeping in Redis (the lanes). enqueue and popHead add the BullMQ job of
@@ -49,6 +53,7 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
       ]);
       if (result === -2) return "deferred";
       if (result < 0) return "duplicate";
+      // 0 also when a head's task is queued once more behind it.
       if (result === 0) return "queued";
       return { entityId, taskId, seq: String(result) };
     },
@@ -89,29 +94,35 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
     },
 
     async headOf(entityId: string): Promise<HeadRef | null> {
-      const taskId = await redis.get(keys.head(entityId));
-      if (!taskId) return null;
-      const seq = await redis.hget(keys.seqs, taskId);
-      return seq ? { entityId, taskId, seq } : null;
+      const entry = await redis.get(keys.head(entityId));
+      if (!entry) return null;
+      const seq = await redis.hget(keys.seqs, entry);
+      return seq ? { entityId, taskId: entry, seq: seqOf(seq) } : null;
     },
 
     async has(taskId: string): Promise<boolean> {
       return (await redis.hexists(keys.items, taskId)) === 1;
     },
 
+    /** The place of the task's first entry (its second, when queued again behind itself, comes later). */
     async positionOf(taskId: string): Promise<number | null> {
       const entityId = await redis.hget(keys.items, taskId);
       if (entityId === null) return null;
-      const index = await redis.lpos(keys.pending(entityId), taskId);
-      return index ?? null;
+      const lane = keys.pending(entityId);
+      const [plain, requeued] = await Promise.all([
+        redis.lpos(lane, taskId),
+        redis.lpos(lane, `${taskId}${REQUEUED_SUFFIX}`),
+      ]);
+      if (plain === null || requeued === null) return plain ?? requeued ?? null;
+      return Math.min(plain, requeued);
     },
 
-    /** Every entity's items in order, entities sorted by id. */
+    /** Every entity's items in order (task ids, a task queued again behind itself twice), entities sorted by id. */
     async lanes(): Promise<{ entityId: string; taskIds: string[] }[]> {
       const entities = (await redis.smembers(keys.entities)).sort((a, b) => a.localeCompare(b));
       const lists = await Promise.all(entities.map((e) => redis.lrange(keys.pending(e), 0, -1)));
       return entities
-        .map((entityId, i) => ({ entityId, taskIds: lists[i] ?? [] }))
+        .map((entityId, i) => ({ entityId, taskIds: (lists[i] ?? []).map(taskIdOfEntry) }))
         .filter((lane) => lane.taskIds.length > 0);
     },
 

@@ -8,7 +8,10 @@ export interface FifoKeys {
   queueName: string;
   /** Hash taskId → entityId of every queued item (waiting, running or waiting for a retry). */
   items: string;
-  /** Hash taskId → sequence number: the item's place in enqueue order and part of its jobId. */
+  /**
+   * Hash lane entry → sequence number: the item's place in enqueue order and part of its jobId; with
+   * "+" after it when the entry's task is queued again behind it.
+   */
   seqs: string;
   /** Counter behind the sequence numbers. */
   seq: string;
@@ -31,13 +34,27 @@ export interface FifoKeys {
   laneBase: string;
   /** BullMQ's key prefix of the queue (`queue.keys[""]`): its keys and job keys extend it. */
   jobKeyPrefix: string;
-  /** The entity's items in enqueue order; index 0 is the head. */
+  /** The entity's lane entries in enqueue order; index 0 is the head. */
   pending(entityId: string): string;
-  /** The entity's head: the one item that has a BullMQ job. */
+  /** The entity's head entry: the one item that has a BullMQ job. */
   head(entityId: string): string;
 }
 
 const QUEUE_NAME = "tasks";
+
+/**
+ * The lane entry of a task queued once more behind itself while it is its entity's head (see ENQUEUE
+ * in scripts.ts): the task id with this suffix, so the lane can hold the task twice. Task ids never
+ * contain "|". A worker of a version before this entry existed runs it as an unknown task (the
+ * runner finds no such row and finishes it) and drops the second queueing, as it always did; the
+ * reconciler then publishes the still-queued task.
+ */
+export const REQUEUED_SUFFIX = "|requeued";
+
+/** The task id of a lane entry (a task id, or one with REQUEUED_SUFFIX). */
+export function taskIdOfEntry(entry: string): string {
+  return entry.endsWith(REQUEUED_SUFFIX) ? entry.slice(0, -REQUEUED_SUFFIX.length) : entry;
+}
 
 export function fifoKeys(prefix: string): FifoKeys {
   const base = `${prefix}:fifo`;

@@ -266,6 +266,55 @@ describe("servicebus engine: cancel", () => {
     expect(recorder.startsOf("a")).toEqual(["a-1", "a-3"]);
   });
 
+  it("sends a task running here once more when it is enqueued again, and runs it after the tasks sent before", async () => {
+    // A task moved back to queued while its delivery finishes (a retry right after it failed).
+    const bus = newBus();
+    const queue = await track(fakeEngine(bus));
+    const recorder = createRecorder();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    recorder.behave(async (d) => {
+      if (d.taskId === "a-1" && recorder.startsOf("a").length === 1) await held;
+      return undefined;
+    });
+    await enqueueMany(queue, ["a"], 2);
+    await queue.start(recorder.processor());
+    await waitUntil(() => recorder.runs.length === 1, "a-1 runs");
+    await queue.enqueue({ taskId: "a-1", entityId: "a" });
+    await queue.enqueue({ taskId: "a-1", entityId: "a" });
+    await queue.enqueue({ taskId: "a-3", entityId: "a" });
+    release();
+    await waitUntil(() => recorder.runs.filter((r) => r.ended).length === 4, "four deliveries ran");
+
+    expect(recorder.startsOf("a")).toEqual(["a-1", "a-2", "a-1", "a-3"]);
+    expect(bus.sent.filter((m) => m.messageId === "a-1")).toHaveLength(2);
+    expect(recorder.overlaps()).toEqual([]);
+  });
+
+  it("removes the message sent again for a task running here, not the running delivery", async () => {
+    const bus = newBus();
+    const queue = await track(fakeEngine(bus));
+    const recorder = createRecorder();
+    recorder.behave(async (d) => {
+      if (d.taskId !== "t1" || recorder.startsOf("e").length > 1) return undefined;
+      await new Promise((resolve) => d.signal.addEventListener("abort", resolve, { once: true }));
+      return { kind: "done" };
+    });
+    await queue.enqueue({ taskId: "t1", entityId: "e" });
+    await queue.start(recorder.processor());
+    await waitUntil(() => recorder.runs.length === 1, "t1 runs");
+    await queue.enqueue({ taskId: "t1", entityId: "e" });
+    await queue.enqueue({ taskId: "t2", entityId: "e" });
+
+    expect(await queue.remove("t1")).toBe(true);
+    expect(await queue.remove("t1")).toBe(false);
+    await queue.abort("t1");
+    await waitUntil(() => Object.keys(bus.pending(QUEUE)).length === 0, "the session drained");
+    expect(recorder.startsOf("e")).toEqual(["t1", "t2"]);
+  });
+
   it("refuses to remove a task that is running here", async () => {
     const bus = newBus();
     const queue = await track(fakeEngine(bus));

@@ -62,7 +62,12 @@ export async function createServiceBusQueue(
     kind: "servicebus",
 
     async enqueue(item) {
-      if (active.has(item.taskId)) return; // running here: it is queued already
+      // Running here: sent once more (once), and the message lands behind in its session. The task
+      // went back to queued while this delivery finishes (a retry right after a failure), which
+      // must not wait for the reconciler; a mere duplicate is skipped by the runner.
+      const running = active.get(item.taskId);
+      if (running?.requeued) return;
+      if (running) running.requeued = true;
       removed.delete(item.taskId);
       sender ??= client.createSender(queueName);
       // messageId = taskId so the queue's duplicate detection, when enabled, drops re-publishes.
@@ -85,7 +90,14 @@ export async function createServiceBusQueue(
      * task. Either way the rest of the entity keeps its order. A running task cannot be removed.
      */
     async remove(taskId) {
-      if (active.has(taskId)) return false;
+      const running = active.get(taskId);
+      if (running?.requeued) {
+        // The message sent again while it runs is the waiting one: skipped when received.
+        running.requeued = false;
+        removed.add(taskId);
+        return true;
+      }
+      if (running) return false;
       removed.add(taskId);
       sent.delete(taskId);
       return true;

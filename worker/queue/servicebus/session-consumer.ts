@@ -17,6 +17,8 @@ export interface LocalDelivery {
   controller: AbortController | null;
   /** Set while the item waits for its retry: "cancel" delivers again now, "stop" hands it back. */
   wake: ((why: "cancel" | "stop") => void) | null;
+  /** True once the task was sent again while this delivery runs (engine.enqueue): that message is still out. */
+  requeued: boolean;
 }
 
 export interface ConsumerDeps {
@@ -126,7 +128,7 @@ export function startConsumer(deps: ConsumerDeps): Consumer {
       deps.sent.delete(item.taskId);
       return "next";
     }
-    const local: LocalDelivery = { item, controller: null, wake: null };
+    const local: LocalDelivery = { item, controller: null, wake: null, requeued: false };
     active.set(item.taskId, local);
     try {
       return await runUntilSettled(receiver, message, local);
@@ -154,7 +156,7 @@ export function startConsumer(deps: ConsumerDeps): Consumer {
       local.controller = null;
       if (result.kind === "done") {
         await receiver.completeMessage(message);
-        deps.sent.delete(local.item.taskId);
+        if (!local.requeued) deps.sent.delete(local.item.taskId);
         return "next";
       }
       if (result.kind === "release" || stopping || (await waitForRetry(local, result.delayMs)) === "stop") {
