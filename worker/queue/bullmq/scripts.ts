@@ -19,7 +19,7 @@ local function headKey(entity) return base .. 'e:' .. entity .. ':head' end
 -- A lane entry is a task id, or (a head's task queued once more behind it, see requeueHead) the task
 -- id with REQUEUED_SUFFIX. An entry's seqs value is its seq, with '+' when its task waits behind it.
 local requeuedSuffix = '${REQUEUED_SUFFIX}'
-local function seqOf(value) if value and string.sub(value, -1) == '+' then return string.sub(value, 1, -2) end return value end
+local function seqOf(value) if value and string.byte(value, -1) == 43 then return string.sub(value, 1, -2) end return value end
 local function otherEntry(entry, taskId) if entry == taskId then return taskId .. requeuedSuffix end return taskId end
 `;
 
@@ -108,9 +108,12 @@ local pending = pendingKey(ARGV[3])
 redis.call('LREM', pending, 1, ARGV[1])
 redis.call('HDEL', seqsKey, ARGV[1])
 if seq == headSeq then
+  -- The task leaves the queue (its items field is the plain id). Byte first: no string made.
   local suffixAt = #ARGV[1] - #requeuedSuffix + 1
   local taskId = ARGV[1]
-  if suffixAt > 1 and string.sub(ARGV[1], suffixAt) == requeuedSuffix then taskId = string.sub(ARGV[1], 1, suffixAt - 1) end
+  if suffixAt > 1 and string.byte(ARGV[1], suffixAt) == ${REQUEUED_SUFFIX.charCodeAt(0)} and string.sub(ARGV[1], suffixAt) == requeuedSuffix then
+    taskId = string.sub(ARGV[1], 1, suffixAt - 1)
+  end
   redis.call('HDEL', itemsKey, taskId)
 end
 local nextId = redis.call('LINDEX', pending, 0)
