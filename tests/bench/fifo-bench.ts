@@ -1,7 +1,8 @@
 /**
  * `npx tsx tests/bench/fifo-bench.ts`: only the FIFO engine / raw BullMQ part of bench:queue (quicker,
  * and what `node --cpu-prof --import tsx tests/bench/fifo-bench.ts` profiles). Needs REDIS_URL.
- * BENCH_RUNS (default 3) rounds per workload; BENCH_WORKLOADS=throughput,contended picks them.
+ * BENCH_RUNS (default 3) rounds per workload; BENCH_WORKLOADS=throughput,contended picks them;
+ * BENCH_FIFO_JOBS (default 10000) jobs per throughput run.
  */
 import { deleteRedisKeys } from "../support/redis-keys";
 import { redisUrl, uniqueSuffix } from "../support/services";

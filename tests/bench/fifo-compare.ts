@@ -7,7 +7,9 @@ import { formatSummary, interleaved, summarise } from "./stats";
 import type { Workload } from "./workload";
 
 // Many entities, no-op jobs: throughput. Few entities, jobs that wait: order (raw BullMQ breaks it).
-export const THROUGHPUT: Workload = { jobs: 10_000, entities: 1_000 };
+// BENCH_FIFO_JOBS lengthens the throughput runs: at 10,000 jobs one lasts about a second, and the
+// same side ranged 1.7x within one bench on 2026-12-05.
+export const THROUGHPUT: Workload = { jobs: Number(process.env.BENCH_FIFO_JOBS ?? 10_000), entities: 1_000 };
 export const CONTENDED: Workload = { jobs: 1_000, entities: 4, maxWorkMs: 3 };
 
 type QueueRun = Awaited<ReturnType<typeof benchRawBullmq>>;
