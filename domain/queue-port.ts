@@ -89,7 +89,11 @@ export interface TaskQueue {
   stop(graceMs: number): Promise<void>;
   /** Whether the queue currently holds this task (waiting, running or waiting for a retry). */
   has(taskId: string): Promise<boolean>;
-  /** 0 = running or next to run for its entity, 1 = one item ahead of it, ...; null when not queued. */
+  /**
+   * 0 = running or next to run for its entity, 1 = one item ahead of it, ...; null when not queued.
+   * A task queued again behind itself (see enqueue) is at its second place: the first is the end of
+   * its previous delivery.
+   */
   positionOf(taskId: string): Promise<number | null>;
   snapshot(): Promise<EntityQueueState[]>;
   ping(): Promise<void>;

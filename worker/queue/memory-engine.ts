@@ -213,7 +213,8 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
     async positionOf(taskId) {
       const lane = lanes.get(laneOf.get(taskId) ?? "");
       if (!lane) return null;
-      const index = lane.items.findIndex((i) => i.taskId === taskId);
+      const find = requeued.has(taskId) ? lane.items.findLastIndex : lane.items.findIndex;
+      const index = find.call(lane.items, (i) => i.taskId === taskId);
       return index < 0 ? null : index;
     },
 

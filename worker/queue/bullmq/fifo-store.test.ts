@@ -106,6 +106,7 @@ describe.skipIf(!redisUrl)("a head's task queued once more behind itself", () =>
     expect(await fifo.enqueue("t1", "env")).toBe("duplicate");
     expect(await fifo.enqueue("t3", "env")).toBe("queued");
     expect(await fifo.lanes()).toEqual([{ entityId: "env", taskIds: ["t1", "t2", "t1", "t3"] }]);
+    expect(await fifo.positionOf("t1")).toBe(2);
     // The head's references do not change: the mark that a copy waits stays inside the lane.
     expect(await fifo.heads()).toEqual([first]);
     expect(await fifo.headOf("env")).toEqual(first);

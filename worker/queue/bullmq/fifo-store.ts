@@ -104,7 +104,7 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
       return (await redis.hexists(keys.items, taskId)) === 1;
     },
 
-    /** The place of the task's first entry (its second, when queued again behind itself, comes later). */
+    /** The place of the task's entry; of a task queued again behind itself, of the second one. */
     async positionOf(taskId: string): Promise<number | null> {
       const entityId = await redis.hget(keys.items, taskId);
       if (entityId === null) return null;
@@ -114,7 +114,7 @@ export function createFifoStore(redis: Redis, keys: FifoKeys) {
         redis.lpos(lane, `${taskId}${REQUEUED_SUFFIX}`),
       ]);
       if (plain === null || requeued === null) return plain ?? requeued ?? null;
-      return Math.min(plain, requeued);
+      return Math.max(plain, requeued);
     },
 
     /** Every entity's items in order (task ids, a task queued again behind itself twice), entities sorted by id. */

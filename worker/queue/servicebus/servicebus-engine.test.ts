@@ -282,9 +282,13 @@ describe("servicebus engine: cancel", () => {
     await enqueueMany(queue, ["a"], 2);
     await queue.start(recorder.processor());
     await waitUntil(() => recorder.runs.length === 1, "a-1 runs");
+    expect(await queue.positionOf("a-1")).toBe(0);
     await queue.enqueue({ taskId: "a-1", entityId: "a" });
     await queue.enqueue({ taskId: "a-1", entityId: "a" });
     await queue.enqueue({ taskId: "a-3", entityId: "a" });
+    // Somewhere behind in its session now: Service Bus cannot say where.
+    expect(await queue.positionOf("a-1")).toBeNull();
+    expect(await queue.has("a-1")).toBe(true);
     release();
     await waitUntil(() => recorder.runs.filter((r) => r.ended).length === 4, "four deliveries ran");
 

@@ -146,9 +146,13 @@ export async function createServiceBusQueue(
       return active.has(taskId) || (sent.has(taskId) && !removed.has(taskId));
     },
 
-    /** 0 when this process runs it; otherwise null: Service Bus exposes no per-session position cheaply. */
+    /**
+     * 0 when this process runs it; otherwise null: Service Bus exposes no per-session position
+     * cheaply (nor for a task sent again while it runs here: its message waits somewhere behind).
+     */
     async positionOf(taskId) {
-      return active.has(taskId) ? 0 : null;
+      const running = active.get(taskId);
+      return running && !running.requeued ? 0 : null;
     },
 
     /** The entities this process is running now (depth counts only the running item: a lower bound). */
