@@ -213,8 +213,9 @@ export function createMemoryQueue(options: QueueOptions, logger: Logger): TaskQu
     async positionOf(taskId) {
       const lane = lanes.get(laneOf.get(taskId) ?? "");
       if (!lane) return null;
-      const find = requeued.has(taskId) ? lane.items.findLastIndex : lane.items.findIndex;
-      const index = find.call(lane.items, (i) => i.taskId === taskId);
+      const isTask = (item: QueueItem) => item.taskId === taskId;
+      // Queued again behind itself: the second entry is where it waits.
+      const index = requeued.has(taskId) ? lane.items.findLastIndex(isTask) : lane.items.findIndex(isTask);
       return index < 0 ? null : index;
     },
 
