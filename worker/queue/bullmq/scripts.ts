@@ -21,6 +21,14 @@ local function headKey(entity) return base .. 'e:' .. entity .. ':head' end
 local requeuedSuffix = '${REQUEUED_SUFFIX}'
 local function seqOf(value) if value and string.byte(value, -1) == 43 then return string.sub(value, 1, -2) end return value end
 local function otherEntry(entry, taskId) if entry == taskId then return taskId .. requeuedSuffix end return taskId end
+-- keys.ts's taskIdOfEntry; the byte is compared first, so a plain id makes no string.
+local function taskIdOf(entry)
+  local suffixAt = #entry - #requeuedSuffix + 1
+  if suffixAt > 1 and string.byte(entry, suffixAt) == ${REQUEUED_SUFFIX.charCodeAt(0)} and string.sub(entry, suffixAt) == requeuedSuffix then
+    return string.sub(entry, 1, suffixAt - 1)
+  end
+  return entry
+end
 `;
 
 /** Values per item of the enqueue script. */
@@ -107,15 +115,8 @@ if seq ~= ARGV[2] then return false end
 local pending = pendingKey(ARGV[3])
 redis.call('LREM', pending, 1, ARGV[1])
 redis.call('HDEL', seqsKey, ARGV[1])
-if seq == headSeq then
-  -- The task leaves the queue (its items field is the plain id). Byte first: no string made.
-  local suffixAt = #ARGV[1] - #requeuedSuffix + 1
-  local taskId = ARGV[1]
-  if suffixAt > 1 and string.byte(ARGV[1], suffixAt) == ${REQUEUED_SUFFIX.charCodeAt(0)} and string.sub(ARGV[1], suffixAt) == requeuedSuffix then
-    taskId = string.sub(ARGV[1], 1, suffixAt - 1)
-  end
-  redis.call('HDEL', itemsKey, taskId)
-end
+-- Unmarked: the task leaves the queue (its items field is the plain id).
+if seq == headSeq then redis.call('HDEL', itemsKey, taskIdOf(ARGV[1])) end
 local nextId = redis.call('LINDEX', pending, 0)
 if nextId then
   redis.call('SET', head, nextId)
