@@ -19,7 +19,7 @@ local function headKey(entity) return base .. 'e:' .. entity .. ':head' end
 -- A lane entry is a task id, or (a head's task queued once more behind it, see requeueHead) the task
 -- id with REQUEUED_SUFFIX. An entry's seqs value is its seq, with '+' when its task waits behind it.
 local requeuedSuffix = '${REQUEUED_SUFFIX}'
-local function seqOf(value) if value and string.byte(value, -1) == 43 then return string.sub(value, 1, -2) end return value end
+local function seqOf(value) if value and string.byte(value, -1) == ${"+".charCodeAt(0)} then return string.sub(value, 1, -2) end return value end
 local function otherEntry(entry, taskId) if entry == taskId then return taskId .. requeuedSuffix end return taskId end
 -- keys.ts's taskIdOfEntry; the byte is compared first, so a plain id makes no string.
 local function taskIdOf(entry)
