@@ -64,6 +64,26 @@ describe.each(queueEnginesUnderTest())(
       throw new Error(`step ${step} of ${taskId} never started`);
     };
 
+    // An approval wakes its parked delivery with an abort; if the delivery's own recheck has just
+    // started the approved run, that abort reaches a running task that nobody asked to cancel.
+    it("hands a running task back, not cancelled, when an abort comes without a cancel request", async () => {
+      const entityId = nextEntity();
+      const running = await submit(entityId, { holdAt: "prepare", holdKey: "wake-running" });
+      await waitForStep(running.id, "prepare");
+      await t.engine.queue.abort(running.id);
+      const logs = async () => (await t.stores.taskEvents.logs(running.id)).map((l) => l.message).join("\n");
+      // The abort has been handled once the delivery wrote its answer (or the task ended).
+      for (let i = 0; i < 1500; i++) {
+        const status = (await t.stores.tasks.get(running.id))?.status;
+        if (/Woken while running/.test(await logs()) || status !== "running") break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      script.release("wake-running");
+      const done = await t.waitForStatus(running.id, ["cancelled", "succeeded", "failed"]);
+      expect(done.status).toBe("succeeded");
+      expect(await logs()).toMatch(/Woken while running/);
+    });
+
     it("ends cancelled, not succeeded, when the abort signal is lost: the next step boundary reads the flag", async () => {
       const entityId = nextEntity();
       const running = await submit(entityId, {
