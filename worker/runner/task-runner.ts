@@ -413,8 +413,7 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
         await finishCancelled(task, fenced, current?.index ?? null, current?.name ?? null);
         return { kind: "done" };
       }
-      if (woken)
-        return handBack("Woken while running (no cancel was asked): task handed back to the queue");
+      if (woken) return handBack("Woken while running (no cancel was asked): task handed back to the queue");
       const permanent = error instanceof PermanentError;
       if (current) {
         await fenced.step(current.index, current.name, "failed", { message: errorMessage(error) });
