@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import type { TaskEvent } from "../../domain/model/events";
-import type { TaskEventBus, TaskEventListener } from "../../domain/task-event-bus";
+import { createTaskEventBus, type TaskEventBus } from "../../domain/task-event-bus";
+import { silentLogger } from "../../platform/logger";
+import { createRedisFactory } from "../../platform/redis";
 import { createAllTasksHub } from "./all-tasks-hub";
 import type { SseChannel } from "./sse-channel";
 
@@ -13,22 +15,9 @@ const ev = (id: number): TaskEvent => ({
   data: { kind: "log", level: "info", message: `line ${id}` },
 });
 
-function fakeBus() {
-  const listeners = new Set<TaskEventListener>();
-  const bus: TaskEventBus = {
-    publish: async (e) => {
-      for (const l of listeners) l(e);
-    },
-    subscribe: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    ready: async () => undefined,
-    subscribers: () => listeners.size,
-    close: async () => undefined,
-  };
-  return bus;
-}
+/** The bus of the zero-setup start: delivery after the publisher's await, each event a JSON copy. */
+const inProcessBus = () =>
+  createTaskEventBus({ redis: createRedisFactory(undefined), prefix: "test", logger: silentLogger });
 
 /** A channel that records the ids of the frames written to it; `room` frames, then it is full. */
 function recordingChannel(room = Number.POSITIVE_INFINITY) {
@@ -61,7 +50,7 @@ const hubOn = (bus: TaskEventBus) =>
 
 describe("the all-tasks hub", () => {
   it("holds one bus subscription for all its readers and lets it go with the last", () => {
-    const bus = fakeBus();
+    const bus = inProcessBus();
     const hub = hubOn(bus);
     const a = hub.join();
     const b = hub.join();
@@ -73,7 +62,7 @@ describe("the all-tasks hub", () => {
   });
 
   it("replays, then sends what was published meanwhile, without a gap or a repeat", async () => {
-    const bus = fakeBus();
+    const bus = inProcessBus();
     const hub = hubOn(bus);
     const { channel, ids } = recordingChannel();
     const member = hub.join();
@@ -88,7 +77,7 @@ describe("the all-tasks hub", () => {
   });
 
   it("writes each event to every live reader and drops one that falls behind", async () => {
-    const bus = fakeBus();
+    const bus = inProcessBus();
     const hub = hubOn(bus);
     const fast = recordingChannel();
     const slow = recordingChannel(1);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { TaskEvent } from "../../domain/model/events";
-import type { TaskEventBus, TaskEventListener } from "../../domain/task-event-bus";
+import { createTaskEventBus } from "../../domain/task-event-bus";
+import { silentLogger } from "../../platform/logger";
+import { createRedisFactory } from "../../platform/redis";
 import { openEventFeed } from "./event-feed";
 
 const ev = (seq: number): TaskEvent => ({
@@ -12,28 +14,15 @@ const ev = (seq: number): TaskEvent => ({
   data: { kind: "log", level: "info", message: `line ${seq}` },
 });
 
-function fakeBus() {
-  const listeners = new Set<TaskEventListener>();
-  const bus: TaskEventBus = {
-    publish: async (e) => {
-      for (const l of listeners) l(e);
-    },
-    subscribe: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    ready: async () => undefined,
-    subscribers: () => listeners.size,
-    close: async () => undefined,
-  };
-  return bus;
-}
+/** The bus of the zero-setup start: delivery after the publisher's await, each event a JSON copy. */
+const inProcessBus = () =>
+  createTaskEventBus({ redis: createRedisFactory(undefined), prefix: "test", logger: silentLogger });
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe("openEventFeed", () => {
   it("delivers an event once when it is both replayed from the database and published live", async () => {
-    const bus = fakeBus();
+    const bus = inProcessBus();
     const stored = [ev(1), ev(2), ev(3)];
     const delivered: number[] = [];
     await openEventFeed(0, {
@@ -60,7 +49,7 @@ describe("openEventFeed", () => {
   });
 
   it("fills a gap in live events from the database instead of skipping it", async () => {
-    const bus = fakeBus();
+    const bus = inProcessBus();
     const stored = [ev(1), ev(2)];
     const delivered: number[] = [];
     await openEventFeed(0, {
@@ -83,7 +72,7 @@ describe("openEventFeed", () => {
   });
 
   it("stops delivering once the reader is gone", async () => {
-    const bus = fakeBus();
+    const bus = inProcessBus();
     const delivered: number[] = [];
     await openEventFeed(0, {
       bus,
@@ -103,7 +92,7 @@ describe("openEventFeed", () => {
   });
 
   it("for the all-tasks feed, delivers a late lower id instead of dropping it, and never twice", async () => {
-    const bus = fakeBus();
+    const bus = inProcessBus();
     const delivered: number[] = [];
     await openEventFeed(0, {
       bus,
