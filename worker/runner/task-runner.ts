@@ -393,18 +393,17 @@ export function createTaskRunner<Deps>(deps: RunnerDeps<Deps>) {
     try {
       const reason = signal.aborted ? String(signal.reason) : null;
       if (reason === LEASE_LOST || error instanceof LeaseLostError) return leaseLost(task);
+      const fresh = await stores.tasks.get(task.id);
       /** Gives the task back to the queue; the next delivery resumes this attempt at once. */
       const handBack = async (why: string): Promise<ProcessResult> => {
         if (current) await fenced.step(current.index, current.name, "pending");
-        const latest = await stores.tasks.get(task.id);
-        await fenced.log(tagged(latest?.result, why), "warn");
+        await fenced.log(tagged(fresh?.result, why), "warn");
         await stores.tasks.renewLease(task.id, fenced.lease, 0);
         return { kind: "release" };
       };
       if (reason === ABORT_REASON.shutdown) return handBack("Worker stopping: task handed back to the queue");
       if (reason === ABORT_REASON.requeue)
         return handBack("Queue lost its data: task handed back while the queue is rebuilt");
-      const fresh = await stores.tasks.get(task.id);
       // The row decides a cancel; an abort only hurries it (task-service.ts). An abort the row does not
       // back is a wake-up that met the delivery already running: an approval's, sent to its parked
       // delivery just as the delivery's recheck started the approved run.
