@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEngine, queueEnginesUnderTest, type TestEngine } from "../support/engine-harness";
+import { waitFor } from "../support/scaled-out";
 import { createScriptedHandlers, stepStarts } from "../support/scripted-handlers";
 import { postgresUrl } from "../support/services";
 
@@ -73,11 +74,10 @@ describe.each(queueEnginesUnderTest())(
       await t.engine.queue.abort(running.id);
       const logs = async () => (await t.stores.taskEvents.logs(running.id)).map((l) => l.message).join("\n");
       // The abort has been handled once the delivery wrote its answer (or the task ended).
-      for (let i = 0; i < 1500; i++) {
+      await waitFor("the abort to be handled", 15_000, async () => {
         const status = (await t.stores.tasks.get(running.id))?.status;
-        if (/Woken while running/.test(await logs()) || status !== "running") break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
+        return /Woken while running/.test(await logs()) || status !== "running";
+      });
       script.release("wake-running");
       const done = await t.waitForStatus(running.id, ["cancelled", "succeeded", "failed"]);
       expect(done.status).toBe("succeeded");
